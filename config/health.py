@@ -1,0 +1,63 @@
+"""GET /healthz on every host: database and broker status as JSON, 200 or 503."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlparse
+
+import dramatiq
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from dramatiq.brokers.stub import StubBroker
+
+
+def check_database() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True, "ok"
+    except Exception as exc:
+        return False, f"error: {type(exc).__name__}"
+
+
+def check_broker(timeout: float = 1.0) -> tuple[bool, str]:
+    broker = dramatiq.get_broker()
+    if isinstance(broker, StubBroker):
+        return True, "ok (stub)"
+    from django.conf import settings
+
+    url = settings.DRAMATIQ_BROKER.get("URL") or ""
+    if url.startswith(("postgres://", "postgresql://")):
+        return check_database()
+    parsed = urlparse(url)
+    default_port = {"amqp": 5672, "amqps": 5671, "redis": 6379, "rediss": 6379}.get(
+        parsed.scheme, 0
+    )
+    try:
+        with socket.create_connection(
+            (parsed.hostname, parsed.port or default_port), timeout=timeout
+        ):
+            return True, "ok"
+    except OSError as exc:
+        return False, f"error: {exc.strerror or type(exc).__name__}"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    db_ok, db_status = check_database()
+    broker_ok, broker_status = check_broker()
+    healthy = db_ok and broker_ok
+    commune = getattr(request, "commune", None)
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "unhealthy",
+            "database": db_status,
+            "broker": broker_status,
+            "commune": commune.slug if commune else None,
+        },
+        status=200 if healthy else 503,
+    )

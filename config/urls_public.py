@@ -1,0 +1,23 @@
+"""URLs of the public (cantonal) host."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from config.health import healthz
+from tenants.admin_sites import canton_admin_site
+from tenants.api import CommuneViewSet
+from tenants.views import public_home
+
+router = DefaultRouter(trailing_slash=True)
+router.register("communes", CommuneViewSet, basename="commune")
+
+urlpatterns = [
+    path("", public_home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", canton_admin_site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include(router.urls)),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

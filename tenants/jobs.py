@@ -1,0 +1,77 @@
+"""Jobs carry their commune: captured when the send is requested, restored around execution.
+
+Other apps never pass a schema: they call ``enqueue_on_commit(actor, ...)`` (or ``actor.send``)
+in the current commune, and the worker runs the actor in that commune again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dramatiq
+from django.db import connection, transaction
+from django_tenants.utils import get_public_schema_name, schema_exists
+from dramatiq.middleware import Middleware, SkipMessage
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_OPTION = "commune_schema"
+
+
+def current_schema() -> str:
+    return getattr(connection, "schema_name", None) or get_public_schema_name()
+
+
+def enqueue_on_commit(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
+    """Send ``actor`` once the current transaction commits, in the commune current *now*."""
+    schema = current_schema()
+
+    def send() -> None:
+        actor.send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})
+
+    transaction.on_commit(send)
+
+
+def send_in_schema(
+    actor: dramatiq.Actor, schema: str, *args: Any, **kwargs: Any
+) -> dramatiq.Message:
+    """Send ``actor`` for an explicit commune schema (used by the scheduler's fan-out)."""
+    return actor.send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})
+
+
+class CommuneJobMiddleware(Middleware):
+    """Stamps each message with the sender's schema and runs it there.
+
+    After every message, processed, failed or skipped, the worker's connection is put back to
+    the public schema, so that an actor that switched schema cannot leak into the next message.
+    A message naming a schema that no longer exists is skipped (fail-closed), never run in public.
+    """
+
+    def before_enqueue(self, broker, message, delay):
+        message.options.setdefault(SCHEMA_OPTION, current_schema())
+
+    def before_process_message(self, broker, message):
+        schema = message.options.get(SCHEMA_OPTION) or get_public_schema_name()
+        if schema != get_public_schema_name() and not _commune_schema_known(schema):
+            logger.error(
+                "job for unknown commune schema %s skipped",
+                schema,
+                extra={"message_id": message.message_id},
+            )
+            raise SkipMessage(f"unknown commune schema {schema}")
+        connection.set_schema(schema)
+
+    def _reset(self, *args, **kwargs):
+        connection.set_schema_to_public()
+
+    after_process_message = _reset
+    after_skip_message = _reset
+    after_worker_thread_boot = _reset
+
+
+def _commune_schema_known(schema: str) -> bool:
+    from .models import Commune
+
+    connection.set_schema_to_public()
+    return Commune.objects.filter(schema_name=schema).exists() and schema_exists(schema)

@@ -1,0 +1,92 @@
+"""Host → commune resolution, cached per process and invalidated across processes.
+
+Each web process keeps resolved hosts for TENANT_CACHE_SECONDS. A change to a commune or domain
+clears the local cache at once and bumps a generation counter in the shared "public" cache,
+which every process compares at most once per second, so other processes follow within a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+
+from .models import Commune, Domain
+
+GENERATION_KEY = "tenants:host-generation"
+
+
+@dataclass(frozen=True)
+class HostResolution:
+    kind: str  # "public" | "commune" | "redirect" | "unknown"
+    commune: Commune | None = None
+    redirect_host: str | None = None
+
+
+_lock = threading.Lock()
+_entries: dict[str, tuple[float, HostResolution]] = {}
+_generation: dict[str, object] = {"value": None, "checked": 0.0}
+
+
+def _shared_generation() -> object:
+    return caches["public"].get(GENERATION_KEY)
+
+
+def invalidate_host_cache() -> None:
+    """Forget every resolved host, in this process now and in the others within a second."""
+    with _lock:
+        _entries.clear()
+    caches["public"].set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _check_generation(now: float) -> None:
+    if now - _generation["checked"] < 1.0:
+        return
+    current = _shared_generation()
+    with _lock:
+        if current != _generation["value"]:
+            _entries.clear()
+            _generation["value"] = current
+        _generation["checked"] = now
+
+
+def public_hosts() -> set[str]:
+    return {settings.PORTAL_DOMAIN, f"www.{settings.PORTAL_DOMAIN}"}
+
+
+def _lookup(hostname: str) -> HostResolution:
+    if hostname in public_hosts():
+        return HostResolution("public")
+    domain = (
+        Domain.objects.select_related("tenant", "tenant__merged_into")
+        .filter(domain=hostname)
+        .first()
+    )
+    if domain is None:
+        return HostResolution("unknown")
+    commune = domain.tenant
+    if commune.status == Commune.Status.MERGED and commune.merged_into_id:
+        target = commune.merged_into
+        while target.status == Commune.Status.MERGED and target.merged_into_id:
+            target = target.merged_into
+        primary = target.domains.filter(is_primary=True).values_list("domain", flat=True).first()
+        return HostResolution("redirect", commune=commune, redirect_host=primary)
+    return HostResolution("commune", commune=commune)
+
+
+def resolve_host(hostname: str) -> HostResolution:
+    """What a host name stands for: the public portal, a commune, a redirect or nothing."""
+    hostname = hostname.lower().rstrip(".")
+    now = time.monotonic()
+    _check_generation(now)
+    entry = _entries.get(hostname)
+    if entry and now - entry[0] < settings.TENANT_CACHE_SECONDS:
+        return entry[1]
+    resolution = _lookup(hostname)
+    with _lock:
+        _entries[hostname] = (now, resolution)
+    return resolution

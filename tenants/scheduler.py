@@ -1,0 +1,39 @@
+"""Periodic jobs: one public tick fans out one message per active commune.
+
+Apps register per-commune actors with ``@periodic``; ``manage.py run_scheduler`` sends the public
+``scheduler_tick`` every SCHEDULER_TICK_SECONDS, and the tick sends each registered actor once
+for every active commune.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+
+_periodic: list[dramatiq.Actor] = []
+
+
+def periodic(actor: dramatiq.Actor) -> dramatiq.Actor:
+    """Register an actor to run in every active commune at each scheduler tick."""
+    if actor not in _periodic:
+        _periodic.append(actor)
+    return actor
+
+
+def periodic_actors() -> list[dramatiq.Actor]:
+    return list(_periodic)
+
+
+def fan_out() -> int:
+    """Send every periodic actor once per active commune; returns the number of messages."""
+    from .jobs import send_in_schema
+    from .models import Commune
+
+    schemas = list(
+        Commune.objects.filter(status=Commune.Status.ACTIVE).values_list("schema_name", flat=True)
+    )
+    sent = 0
+    for actor in periodic_actors():
+        for schema in schemas:
+            send_in_schema(actor, schema)
+            sent += 1
+    return sent

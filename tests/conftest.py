@@ -1,0 +1,78 @@
+"""Test fixtures: the real PostgreSQL, with the 80 Luzern communes imported once per database.
+
+The communes (schemas cloned from the template) are created in ``django_db_setup`` and kept
+with ``--reuse-db``; each test runs in a transaction that is rolled back. Only this file and
+the tenancy tests know about schemas; other tests use ``in_commune`` and ``commune_client``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants.models import Commune
+from tenants.routing import invalidate_host_cache
+from tenants.services import communes_import
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        communes_import()
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    """Every test starts and ends in the public schema with an empty host cache."""
+    connection.set_schema_to_public()
+    invalidate_host_cache()
+    yield
+    connection.set_schema_to_public()
+    invalidate_host_cache()
+
+
+def _commune(slug: str) -> Commune:
+    connection.set_schema_to_public()
+    return Commune.objects.get(slug=slug)
+
+
+@pytest.fixture
+def kriens(db) -> Commune:
+    return _commune("kriens")
+
+
+@pytest.fixture
+def emmen(db) -> Commune:
+    return _commune("emmen")
+
+
+@pytest.fixture
+def in_commune():
+    """``with in_commune(kriens): ...`` runs code in that commune's schema."""
+
+    @contextlib.contextmanager
+    def enter(commune: Commune):
+        with schema_context(commune.schema_name):
+            yield commune
+
+    return enter
+
+
+@pytest.fixture
+def commune_client():
+    """``commune_client(kriens)``: a test client whose requests go to the commune's host."""
+
+    def make(commune: Commune, **defaults) -> Client:
+        return Client(HTTP_HOST=commune.primary_domain, **defaults)
+
+    return make
+
+
+@pytest.fixture
+def public_client() -> Client:
+    return Client(HTTP_HOST="localhost")
