@@ -1,1 +1,170 @@
+"""The cantonal service catalogue (public schema).
 
+A ``Service`` is the stable identity (``key``); what it says, costs and asks is in its
+``ServiceVersion``s. A published version is immutable: a change is a new version, and a case
+keeps the version it was ordered under. Services are retired, never deleted.
+
+Form definition (``ServiceVersion.form_definition``), validated on publish::
+
+    {"fields": [
+        {"key": "reason", "type": "<type>", "required": true,
+         "label": {"de": "…", "en": "…"}, "help": {"de": "…", "en": "…"},
+         "choices": [{"value": "a", "label": {"de": "…", "en": "…"}}],   # choice, multi_choice
+         "min": 0, "max": 10, "max_length": 200,                          # number / text limits
+         "allowed_types": ["application/pdf"], "max_size_mb": 10,         # file
+         "show_if": {"field": "other_key", "equals": true}}               # optional condition
+    ]}
+
+Types: text, long_text, number, date, choice, multi_choice, yes_no, email, phone, ahv, iban,
+address (Swiss postal address), file.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    BUND = "bund", _("Bund")
+    KANTON = "kanton", _("Kanton")
+    GEMEINDE = "gemeinde", _("Gemeinde")
+
+
+class Topic(models.Model):
+    class Kind(models.TextChoices):
+        TOPIC = "topic", _("Thema")
+        LIFE_EVENT = "life_event", _("Lebenslage")
+
+    slug = models.SlugField(unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.TOPIC)
+    name_de = models.CharField(_("Name (Deutsch)"), max_length=120)
+    name_en = models.CharField(_("Name (Englisch)"), max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "name_de"]
+        verbose_name = _("Thema / Lebenslage")
+        verbose_name_plural = _("Themen / Lebenslagen")
+
+    def __str__(self) -> str:
+        return self.name_de
+
+
+class Service(models.Model):
+    key = models.SlugField(_("Schlüssel"), max_length=80, unique=True)
+    level = models.CharField(_("Ebene"), max_length=10, choices=Level.choices)
+    topics = models.ManyToManyField(Topic, related_name="services", blank=True)
+    pilot = models.BooleanField(
+        _("Pilot"),
+        default=False,
+        help_text=_("Nur Public-Innovator-Gemeinden dürfen Piloten aufschalten."),
+    )
+    retired_at = models.DateTimeField(_("ausser Betrieb seit"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("Dienstleistung")
+        verbose_name_plural = _("Dienstleistungen")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ServiceVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Entwurf")
+        PUBLISHED = "published", _("publiziert")
+        SUPERSEDED = "superseded", _("abgelöst")
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("Version"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    name_de = models.CharField(_("Name (Deutsch)"), max_length=200)
+    name_en = models.CharField(_("Name (Englisch)"), max_length=200)
+    summary_de = models.TextField(_("Kurzbeschreibung (Deutsch)"))
+    summary_en = models.TextField(_("Kurzbeschreibung (Englisch)"), blank=True)
+    description_de = models.TextField(_("Beschreibung (Deutsch)"), blank=True)
+    description_en = models.TextField(_("Beschreibung (Englisch)"), blank=True)
+    keywords = models.TextField(_("Stichwörter"), blank=True, help_text=_("durch Komma getrennt"))
+    required_documents = models.JSONField(_("benötigte Unterlagen"), default=list, blank=True)
+    legal_basis = models.TextField(_("Rechtsgrundlage"), blank=True)
+    authority_de = models.CharField(
+        _("zuständige Stelle"),
+        max_length=200,
+        blank=True,
+        help_text=_("Bei Gemeindeleistungen legt jede Gemeinde ihr Amt selbst fest."),
+    )
+    fee = models.DecimalField(_("Gebühr (CHF)"), max_digits=10, decimal_places=2, default=0)
+    service_norm_days = models.PositiveSmallIntegerField(_("Bearbeitungsfrist (Tage)"), default=5)
+    form_definition = models.JSONField(_("Formular"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["service", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "number"], name="version_number_unique"),
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=models.Q(status="published"),
+                name="one_published_version",
+            ),
+        ]
+        verbose_name = _("Version einer Dienstleistung")
+        verbose_name_plural = _("Versionen von Dienstleistungen")
+
+    def __str__(self) -> str:
+        return f"{self.service.key} v{self.number}"
+
+
+class StepDefinition(models.Model):
+    class Kind(models.TextChoices):
+        MANUAL = "manual", _("manuell (Sachbearbeitung)")
+        AUTOMATED = "automated", _("automatisch")
+        RESIDENT = "resident", _("durch die Einwohnerin / den Einwohner")
+
+    version = models.ForeignKey(ServiceVersion, on_delete=models.PROTECT, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    key = models.SlugField(max_length=60)
+    name_de = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    adapter_key = models.CharField(max_length=80, blank=True)
+    responsible_group = models.CharField(
+        _("zuständige Gruppe"),
+        max_length=80,
+        blank=True,
+        help_text=_("Name der Gruppe in der Gemeinde, z. B. Einwohnerdienste"),
+    )
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="step_position_unique"),
+            models.UniqueConstraint(fields=["version", "key"], name="step_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} #{self.position} {self.key}"
+
+
+class OfferIndex(models.Model):
+    """Public mirror of which commune offers which service at which stage.
+
+    Written only by ``catalog.services`` when a commune changes its offer, so the public host
+    can show "who offers this" without ever opening a commune's schema.
+    """
+
+    commune = models.ForeignKey("tenants.Commune", on_delete=models.CASCADE, related_name="offers")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="offer_index")
+    stage = models.CharField(max_length=10)
+    link_url = models.URLField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "service"], name="offer_index_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id}:{self.service_id} ({self.stage})"

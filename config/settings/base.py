@@ -61,6 +61,7 @@ TENANT_APPS = [
     "guardian",
     "axes",
     "accounts",
+    "catalog.offers",
     "cases",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
