@@ -135,7 +135,7 @@ def read_luzern_communes(source_dir: Path = LUZERN_DIR) -> list[CommuneRecord]:
                 name=latest["name"].strip(),
                 district=latest["district"].strip(),
                 valid_from=min(
-                    (r["_valid_from"] for r in in_period if r["_valid_from"]), default=None
+                    (r["_valid_from"] for _, r in rows if r["_valid_from"]), default=None
                 ),
                 valid_to=max(in_period, key=lambda r: r["_valid_to"] or dt.date.max)["_valid_to"],
                 populations=populations,

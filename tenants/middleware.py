@@ -21,7 +21,7 @@ class CommuneMiddleware:
         connection.set_schema_to_public()
         request.commune = None
         try:
-            hostname, _port = split_domain_port(request.get_host())
+            hostname, port = split_domain_port(request.get_host())
         except DisallowedHost:
             return self._unknown(request)
         if not hostname:
@@ -35,10 +35,7 @@ class CommuneMiddleware:
             connection.set_tenant(resolution.commune)
             request.urlconf = settings.ROOT_URLCONF
         elif resolution.kind == "redirect" and resolution.redirect_host:
-            port = request.get_port()
-            netloc = resolution.redirect_host
-            if port not in ("80", "443"):
-                netloc = f"{netloc}:{port}"
+            netloc = f"{resolution.redirect_host}:{port}" if port else resolution.redirect_host
             return HttpResponsePermanentRedirect(
                 f"{request.scheme}://{netloc}{request.get_full_path()}"
             )
