@@ -65,10 +65,15 @@ def in_commune():
 
 @pytest.fixture
 def commune_client():
-    """``commune_client(kriens)``: a test client whose requests go to the commune's host."""
+    """``commune_client(kriens, user=anna)``: a test client for the commune's host, optionally
+    logged in as a user of that commune (the session lives in the commune's schema)."""
 
-    def make(commune: Commune, **defaults) -> Client:
-        return Client(HTTP_HOST=commune.primary_domain, **defaults)
+    def make(commune: Commune, user=None, **defaults) -> Client:
+        client = Client(HTTP_HOST=commune.primary_domain, **defaults)
+        if user is not None:
+            with schema_context(commune.schema_name):
+                client.force_login(user)
+        return client
 
     return make
 
