@@ -158,5 +158,5 @@ def test_bad_merger_file_imports_nothing(source):
 def test_command_reports_bad_files_as_command_error(source):
     """The import command fails with a German message and a non-zero status."""
     _edit(source / "luzern_communes_detail.csv", 2, "Doppleschwand", "")
-    with pytest.raises(CommandError, match="nichts wurde geändert.*Zeile 2: Spalte name ist leer"):
+    with pytest.raises(CommandError, match=r"nichts wurde geändert.*Zeile 2: Spalte name ist leer"):
         call_command("import_communes", source=source, verbosity=0)

@@ -106,10 +106,14 @@ def test_enqueue_on_commit_sends_nothing_on_rollback(
     """A rolled-back transaction sends no job."""
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic(), in_commune(kriens):
-            enqueue_on_commit(record_schema, "never")
-            raise RuntimeError("rollback")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+        in_commune(kriens),
+    ):
+        enqueue_on_commit(record_schema, "never")
+        raise RuntimeError("rollback")
     assert callbacks == []
     assert broker.queues.get("tenancy-tests") is None or broker.queues["tenancy-tests"].qsize() == 0
 
