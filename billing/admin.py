@@ -12,7 +12,7 @@ from django.urls import path, reverse
 
 from tenants.admin_sites import canton_admin_site
 
-from .models import PROGRAMME_YEARS, Category, ContributionRate, LedgerEntry
+from .models import PROGRAMME_YEARS, Category, ContributionRate, LedgerEntry, UsageMonthly
 from .services import contributions_book, ledger_entry_book, ledger_entry_reverse
 from .services.errors import BillingError
 from .services.ledger import MANUAL_KINDS, ledger_entry_validate
@@ -165,6 +165,32 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 @admin.register(ContributionRate, site=canton_admin_site)
 class ContributionRateAdmin(admin.ModelAdmin):
     list_display = ("year", "rate")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(UsageMonthly, site=canton_admin_site)
+class UsageMonthlyAdmin(admin.ModelAdmin):
+    """Usage counters, kept by the cases services; read-only here."""
+
+    list_display = (
+        "month",
+        "commune_bfs",
+        "service_key",
+        "digital_cases",
+        "automated_cases",
+        "outside_office_hours",
+        "completed_cases",
+    )
+    list_filter = ("month",)
+    search_fields = ("service_key", "=commune_bfs")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -154,6 +155,43 @@ def report_data(report: Report) -> dict:
 
 
 YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description="Programmjahr 2021–2024")
+YEAR_REQUIRED = OpenApiParameter(
+    "year", OpenApiTypes.INT, required=True, description="Programmjahr 2021–2024"
+)
+
+
+def _money(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+class ContributionLineSerializer(serializers.Serializer):
+    bfs_number = serializers.IntegerField()
+    name = serializers.CharField()
+    population_basis = serializers.IntegerField(
+        allow_null=True, help_text="Ständige Wohnbevölkerung per 31.12. des Vorjahres"
+    )
+    amount = _money()
+
+
+class MissingPopulationSerializer(serializers.Serializer):
+    bfs_number = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ContributionsSerializer(serializers.Serializer):
+    """Schema of GET /api/programme/contributions/ (documentation only)."""
+
+    year = serializers.IntegerField()
+    booked = serializers.BooleanField(help_text="false: Vorschau, noch nicht gebucht")
+    rate = _money(allow_null=True, help_text="CHF pro Einwohnerin/Einwohner")
+    communes = ContributionLineSerializer(many=True)
+    total_communes = _money()
+    total_canton = _money()
+    missing_population = MissingPopulationSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class ContributionsView(APIView):
@@ -161,7 +199,9 @@ class ContributionsView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[YEAR_PARAM], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[YEAR_REQUIRED], responses={200: ContributionsSerializer, 400: ErrorSerializer}
+    )
     def get(self, request):
         year, error = _year(request, required=True)
         if error:
@@ -174,7 +214,9 @@ class ReportView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[YEAR_PARAM], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[YEAR_PARAM], responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer}
+    )
     def get(self, request):
         year, error = _year(request, required=False)
         if error:

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 COLOURS = ("#005a9c", "#b35900", "#1b6e20")  # ≥ 3:1 against white (WCAG 1.4.11)
-LABEL_WIDTH = 230
+LABEL_WIDTH = 290
 BAR_AREA = 420
 BAR_HEIGHT = 18
 GAP = 8

@@ -123,3 +123,20 @@ def test_admin_books_contributions_of_a_year(canton_admin, canton_user):
         LedgerEntry.objects.filter(kind=Kind.COMMUNE_CONTRIBUTION, booked_by=canton_user).count()
         == 80
     )
+
+
+def test_admin_shows_an_entry_read_only(canton_admin, canton_user):
+    """An entry's page is a read-only view without a save button."""
+    entry = _entry(canton_user)
+    response = canton_admin.get(reverse("canton_admin:billing_ledgerentry_change", args=[entry.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Budget Reserve 2022" in content
+    assert 'name="_save"' not in content
+
+
+def test_usage_counters_are_read_only_in_admin(canton_admin):
+    """The usage counters page lists but offers no add."""
+    response = canton_admin.get(reverse("canton_admin:billing_usagemonthly_changelist"))
+    assert response.status_code == 200
+    assert canton_admin.get(reverse("canton_admin:billing_usagemonthly_add")).status_code == 403

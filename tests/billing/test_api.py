@@ -72,3 +72,13 @@ def test_report_api(canton_user, public_client):
 def test_api_is_not_served_on_commune_hosts(kriens, commune_client):
     """The programme API belongs to the public host."""
     assert commune_client(kriens).get("/api/programme/report/").status_code == 404
+
+
+def test_openapi_schema_documents_the_programme_api(public_client):
+    """The OpenAPI schema lists both endpoints with the contributions fields."""
+    response = public_client.get("/api/schema/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "/api/programme/contributions/" in text
+    assert "/api/programme/report/" in text
+    assert "total_canton" in text
