@@ -127,14 +127,17 @@ def contributions_booked(*, year: int) -> BookedContributions:
         .annotate(total=Sum("amount"))
         .values_list("commune_id", "total")
     )
-    basis = dict(
+    active = list(
         LedgerEntry.objects.filter(
             year=year,
             kind=Kind.COMMUNE_CONTRIBUTION,
             reverses__isnull=True,
             reversed_by__isnull=True,
-        ).values_list("commune_id", "population_basis")
+        ).values_list("commune_id", "population_basis", "rate")
     )
+    basis = {commune_id: population for commune_id, population, _ in active}
+    # The rate the booked entries were calculated with (the table may have changed since).
+    booked_rates = {rate for _, _, rate in active}
     communes = Commune.objects.filter(pk__in=net).order_by("name")
     lines = [
         BookedLine(commune=c, population_basis=basis.get(c.pk), amount=net[c.pk])
@@ -146,7 +149,7 @@ def contributions_booked(*, year: int) -> BookedContributions:
     ).aggregate(s=Sum("amount"))["s"]
     return BookedContributions(
         year=year,
-        rate=rate_for_year(year),
+        rate=booked_rates.pop() if len(booked_rates) == 1 else rate_for_year(year),
         lines=lines,
         total_communes=sum((line.amount for line in lines), ZERO),
         total_canton=canton or ZERO,

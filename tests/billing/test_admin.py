@@ -140,3 +140,25 @@ def test_usage_counters_are_read_only_in_admin(canton_admin):
     response = canton_admin.get(reverse("canton_admin:billing_usagemonthly_changelist"))
     assert response.status_code == 200
     assert canton_admin.get(reverse("canton_admin:billing_usagemonthly_add")).status_code == 403
+
+
+def test_admin_forms_render(canton_admin):
+    """The booking form and the contributions page render for cantonal staff."""
+    add = canton_admin.get(reverse("canton_admin:billing_ledgerentry_add"))
+    assert add.status_code == 200
+    assert "Entwicklung Schnittstellen" in add.content.decode()
+    page = canton_admin.get(reverse("canton_admin:billing_ledgerentry_book_contributions"))
+    assert page.status_code == 200
+    assert "Beiträge buchen" in page.content.decode()
+
+
+def test_admin_is_closed_to_anonymous_users():
+    """Without login the booking page redirects to the admin login; nothing is booked."""
+    from django.test import Client
+
+    response = Client(HTTP_HOST="localhost").post(
+        reverse("canton_admin:billing_ledgerentry_book_contributions"), {"year": "2021"}
+    )
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert not LedgerEntry.objects.exists()

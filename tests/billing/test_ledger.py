@@ -215,3 +215,10 @@ def test_database_refuses_truncate_of_a_non_empty_ledger(canton_user):
     ):
         cursor.execute("TRUNCATE billing_ledgerentry")
     assert LedgerEntry.objects.count() == 1
+
+
+def test_truncate_of_an_empty_ledger_is_allowed():
+    """An empty ledger has nothing to protect: TRUNCATE works (test databases get flushed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE billing_ledgerentry")
+    assert not LedgerEntry.objects.exists()
