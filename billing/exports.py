@@ -165,12 +165,17 @@ def report_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def report_pdf(report: Report) -> bytes:
-    """A printable A4 PDF (WeasyPrint, DejaVu fonts) with the charts and tables."""
+def report_pdf_document(report: Report):
+    """The laid-out WeasyPrint document of the report (A4, DejaVu fonts)."""
     from weasyprint import HTML
 
     html = render_to_string(
         "billing/report_pdf.html",
         {"report": report, "charts": report_charts(report), "now": timezone.now()},
     )
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).render()
+
+
+def report_pdf(report: Report) -> bytes:
+    """A printable A4 PDF with the charts and tables."""
+    return report_pdf_document(report).write_pdf()

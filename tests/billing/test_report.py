@@ -202,5 +202,27 @@ def test_pdf_download(programme, public_client):
     assert len(response.content) > 10_000
 
 
+def _pdf_text(document) -> str:
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    texts = []
+    for page in document.pages:
+        texts.extend(box.text for box in page._page_box.descendants() if isinstance(box, TextBox))
+    return " ".join(texts)
+
+
+def test_pdf_holds_the_figures(programme, kriens):
+    """The laid-out PDF pages carry the title, the totals and the commune rows."""
+    from billing.exports import report_pdf_document
+
+    document = report_pdf_document(report_build(year=2021))
+    text = _pdf_text(document)
+    assert len(document.pages) >= 3
+    assert "Digitalisierungsfünfliber 2021" in text
+    assert "1’040’867.50" in text
+    assert "520’433.75" in text
+    assert "Kriens" in text
+
+
 def test_unknown_download_format_is_404(public_client):
     assert public_client.get("/programme/2021/bericht.doc").status_code == 404
