@@ -1,1 +1,184 @@
+"""The Digitalisierungsfünfliber: rates, the append-only ledger and the usage counters (public).
 
+The ledger is append-only in the database itself (trigger from migration 0003): UPDATE, DELETE
+and TRUNCATE of a non-empty ledger raise. A correction is a reversing entry (``reverses``) with
+the negated amount; an entry is reversed at most once (one-to-one).
+
+Usage counters refer to a case by value (commune BFS number + case UUID), never by a foreign
+key into a commune schema.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+PROGRAMME_YEARS = (2021, 2022, 2023, 2024)
+
+
+class Kind(models.TextChoices):
+    COMMUNE_CONTRIBUTION = "commune_contribution", _("Beitrag Gemeinde")
+    CANTON_CASH = "canton_cash", _("Beitrag Kanton (Geld)")
+    CANTON_IN_KIND = "canton_in_kind", _("Beitrag Kanton (Sachleistung)")
+    EXPENDITURE = "expenditure", _("Ausgabe")
+    BUDGET = "budget", _("Budget")
+
+
+INCOME_KINDS = (Kind.COMMUNE_CONTRIBUTION, Kind.CANTON_CASH, Kind.CANTON_IN_KIND)
+
+
+class Category(models.TextChoices):
+    PROJECT_ORGANISATION = "projektorganisation", _("Projektorganisation")
+    PORTAL = "entwicklung_portal", _("Entwicklung Portallösung")
+    PROCESSES = "modellierung_prozesse", _("Modellierung Prozesse")
+    INTERFACES = "entwicklung_schnittstellen", _("Entwicklung Schnittstellen")
+    PUBLIC_INNOVATORS = "public_innovators", _("Public Innovators")
+    RESERVE = "reserve", _("Reserve")
+
+
+class ContributionRate(models.Model):
+    """The Fünfliber rate per resident for one year (CHF)."""
+
+    year = models.PositiveSmallIntegerField(_("Jahr"), unique=True)
+    rate = models.DecimalField(_("Ansatz pro Einwohner/in (CHF)"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="rate_positive"),
+        ]
+        verbose_name = _("Beitragsansatz")
+        verbose_name_plural = _("Beitragsansätze")
+
+    def __str__(self) -> str:
+        return f"{self.year}: CHF {self.rate}"
+
+
+class LedgerEntry(models.Model):
+    """One booking of the Fünfliber ledger; never changed, never deleted."""
+
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    kind = models.CharField(_("Art"), max_length=24, choices=Kind.choices)
+    commune = models.ForeignKey(
+        "tenants.Commune",
+        verbose_name=_("Gemeinde"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    category = models.CharField(_("Kategorie"), max_length=32, choices=Category.choices, blank=True)
+    amount = models.DecimalField(_("Betrag (CHF)"), max_digits=12, decimal_places=2)
+    text = models.CharField(_("Buchungstext"), max_length=300)
+    document_ref = models.CharField(_("Beleg"), max_length=120, blank=True)
+    # Basis of a commune contribution: population at 31.12. of the previous year and the rate.
+    population_basis = models.PositiveIntegerField(_("Bevölkerung (Basis)"), null=True, blank=True)
+    rate = models.DecimalField(
+        _("Ansatz (CHF)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("storniert Buchung"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("gebucht von"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    booked_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-booked_at", "-id"]
+        indexes = [models.Index(fields=["year", "kind"], name="ledger_year_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="commune_contribution", commune__isnull=False)
+                    | (~models.Q(kind="commune_contribution") & models.Q(commune__isnull=True))
+                ),
+                name="ledger_commune_only_for_contributions",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind__in=["expenditure", "budget"]) & ~models.Q(category="")
+                    | ~models.Q(kind__in=["expenditure", "budget"]) & models.Q(category="")
+                ),
+                name="ledger_category_only_for_expenditure_budget",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reverses__isnull=False) | models.Q(amount__gte=0),
+                name="ledger_amount_not_negative_unless_reversal",
+            ),
+        ]
+        verbose_name = _("Buchung")
+        verbose_name_plural = _("Buchungen (Hauptbuch)")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_kind_display()} CHF {self.amount}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+
+class UsageCase(models.Model):
+    """One digital case as counted for the reports (by value; makes the counters idempotent)."""
+
+    commune_bfs = models.PositiveIntegerField()
+    case_id = models.UUIDField()
+    service_key = models.CharField(max_length=80)
+    month = models.DateField(help_text="First day of the month of submission (Europe/Zurich).")
+    submitted_at = models.DateTimeField()
+    outside_office_hours = models.BooleanField()
+    completed_at = models.DateTimeField(null=True)
+    automated = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commune_bfs", "case_id"], name="usage_case_unique")
+        ]
+        verbose_name = _("Fall (Nutzung)")
+        verbose_name_plural = _("Fälle (Nutzung)")
+
+    def __str__(self) -> str:
+        return f"{self.commune_bfs}:{self.case_id}"
+
+
+class UsageMonthly(models.Model):
+    """Counters per commune, service and month of submission."""
+
+    commune_bfs = models.PositiveIntegerField(_("BFS-Nummer"))
+    service_key = models.CharField(_("Dienstleistung"), max_length=80)
+    month = models.DateField(_("Monat"))
+    digital_cases = models.PositiveIntegerField(_("digitale Fälle"), default=0)
+    outside_office_hours = models.PositiveIntegerField(_("ausserhalb Bürozeiten"), default=0)
+    completed_cases = models.PositiveIntegerField(_("abgeschlossen"), default=0)
+    automated_cases = models.PositiveIntegerField(_("vollautomatisch"), default=0)
+    processing_seconds = models.BigIntegerField(_("Bearbeitungszeit (Sekunden)"), default=0)
+
+    class Meta:
+        ordering = ["month", "commune_bfs", "service_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune_bfs", "service_key", "month"], name="usage_monthly_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "commune_bfs"], name="usage_month_commune")]
+        verbose_name = _("Nutzung pro Monat")
+        verbose_name_plural = _("Nutzung pro Monat")
+
+    def __str__(self) -> str:
+        return f"{self.commune_bfs} {self.service_key} {self.month:%Y-%m}"
+
+
+ZERO = Decimal("0.00")

@@ -1,0 +1,1 @@
+"""Speed goals, run as python -m bench.<name>."""

@@ -1,0 +1,196 @@
+"""Cantonal admin: book expenditures, budgets and contributions in kind, reverse entries,
+book the communes' contributions of a year. Entries are never changed or deleted."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from tenants.admin_sites import canton_admin_site
+
+from .models import PROGRAMME_YEARS, Category, ContributionRate, LedgerEntry, UsageMonthly
+from .services import contributions_book, ledger_entry_book, ledger_entry_reverse
+from .services.errors import BillingError
+from .services.ledger import MANUAL_KINDS, ledger_entry_validate
+
+
+class LedgerEntryForm(forms.ModelForm):
+    year = forms.TypedChoiceField(
+        label="Jahr", coerce=int, choices=[(y, y) for y in PROGRAMME_YEARS]
+    )
+    kind = forms.ChoiceField(label="Art", choices=[(k.value, k.label) for k in MANUAL_KINDS])
+    category = forms.ChoiceField(
+        label="Kategorie",
+        required=False,
+        choices=[("", "– (nur bei Ausgaben und Budgets)"), *Category.choices],
+    )
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["year", "kind", "category", "amount", "text", "document_ref"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            ledger_entry_validate(
+                year=data.get("year"),
+                kind=data.get("kind"),
+                amount=data.get("amount"),
+                category=data.get("category") or "",
+                text=data.get("text") or "",
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from None
+        return data
+
+
+class BookContributionsForm(forms.Form):
+    year = forms.TypedChoiceField(
+        label="Jahr", coerce=int, choices=[(y, y) for y in PROGRAMME_YEARS]
+    )
+
+
+@admin.register(LedgerEntry, site=canton_admin_site)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    form = LedgerEntryForm
+    list_display = (
+        "id",
+        "year",
+        "kind",
+        "commune",
+        "category",
+        "amount",
+        "text",
+        "document_ref",
+        "booked_by",
+        "booked_at",
+        "reverses",
+    )
+    list_filter = ("year", "kind", "category")
+    search_fields = ("text", "document_ref", "commune__name", "booked_by__email")
+    list_select_related = ("commune", "booked_by", "reverses")
+    date_hierarchy = "booked_at"
+    actions = ["reverse_entries"]
+    change_list_template = "admin/billing/ledgerentry/change_list.html"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied
+        data = form.cleaned_data
+        entry = ledger_entry_book(
+            year=data["year"],
+            kind=data["kind"],
+            category=data.get("category") or "",
+            amount=data["amount"],
+            text=data["text"],
+            document_ref=data.get("document_ref") or "",
+            booked_by=request.user,
+        )
+        obj.pk, obj.booked_at, obj.booked_by = entry.pk, entry.booked_at, entry.booked_by
+
+    @admin.action(description="Ausgewählte Buchungen stornieren")
+    def reverse_entries(self, request, queryset):
+        done = 0
+        for entry in queryset.order_by("id"):
+            try:
+                ledger_entry_reverse(entry=entry, booked_by=request.user, reason="Storno im Admin")
+                done += 1
+            except BillingError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} Buchung(en) storniert.", messages.SUCCESS)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "book-contributions/",
+                self.admin_site.admin_view(self.book_contributions_view),
+                name="billing_ledgerentry_book_contributions",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def book_contributions_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BookContributionsForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            year = form.cleaned_data["year"]
+            try:
+                result = contributions_book(year=year, booked_by=request.user)
+            except BillingError as exc:
+                form.add_error("year", "; ".join(exc.messages))
+            else:
+                self.message_user(
+                    request,
+                    f"Beiträge {year}: {result.booked} neu, {result.corrected} korrigiert, "
+                    f"{result.unchanged} unverändert; Total Gemeinden CHF {result.total_communes}.",
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("canton_admin:billing_ledgerentry_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Gemeindebeiträge buchen",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/book_contributions.html", context)
+
+
+@admin.register(ContributionRate, site=canton_admin_site)
+class ContributionRateAdmin(admin.ModelAdmin):
+    list_display = ("year", "rate")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(UsageMonthly, site=canton_admin_site)
+class UsageMonthlyAdmin(admin.ModelAdmin):
+    """Usage counters, kept by the cases services; read-only here."""
+
+    list_display = (
+        "month",
+        "commune_bfs",
+        "service_key",
+        "digital_cases",
+        "automated_cases",
+        "outside_office_hours",
+        "completed_cases",
+    )
+    list_filter = ("month",)
+    search_fields = ("service_key", "=commune_bfs")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,181 @@
+"""Downloads of the report: CSV (one figure per line), XLSX (one sheet per table), PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .charts import report_charts
+from .selectors.report import Report
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+def report_rows(report: Report) -> list[list]:
+    """The report as rows: Bereich, Position, BFS-Nr., Kennzahl, Wert (decimal point)."""
+    f = report.finance
+    rows: list[list] = [["Bereich", "Position", "BFS-Nr.", "Kennzahl", "Wert"]]
+    scope = str(report.year) if report.year else f"{report.years[0]}–{report.years[-1]}"
+    rows.append(["Bericht", "Zeitraum", "", "Jahre", scope])
+    for r in f.income:
+        rows.append(["Einnahmen", r.label, "", "CHF", r.amount])
+    rows.append(["Einnahmen", "Total", "", "CHF", f.income_total])
+    for r in f.categories:
+        rows.append(["Ausgaben", r.label, "", "Budget CHF", r.budget])
+        rows.append(["Ausgaben", r.label, "", "Ausgaben CHF", r.spent])
+        rows.append(["Ausgaben", r.label, "", "Verbleibend CHF", r.remaining])
+    rows.append(["Ausgaben", "Total", "", "Budget CHF", f.budget_total])
+    rows.append(["Ausgaben", "Total", "", "Ausgaben CHF", f.expenditure_total])
+    rows.append(["Saldo", "Einnahmen minus Ausgaben", "", "CHF", f.balance])
+    rows.append(["Saldo", "Reserve (nicht verwendet)", "", "CHF", f.reserve])
+    rows.append(["Saldo", "Nicht budgetiert", "", "CHF", f.unbudgeted])
+    for y in report.by_year:
+        rows.append(["Jahre", str(y.year), "", "Einnahmen CHF", y.income])
+        rows.append(["Jahre", str(y.year), "", "Ausgaben CHF", y.expenditure])
+        rows.append(["Jahre", str(y.year), "", "Saldo CHF", y.balance])
+    for c in [*report.communes, report.total]:
+        bfs = c.bfs_number or ""
+        rows.append(["Gemeinden", c.name, bfs, "Beitrag CHF", c.contribution])
+        rows.append(["Gemeinden", c.name, bfs, "Digitale Fälle", c.digital_cases])
+        rows.append(["Gemeinden", c.name, bfs, "Anteil automatisiert %", c.share_automated])
+        rows.append(
+            [
+                "Gemeinden",
+                c.name,
+                bfs,
+                "Anteil ausserhalb Bürozeiten %",
+                c.share_outside_office_hours,
+            ]
+        )
+        rows.append(
+            ["Gemeinden", c.name, bfs, "Beitrag pro digitalen Fall CHF", c.contribution_per_case]
+        )
+    for r in report.rollout:
+        rows.append(
+            ["Rollout", r.name, r.bfs_number, "Leistungen Formular/automatisiert", r.offered]
+        )
+        rows.append(["Rollout", r.name, r.bfs_number, "Anteil %", r.share])
+    return rows
+
+
+def report_csv(report: Report) -> bytes:
+    """UTF-8 CSV with BOM (opens correctly in Excel), comma separated, decimal point."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in report_rows(report):
+        writer.writerow([_text(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def report_xlsx(report: Report) -> bytes:
+    """A workbook with the sheets Übersicht, Ausgaben, Gemeinden and Rollout."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    money_format = "#,##0.00"
+    f = report.finance
+    wb = Workbook()
+    sheets = {
+        "Übersicht": [
+            ["Digitalisierungsfünfliber", report.title],
+            [],
+            ["Einnahmen nach Quelle", "CHF"],
+            *[[r.label, r.amount] for r in f.income],
+            ["Total Einnahmen", f.income_total],
+            ["Total Ausgaben", f.expenditure_total],
+            ["Saldo (Einnahmen minus Ausgaben)", f.balance],
+            ["Reserve (nicht verwendet)", f.reserve],
+            ["Nicht budgetiert", f.unbudgeted],
+            *([[], ["Jahr", "Einnahmen", "Budget", "Ausgaben", "Saldo"]] if report.by_year else []),
+            *[[y.year, y.income, y.budget, y.expenditure, y.balance] for y in report.by_year],
+        ],
+        "Ausgaben": [
+            ["Kategorie", "Budget CHF", "Ausgaben CHF", "Verbleibend CHF", "Ausgeschöpft %"],
+            *[[r.label, r.budget, r.spent, r.remaining, r.share_spent] for r in f.categories],
+            ["Total", f.budget_total, f.expenditure_total, f.budget_total - f.expenditure_total],
+        ],
+        "Gemeinden": [
+            [
+                "BFS-Nr.",
+                "Gemeinde",
+                "Beitrag CHF",
+                "Digitale Fälle",
+                "Anteil automatisiert %",
+                "Anteil ausserhalb Bürozeiten %",
+                "Beitrag pro digitalen Fall CHF",
+            ],
+            *[
+                [
+                    c.bfs_number or None,
+                    c.name,
+                    c.contribution,
+                    c.digital_cases,
+                    c.share_automated,
+                    c.share_outside_office_hours,
+                    c.contribution_per_case,
+                ]
+                for c in [*report.communes, report.total]
+            ],
+        ],
+        "Rollout": [
+            [
+                "BFS-Nr.",
+                "Gemeinde",
+                "Leistungen Formular/automatisiert",
+                "Leistungen Katalog",
+                "Anteil %",
+            ],
+            *[[r.bfs_number, r.name, r.offered, r.services, r.share] for r in report.rollout],
+        ],
+    }
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in ws.iter_rows():
+            for cell in row:
+                if (
+                    isinstance(cell.value, Decimal)
+                    and cell.value == cell.value.quantize(Decimal("0.01"))
+                    and cell.value.as_tuple().exponent == -2
+                ):
+                    cell.number_format = money_format
+        for index in range(1, ws.max_column + 1):
+            ws.column_dimensions[get_column_letter(index)].width = 34 if index <= 2 else 20
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def report_pdf_document(report: Report):
+    """The laid-out WeasyPrint document of the report (A4, DejaVu fonts)."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "billing/report_pdf.html",
+        {"report": report, "charts": report_charts(report), "now": timezone.now()},
+    )
+    return HTML(string=html).render()
+
+
+def report_pdf(report: Report) -> bytes:
+    """A printable A4 PDF with the charts and tables."""
+    return report_pdf_document(report).write_pdf()

@@ -1,0 +1,112 @@
+"""Booking the communes' contributions of a year (idempotent, corrections by reversal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import User
+
+from ..models import ContributionRate, Kind, LedgerEntry
+from ..selectors.contributions import contributions_calculate
+from .errors import BillingError, MissingPopulationError
+from .ledger import _reverse, active_entries, canton_matching_sync
+
+
+@dataclass(frozen=True)
+class ContributionResult:
+    year: int
+    booked: int
+    corrected: int
+    reversed: int
+    unchanged: int
+    total_communes: Decimal
+    canton_changed: bool
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.booked or self.corrected or self.reversed or self.canton_changed)
+
+
+def _text(year: int, rate: Decimal, basis: int, absorbed: tuple[str, ...]) -> str:
+    text = f"Beitrag {year}: CHF {rate} × {basis} Einwohner/innen per 31.12.{year - 1}"
+    if absorbed:
+        text += f" (inkl. {', '.join(absorbed)})"
+    return text
+
+
+def contributions_book(*, year: int, booked_by: User | None = None) -> ContributionResult:
+    """Book every commune's contribution for ``year`` and the canton's matching share.
+
+    Idempotent: a commune whose booked contribution still matches its figure gets nothing new.
+    A changed figure (or rate) books a correction: the reversal of the old entry and a new
+    entry. A commune that no longer owes anything for the year has its entry reversed.
+    Missing population figures raise MissingPopulationError and nothing is booked.
+    """
+    with transaction.atomic():
+        # One booking run per year at a time: lock the year's rate.
+        rate_row = (
+            ContributionRate.objects.select_for_update(of=("self",)).filter(year=year).first()
+        )
+        if rate_row is None:
+            raise BillingError(f"Für das Jahr {year} ist kein Beitragsansatz erfasst.")
+        plan = contributions_calculate(year=year)
+        if plan.missing:
+            raise MissingPopulationError(year=year, communes=plan.missing)
+        active = {
+            e.commune_id: e
+            for e in active_entries(year=year, kind=Kind.COMMUNE_CONTRIBUTION).select_for_update(
+                of=("self",)
+            )
+        }
+        booked = corrected = unchanged = 0
+        for line in plan.lines:
+            current = active.pop(line.commune.pk, None)
+            if (
+                current is not None
+                and current.amount == line.amount
+                and current.population_basis == line.population_basis
+                and current.rate == plan.rate
+            ):
+                unchanged += 1
+                continue
+            if current is not None:
+                _reverse(
+                    current,
+                    text=(
+                        f"Storno von Buchung {current.pk}: Korrektur Beitrag {year} "
+                        f"(Basis {current.population_basis} → {line.population_basis})"
+                    ),
+                    booked_by=booked_by,
+                )
+                corrected += 1
+            else:
+                booked += 1
+            LedgerEntry.objects.create(
+                year=year,
+                kind=Kind.COMMUNE_CONTRIBUTION,
+                commune=line.commune,
+                amount=line.amount,
+                population_basis=line.population_basis,
+                rate=plan.rate,
+                text=_text(year, plan.rate, line.population_basis, line.absorbed),
+                booked_by=booked_by,
+            )
+        for leftover in active.values():
+            _reverse(
+                leftover,
+                text=f"Storno von Buchung {leftover.pk}: Gemeinde {year} nicht beitragspflichtig",
+                booked_by=booked_by,
+            )
+        canton_changed = canton_matching_sync(year=year, booked_by=booked_by)
+    return ContributionResult(
+        year=year,
+        booked=booked,
+        corrected=corrected,
+        reversed=len(active),
+        unchanged=unchanged,
+        total_communes=plan.total,
+        canton_changed=canton_changed,
+    )

@@ -1,0 +1,117 @@
+"""Usage counters in the public schema, kept by the cases services (cases refer by value).
+
+Each case is counted once: a per-case row (unique commune BFS number + case UUID) decides
+whether a call counts, and the monthly counters (per commune, service and month of submission)
+are incremented in the same statement sequence. A redelivered job therefore counts nothing.
+Office hours are Monday–Friday 08:00–17:00 Europe/Zurich; public holidays are not considered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+
+from ..models import UsageCase, UsageMonthly
+
+OFFICE_TZ = ZoneInfo("Europe/Zurich")
+OFFICE_OPENS = dt.time(8, 0)
+OFFICE_CLOSES = dt.time(17, 0)
+
+_CASES = UsageCase._meta.db_table
+_MONTHLY = UsageMonthly._meta.db_table
+
+
+def _aware(moment: dt.datetime, name: str) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} muss eine Zeitzone haben.")
+    return moment
+
+
+def outside_office_hours(moment: dt.datetime) -> bool:
+    """True outside Mon–Fri 08:00–17:00 in Zurich (17:00 itself is outside)."""
+    local = _aware(moment, "Zeitpunkt").astimezone(OFFICE_TZ)
+    if local.weekday() >= 5:
+        return True
+    return not (OFFICE_OPENS <= local.time() < OFFICE_CLOSES)
+
+
+def _month(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(OFFICE_TZ).date().replace(day=1)
+
+
+def _record_submission(
+    cursor, commune_bfs: int, service_key: str, case_id: uuid.UUID, submitted_at: dt.datetime
+) -> bool:
+    month = _month(submitted_at)
+    outside = outside_office_hours(submitted_at)
+    cursor.execute(
+        f"""INSERT INTO {_CASES}
+            (commune_bfs, case_id, service_key, month, submitted_at, outside_office_hours)
+            VALUES (%s, %s, %s, %s, %s, %s)
+            ON CONFLICT (commune_bfs, case_id) DO NOTHING RETURNING id""",  # noqa: S608
+        [commune_bfs, case_id, service_key, month, submitted_at, outside],
+    )
+    if cursor.fetchone() is None:
+        return False
+    cursor.execute(
+        f"""INSERT INTO {_MONTHLY} AS m
+            (commune_bfs, service_key, month, digital_cases, outside_office_hours,
+             completed_cases, automated_cases, processing_seconds)
+            VALUES (%s, %s, %s, 1, %s, 0, 0, 0)
+            ON CONFLICT (commune_bfs, service_key, month) DO UPDATE SET
+              digital_cases = m.digital_cases + 1,
+              outside_office_hours = m.outside_office_hours + EXCLUDED.outside_office_hours""",  # noqa: S608
+        [commune_bfs, service_key, month, int(outside)],
+    )
+    return True
+
+
+def usage_record_submission(
+    *, commune_bfs: int, service_key: str, case_id: uuid.UUID, submitted_at: dt.datetime
+) -> None:
+    """Count a digitally submitted case once (a repeated call for the same case does nothing)."""
+    _aware(submitted_at, "submitted_at")
+    with transaction.atomic(), connection.cursor() as cursor:
+        _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at)
+
+
+def usage_record_completion(
+    *,
+    commune_bfs: int,
+    service_key: str,
+    case_id: uuid.UUID,
+    submitted_at: dt.datetime,
+    completed_at: dt.datetime,
+    automated: bool,
+) -> None:
+    """Count a completed case once: completed, fully automated or not, processing time.
+
+    Counted in the month of submission. A case whose submission was never counted is counted
+    as submitted first. A repeated call for the same case does nothing.
+    """
+    _aware(submitted_at, "submitted_at")
+    _aware(completed_at, "completed_at")
+    with transaction.atomic(), connection.cursor() as cursor:
+        _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at)
+        cursor.execute(
+            f"""UPDATE {_CASES} SET completed_at = %s, automated = %s
+                WHERE commune_bfs = %s AND case_id = %s AND completed_at IS NULL
+                RETURNING service_key, month, submitted_at""",  # noqa: S608
+            [completed_at, automated, commune_bfs, case_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return
+        stored_key, month, stored_submitted = row
+        seconds = max((completed_at - stored_submitted) // dt.timedelta(seconds=1), 0)
+        cursor.execute(
+            f"""UPDATE {_MONTHLY} SET
+                  completed_cases = completed_cases + 1,
+                  automated_cases = automated_cases + %s,
+                  processing_seconds = processing_seconds + %s
+                WHERE commune_bfs = %s AND service_key = %s AND month = %s""",  # noqa: S608
+            [int(automated), seconds, commune_bfs, stored_key, month],
+        )

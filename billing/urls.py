@@ -1,0 +1,22 @@
+"""Routes of the public host: /programme/ reports and /api/programme/."""
+
+from django.urls import path
+
+from . import api, views
+
+urlpatterns = [
+    path("programme/", views.programme_report, name="programme-report"),
+    path("programme/<int:year>/", views.programme_report, name="programme-report-year"),
+    path("programme/bericht.<str:fmt>", views.programme_download, name="programme-download"),
+    path(
+        "programme/<int:year>/bericht.<str:fmt>",
+        views.programme_download,
+        name="programme-download-year",
+    ),
+    path(
+        "api/programme/contributions/",
+        api.ContributionsView.as_view(),
+        name="api-programme-contributions",
+    ),
+    path("api/programme/report/", api.ReportView.as_view(), name="api-programme-report"),
+]
