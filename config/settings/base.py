@@ -230,6 +230,30 @@ JOB_MIDDLEWARE_FOR_TESTS = [m for m in JOB_MIDDLEWARE if "DbConnections" not in 
 # Seconds between two ticks of the public scheduler (tenants.scheduler).
 SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=60)
 
+# --- Integrations: adapters (integrations/adapters/) and their endpoints per environment ---------
+# Each adapter class registers under a key (the catalogue's StepDefinition.adapter_key); the
+# system check "integrations" fails start-up when a listed adapter lacks its configuration.
+INTEGRATION_ADAPTERS = [
+    "integrations.adapters.resident_register.adapters.IdentifyAdapter",
+    "integrations.adapters.resident_register.adapters.MoveInAdapter",
+    "integrations.adapters.resident_register.adapters.MoveOutAdapter",
+    "integrations.adapters.dog_register.adapters.DogRegisterAdapter",
+]
+INTEGRATIONS = {
+    "resident_register": {
+        "url": env("RESIDENT_REGISTER_URL", default="http://127.0.0.1:8101"),
+        "api_key": env("RESIDENT_REGISTER_API_KEY", default="dev-resident-register-key"),
+        # Our eCH-0058 participant id (sedex-like) as sender of eCH-0020 messages.
+        "sender_id": env("RESIDENT_REGISTER_SENDER_ID", default="3-LU-1"),
+        "timeout": env.float("RESIDENT_REGISTER_TIMEOUT", default=5.0),
+    },
+    "dog_register": {
+        "url": env("DOG_REGISTER_URL", default="http://127.0.0.1:8102"),
+        "api_key": env("DOG_REGISTER_API_KEY", default="dev-dog-register-key"),
+        "timeout": env.float("DOG_REGISTER_TIMEOUT", default=5.0),
+    },
+}
+
 # --- Logging: JSON lines that carry the commune -------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
