@@ -107,8 +107,14 @@ class HttpAdapter(Adapter):
     required_settings = ("url", "api_key")
     url_settings = ("url",)
 
-    def __init__(self, *, config: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        *,
+        config: Mapping[str, Any] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
         super().__init__(config=config)
+        self._transport = transport  # tests replay recorded answers through httpx.MockTransport
         seconds = float(self.config.get("timeout", 5.0))
         self.timeout = httpx.Timeout(seconds, connect=min(seconds, 2.0))
         self._client: httpx.Client | None = None
@@ -120,6 +126,7 @@ class HttpAdapter(Adapter):
                 base_url=str(self.config["url"]).rstrip("/"),
                 timeout=self.timeout,
                 headers={"Authorization": f"Bearer {self.config['api_key']}"},
+                transport=self._transport,
             )
         return self._client
 

@@ -62,6 +62,12 @@ def _report_schema() -> xmlschema.XMLSchema10:
         return xmlschema.XMLSchema10(str(XSD_DIR / "eCH-0058-3-0.xsd"), allow="local")
 
 
+def preload() -> None:
+    """Compile the schemas now (servers call this before accepting requests)."""
+    _delivery_schema()
+    _report_schema()
+
+
 def _validate(schema: xmlschema.XMLSchema10, xml) -> None:
     try:
         errors = [f"{e.path}: {e.reason}" for e in schema.iter_errors(xml)]

@@ -107,6 +107,7 @@ def read_identification(el) -> dict:
 
 
 def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
+    schemas.preload()
     app = App(
         api_key=api_key,
         malformed_body=b'<?xml version="1.0"?><eventReport><report><positiv',

@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEYS = {"resident": "test-resident-key", "dog": "test-dog-key"}
-CLIENT_TIMEOUT = 0.5  # seconds; the "timeout" failure mode sleeps longer than this
+CLIENT_TIMEOUT = 1.0  # seconds; the "timeout" failure mode sleeps longer than this
 
 
 def _free_port() -> int:
@@ -85,7 +85,7 @@ def registers(reference_servers, settings):
 
 @pytest.fixture
 def control(reference_servers):
-    def drive(register: str, mode: str | None = None, count: int = 1, delay: float = 1.0) -> dict:
+    def drive(register: str, mode: str | None = None, count: int = 1, delay: float = 1.6) -> dict:
         url = f"{reference_servers[register]}/_control"
         if mode is None:
             return httpx.get(url, timeout=5).json()

@@ -146,14 +146,14 @@ def test_http_429_is_transient(registers, control):
 
 def test_timeout_is_transient(registers, control):
     """An answer slower than the configured timeout is a transient 'timeout'."""
-    control("resident", "timeout", delay=1.0)
+    control("resident", "timeout")
     started = time.monotonic()
     with pytest.raises(TransientError) as exc:
         get("resident_register.identify").call(
             identify_request(demo_person(1059)), idempotency_key="slow"
         )
     assert exc.value.code == "timeout"
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 1.5
 
 
 def test_malformed_answer_is_transient(registers, control):
@@ -281,10 +281,10 @@ def test_retry_after_timeout_has_one_effect(registers, control):
     adapter = get("resident_register.move_out")
     request = move_out_request(demo_person(1063))
     effects = control("resident")["effects"]
-    control("resident", "timeout", delay=0.8)
+    control("resident", "timeout", delay=1.3)
     with pytest.raises(TransientError):
         adapter.call(request, idempotency_key="case-2:step-1")
-    time.sleep(0.6)  # the register finishes the first call
+    time.sleep(0.6)  # the register finishes the first call (1.3 s after it started)
     result = adapter.call(request, idempotency_key="case-2:step-1")
     assert result.message_id.startswith("EWR-1063-")
     assert control("resident")["effects"] == effects + 1
