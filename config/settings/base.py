@@ -238,6 +238,8 @@ INTEGRATION_ADAPTERS = [
     "integrations.adapters.resident_register.adapters.MoveInAdapter",
     "integrations.adapters.resident_register.adapters.MoveOutAdapter",
     "integrations.adapters.dog_register.adapters.DogRegisterAdapter",
+    "integrations.adapters.qr_invoice.adapters.QrInvoiceAdapter",
+    "integrations.adapters.documents.adapters.ResidenceCertificateAdapter",
 ]
 INTEGRATIONS = {
     "resident_register": {
@@ -252,6 +254,8 @@ INTEGRATIONS = {
         "api_key": env("DOG_REGISTER_API_KEY", default="dev-dog-register-key"),
         "timeout": env.float("DOG_REGISTER_TIMEOUT", default=5.0),
     },
+    # Creditor account of the fee invoices (QR-bill); default: the SIX example QR-IBAN.
+    "billing": {"qr_iban": env("QR_IBAN", default="CH4431999123000889012")},
 }
 
 # --- Logging: JSON lines that carry the commune -------------------------------------------------

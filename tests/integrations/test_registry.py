@@ -90,6 +90,8 @@ def test_project_registry_holds_the_catalogue_keys():
         "resident_register.move_in",
         "resident_register.move_out",
         "dog_register.register",
+        "billing.qr_invoice",
+        "documents.residence_certificate",
     } <= set(project.registry.keys())
 
 
