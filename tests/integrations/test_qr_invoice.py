@@ -48,7 +48,7 @@ def test_payload_follows_the_spec_fields():
     assert lines[30] == "EPD"
     assert bill.reference_type == "QRR" and esr.is_valid(bill.reference)
     assert bill.reference == qrr_reference(1059, "2026-000123")
-    assert bill.reference_formatted.== "10 59000 00000 00002 02600 01236"
+    assert bill.reference_formatted == "10 59000 00000 00002 02600 01236"
     assert bill.amount == Decimal("30.00")
     assert bill.svg.startswith(b"<?xml") and b"<svg" in bill.svg
 
