@@ -235,6 +235,7 @@ SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=60)
 # system check "integrations" fails start-up when a listed adapter lacks its configuration.
 INTEGRATION_ADAPTERS = [
     "integrations.adapters.resident_register.adapters.IdentifyAdapter",
+    "integrations.adapters.resident_register.adapters.ResidenceAdapter",
     "integrations.adapters.resident_register.adapters.MoveInAdapter",
     "integrations.adapters.resident_register.adapters.MoveOutAdapter",
     "integrations.adapters.dog_register.adapters.DogRegisterAdapter",

@@ -87,6 +87,7 @@ def test_project_registry_holds_the_catalogue_keys():
     """INTEGRATION_ADAPTERS registers the keys the catalogue's step definitions use."""
     assert {
         "resident_register.identify",
+        "resident_register.residence",
         "resident_register.move_in",
         "resident_register.move_out",
         "dog_register.register",
@@ -108,6 +109,7 @@ def test_system_check_fails_on_missing_url(settings):
         "resident_register.identify",
         "resident_register.move_in",
         "resident_register.move_out",
+        "resident_register.residence",
     }
 
 

@@ -19,6 +19,7 @@ from integrations.adapters.resident_register.data import (
     MoveInRequest,
     MoveOutRequest,
     Municipality,
+    ResidenceRequest,
 )
 from integrations.base import PermanentError, TransientError
 from integrations.ech import messages
@@ -110,6 +111,33 @@ def test_identify_unknown_person_in_other_commune_is_not_found(registers):
         get("resident_register.identify").call(
             identify_request(demo_person(1059), bfs_number=1024), idempotency_key="identify-other"
         )
+
+
+def test_residence_by_person_id(registers):
+    """Residence data of a known person id; an unknown id is a permanent 'not found'."""
+    expected = demo_person(1031)
+    adapter = get("resident_register.residence")
+    person = adapter.call(ResidenceRequest(1031, expected["person_id"]), idempotency_key="r1")
+    assert person.address.town == "Hochdorf" and person.address.postcode == "6280"
+    with pytest.raises(PermanentError) as exc:
+        adapter.call(ResidenceRequest(1031, "1031999999"), idempotency_key="r2")
+    assert exc.value.code == "person_not_found"
+
+
+def test_wrong_path_is_not_mistaken_for_not_found(registers, settings):
+    """A 404 of a mis-configured base URL is not reported as 'person not found'."""
+    settings.INTEGRATIONS = {
+        **settings.INTEGRATIONS,
+        "resident_register": {
+            **settings.INTEGRATIONS["resident_register"],
+            "url": registers["resident"] + "/v9",
+        },
+    }
+    with pytest.raises(PermanentError) as exc:
+        get("resident_register.identify").call(
+            identify_request(demo_person(1059)), idempotency_key="path"
+        )
+    assert exc.value.code == "no_route"
 
 
 def test_invalid_ahv_number_is_refused_without_a_call(registers, control):
@@ -231,6 +259,27 @@ def test_move_out_then_move_in(registers, control):
     found = identify.call(identify_request(person, bfs_number=1054), idempotency_key="m1-new")
     assert found.person_id == arrived.person_id
     assert found.address.street == "Gerliswilstrasse"
+
+
+def test_foreign_national_moves_in(registers):
+    """A foreign national's moveIn (residence permit instead of place of origin) is accepted."""
+    newcomer = {
+        **demo_person(1040),
+        "vn": ahv_from_serial(77),
+        "official_name": "Rossi",
+        "first_name": "Giulia",
+        "nationality": "IT",
+        "nationality_name": "Italien",
+    }
+    result = get("resident_register.move_in").call(
+        move_in_request(newcomer, 1040, "Rothenburg", comes_from=None, residence_permit="02"),
+        idempotency_key="foreigner",
+    )
+    assert b"<eCH-0011:residencePermit>02<" in result.request_xml
+    found = get("resident_register.identify").call(
+        identify_request(newcomer, bfs_number=1040), idempotency_key="foreigner-id"
+    )
+    assert (found.person_id, found.nationality) == (result.person_id, "IT")
 
 
 def test_negative_acknowledgements_are_permanent(registers, control):

@@ -15,6 +15,7 @@ from integrations.adapters.resident_register.data import (
     MoveOutRequest,
     MoveResult,
     Person,
+    ResidenceRequest,
 )
 from integrations.base import HttpAdapter, PermanentError, TransientError
 from integrations.ech import messages
@@ -90,18 +91,39 @@ class IdentifyAdapter(ResidentRegisterAdapter):
                 "first_name": request.first_name,
             },
         )
-        data = self.json_body(response)
-        if response.status_code == 404:
-            raise PermanentError(
-                NOT_FOUND, code="person_not_found", details={"bfs": request.bfs_number}
-            )
-        if response.status_code != 200:
-            raise PermanentError(
-                f"Das Einwohnerregister hat die Anfrage abgelehnt: {data.get('message', '')}",
-                code=str(data.get("error") or f"http_{response.status_code}"),
-                details={"status": response.status_code},
-            )
-        return _parse_person(data)
+        return _person_answer(response, bfs_number=request.bfs_number)
+
+
+def _person_answer(response: httpx.Response, *, bfs_number: int) -> Person:
+    data = HttpAdapter.json_body(response)
+    if response.status_code == 404 and data.get("error") == "person_not_found":
+        raise PermanentError(NOT_FOUND, code="person_not_found", details={"bfs": bfs_number})
+    if response.status_code != 200:
+        raise PermanentError(
+            f"Das Einwohnerregister hat die Anfrage abgelehnt: {data.get('message', '')}",
+            code=str(data.get("error") or f"http_{response.status_code}"),
+            details={"status": response.status_code, "bfs": bfs_number},
+        )
+    return _parse_person(data)
+
+
+@register("resident_register.residence")
+class ResidenceAdapter(ResidentRegisterAdapter):
+    """Current residence data of a known person (the register's ``person_id``) → ``Person``.
+
+    Also answers for a person who moved away (``Person`` as last registered); unknown id →
+    ``PermanentError`` ``person_not_found``.
+    """
+
+    def call(self, request: ResidenceRequest, *, idempotency_key: str) -> Person:
+        if not request.person_id.isalnum():
+            raise PermanentError(NOT_FOUND, code="person_not_found")
+        response = self.request(
+            "GET",
+            f"/communes/{request.bfs_number}/persons/{request.person_id}",
+            idempotency_key=idempotency_key,
+        )
+        return _person_answer(response, bfs_number=request.bfs_number)
 
 
 class _EventAdapter(ResidentRegisterAdapter):

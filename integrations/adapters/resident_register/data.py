@@ -26,6 +26,14 @@ class IdentifyRequest:
 
 
 @dataclass(frozen=True)
+class ResidenceRequest:
+    """Look up a person the register already identified (by its ``person_id``)."""
+
+    bfs_number: int
+    person_id: str
+
+
+@dataclass(frozen=True)
 class Person:
     """A resident as the register knows them."""
 
