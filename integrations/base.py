@@ -95,6 +95,9 @@ class Adapter(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, most adapters hold nothing
         """Release resources (connections)."""
 
+    def warm_up(self) -> None:  # noqa: B027 - optional hook
+        """Do expensive one-time preparation now (a worker calls this at start)."""
+
 
 class HttpAdapter(Adapter):
     """An adapter speaking HTTP to ``config["url"]`` with ``config["api_key"]`` as bearer token.

@@ -93,6 +93,12 @@ class Registry:
         for adapter in instances.values():
             adapter.close()
 
+    def warm_up(self) -> None:
+        """Prepare every registered adapter (compile XSDs, load fonts) so that the first real
+        call is not seconds slower than the rest; for worker start-up."""
+        for key in self.keys():
+            self.get(key).warm_up()
+
     def validate_configuration(self) -> list[str]:
         """Every problem with the registered adapters' configuration, as German sentences."""
         problems = []

@@ -123,3 +123,11 @@ def test_settings_change_reconfigures_adapters(settings):
     after = project.get("dog_register.register")
     assert after is not before
     assert after.config["api_key"] == "other"
+
+
+def test_warm_up_prepares_every_adapter():
+    """warm_up() runs each adapter's preparation without calling any register."""
+    project.registry.warm_up()
+    from integrations.ech import schemas
+
+    assert schemas._delivery_schema.cache_info().currsize == 1

@@ -67,6 +67,12 @@ class ResidenceCertificateAdapter(Adapter):
     """Residence certificate → ``RenderedDocument`` (PDF bytes and metadata). Local rendering;
     the same request renders the same certificate."""
 
+    def warm_up(self) -> None:
+        from weasyprint import HTML
+
+        # The first rendering loads fonts (about 2 s); later ones take tens of milliseconds.
+        HTML(string="<p style='font-family: DejaVu Sans'>Wohnsitzbestätigung</p>").write_pdf()
+
     def call(
         self, request: ResidenceCertificateRequest, *, idempotency_key: str
     ) -> RenderedDocument:

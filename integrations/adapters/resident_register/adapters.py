@@ -18,7 +18,7 @@ from integrations.adapters.resident_register.data import (
     ResidenceRequest,
 )
 from integrations.base import HttpAdapter, PermanentError, TransientError
-from integrations.ech import messages
+from integrations.ech import messages, schemas
 from integrations.ech.ahv import ahv_is_valid, ahv_normalize
 from integrations.ech.schemas import SchemaValidationError
 from integrations.registry import register
@@ -128,6 +128,9 @@ class ResidenceAdapter(ResidentRegisterAdapter):
 
 class _EventAdapter(ResidentRegisterAdapter):
     """Send one eCH-0020 delivery and read the eCH-0058 acknowledgement."""
+
+    def warm_up(self) -> None:
+        schemas.preload()
 
     def header(self, bfs_number: int, idempotency_key: str, event_date: date) -> messages.Header:
         # A retry must send the very same bytes (same idempotency key, same body): the message id
