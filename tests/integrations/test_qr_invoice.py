@@ -97,7 +97,15 @@ def test_invalid_amounts_are_permanent(amount):
     assert exc.value.code == "invalid_amount"
 
 
-def test_invalid_iban_is_permanent():
+@pytest.mark.parametrize("account", ["CH5380005000010288664", "CHXXABCDE", "DE00"])
+def test_invalid_iban_is_permanent(account):
     with pytest.raises(PermanentError) as exc:
-        get("billing.qr_invoice").call(invoice(iban="CH5380005000010288664"), idempotency_key="x")
+        get("billing.qr_invoice").call(invoice(iban=account), idempotency_key="x")
     assert exc.value.code in ("invalid_invoice", "invalid_reference")
+
+
+def test_configuration_check_refuses_a_bad_iban():
+    from integrations.adapters.qr_invoice.adapters import QrInvoiceAdapter
+
+    assert QrInvoiceAdapter.check_configuration({"qr_iban": "CH4431999123000889012"}) == []
+    assert "keine gültige IBAN" in QrInvoiceAdapter.check_configuration({"qr_iban": "CH00"})[0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from qrbill import QRBill
+from stdnum import iban
 from stdnum.ch import esr
 
 from integrations.base import Adapter, PermanentError
@@ -60,9 +61,11 @@ class QrInvoice:
     currency: str = "CHF"
 
 
-def is_qr_iban(iban: str) -> bool:
-    digits = re.sub(r"\s", "", iban).upper()
-    return digits[:2] in ("CH", "LI") and 30000 <= int(digits[4:9] or 0) <= 31999
+def is_qr_iban(account: str) -> bool:
+    """A Swiss/Liechtenstein QR-IBAN: institution id (digits 5–9) between 30000 and 31999."""
+    value = re.sub(r"\s", "", account).upper()
+    iid = value[4:9]
+    return value[:2] in ("CH", "LI") and iid.isdigit() and 30000 <= int(iid) <= 31999
 
 
 def qrr_reference(bfs_number: int, case_reference: str) -> str:
@@ -107,15 +110,23 @@ class QrInvoiceAdapter(Adapter):
     config_name = "billing"
     required_settings = ("qr_iban",)
 
+    @classmethod
+    def check_configuration(cls, config) -> list[str]:
+        problems = super().check_configuration(config)
+        value = str(config.get("qr_iban") or "")
+        if value and not iban.is_valid(value):
+            problems.append(f"«qr_iban» ist keine gültige IBAN: {value!r}.")
+        return problems
+
     def call(self, request: InvoiceRequest, *, idempotency_key: str) -> QrInvoice:
-        iban = re.sub(r"\s", "", request.iban or str(self.config.get("qr_iban", ""))).upper()
+        account = re.sub(r"\s", "", request.iban or str(self.config.get("qr_iban", ""))).upper()
         amount = Decimal(request.amount).quantize(CENT, rounding=ROUND_HALF_UP)
         if not (Decimal("0") < amount <= MAX_AMOUNT):
             raise PermanentError(
                 "Der Betrag muss zwischen 0.01 und 999 999 999.99 CHF liegen.",
                 code="invalid_amount",
             )
-        if is_qr_iban(iban):
+        if is_qr_iban(account):
             reference, reference_type = (
                 qrr_reference(request.bfs_number, request.case_reference),
                 "QRR",
@@ -124,7 +135,7 @@ class QrInvoiceAdapter(Adapter):
             reference, reference_type = scor_reference(request.case_reference), "SCOR"
         try:
             bill = QRBill(
-                account=iban,
+                account=account,
                 creditor=_party(request.creditor),
                 amount=f"{amount:.2f}",
                 currency="CHF",
@@ -150,6 +161,6 @@ class QrInvoiceAdapter(Adapter):
             reference=reference,
             reference_formatted=formatted,
             reference_type=reference_type,
-            iban=iban,
+            iban=account,
             amount=amount,
         )
