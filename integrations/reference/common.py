@@ -2,8 +2,9 @@
 injection (``/_control``) and idempotency keys. Standard library only.
 
 Failure injection: ``POST /_control {"mode": "timeout"|"error500"|"error429"|"malformed"|"ok",
-"count": N, "delay": seconds}`` makes the next N API calls fail that way (``/health`` and
-``/_control`` are never affected). ``GET /_control`` returns the mode and counters
+"count": N, "delay": seconds, "path_prefix": "/communes/1059/"}`` makes the next N API calls
+(optionally only those under ``path_prefix``) fail that way (``/health`` and ``/_control`` are
+never affected; the control endpoint needs no key: loopback stand-ins only). ``GET /_control`` returns the mode and counters
 (``calls``, ``effects``: how many state changes happened) so tests can assert "exactly once".
 
 Idempotency: a POST with an ``Idempotency-Key`` header is processed once; a repeat with the same
@@ -73,6 +74,7 @@ class App:
         self.mode = "ok"
         self.mode_count = 0
         self.delay = 5.0
+        self.path_prefix = "/"
         self.calls = 0
         self.effects = 0
         self._replies: dict[tuple[str, str], tuple[str, Response]] = {}
@@ -123,7 +125,7 @@ class App:
         if found is None:
             return error(404, "no_route", f"{request.method} {request.path} gibt es nicht.")
         handler, params = found
-        failure = self._take_failure()
+        failure = self._take_failure(request.path)
         if failure == "timeout":
             time.sleep(self.delay)  # then go on: the effect happens, the answer comes too late
         elif failure == "error500":
@@ -141,10 +143,10 @@ class App:
                 return handler, match.groupdict()
         return None
 
-    def _take_failure(self) -> str:
+    def _take_failure(self, path: str) -> str:
         with self.lock:
             self.calls += 1
-            if self.mode == "ok" or self.mode_count <= 0:
+            if self.mode == "ok" or self.mode_count <= 0 or not path.startswith(self.path_prefix):
                 return "ok"
             self.mode_count -= 1
             mode = self.mode
@@ -188,10 +190,12 @@ class App:
                     raise ValueError(f"mode must be one of {sorted(FAILURE_MODES)}")
                 count = int(data.get("count", 1 if mode != "ok" else 0))
                 delay = float(data.get("delay", self.delay))
+                prefix = str(data.get("path_prefix") or "/")
             except (ValueError, TypeError) as exc:
                 return error(400, "bad_control", str(exc))
             with self.lock:
                 self.mode, self.mode_count, self.delay = mode, count, delay
+                self.path_prefix = prefix
         with self.lock:
             return json_response(
                 200,
@@ -199,6 +203,7 @@ class App:
                     "mode": self.mode,
                     "count": self.mode_count,
                     "delay": self.delay,
+                    "path_prefix": self.path_prefix,
                     "calls": self.calls,
                     "effects": self.effects,
                 },

@@ -96,9 +96,16 @@ def running_registers(
             register.stop()
 
 
-def control(url: str, mode: str | None = None, *, count: int = 1, delay: float = 5.0) -> dict:
+def control(
+    url: str,
+    mode: str | None = None,
+    *,
+    count: int = 1,
+    delay: float = 5.0,
+    path_prefix: str = "/",
+) -> dict:
     """Set the failure mode of the register at ``url`` (``None``: only read its counters)."""
     if mode is None:
         return httpx.get(f"{url}/_control", timeout=5).json()
-    payload = {"mode": mode, "count": count, "delay": delay}
+    payload = {"mode": mode, "count": count, "delay": delay, "path_prefix": path_prefix}
     return httpx.post(f"{url}/_control", json=payload, timeout=5).json()

@@ -63,3 +63,17 @@ def test_control_counts_and_resets(registers, control):
     assert [httpx.get(path, headers=headers).status_code for _ in range(3)] == [500, 500, 200]
     assert control("resident")["mode"] == "ok"
     assert httpx.post(f"{url}/_control", json={"mode": "explode"}).status_code == 400
+
+
+def test_failures_can_target_one_commune(registers):
+    """With path_prefix only that commune's calls fail."""
+    from integrations.reference import processes
+
+    url = registers["resident"]
+    processes.control(url, "error500", count=1, path_prefix="/communes/1024/")
+    headers = {"Authorization": f"Bearer {API_KEYS['resident']}"}
+    kriens = f"{url}/communes/1059/persons/{demo_person(1059)['person_id']}"
+    emmen = f"{url}/communes/1024/persons/{demo_person(1024)['person_id']}"
+    assert httpx.get(kriens, headers=headers).status_code == 200
+    assert httpx.get(emmen, headers=headers).status_code == 500
+    assert httpx.get(emmen, headers=headers).status_code == 200

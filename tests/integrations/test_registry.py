@@ -131,3 +131,12 @@ def test_warm_up_prepares_every_adapter():
     from integrations.ech import schemas
 
     assert schemas._delivery_schema.cache_info().currsize == 1
+
+
+def test_sender_id_must_be_an_ech_participant_id():
+    from integrations.adapters.resident_register.adapters import IdentifyAdapter
+
+    config = {"url": "http://x", "api_key": "k", "sender_id": "3-LU-1"}
+    assert IdentifyAdapter.check_configuration(config) == []
+    problems = IdentifyAdapter.check_configuration({**config, "sender_id": "portal"})
+    assert "Teilnehmer-ID" in problems[0]

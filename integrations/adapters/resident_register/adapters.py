@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -24,11 +25,23 @@ from integrations.ech.schemas import SchemaValidationError
 from integrations.registry import register
 
 NOT_FOUND = "Person im Einwohnerregister nicht gefunden"
+# eCH-0058 participantIdType
+PARTICIPANT_ID = re.compile(r"T?[1-9]-[0-9A-Z]+-[0-9]+|T?0-sedex-0")
 
 
 class ResidentRegisterAdapter(HttpAdapter):
     config_name = "resident_register"
     required_settings = ("url", "api_key", "sender_id")
+
+    @classmethod
+    def check_configuration(cls, config) -> list[str]:
+        problems = super().check_configuration(config)
+        sender = str(config.get("sender_id") or "")
+        if sender and not PARTICIPANT_ID.fullmatch(sender):
+            problems.append(
+                f"«sender_id» ist keine eCH-0058-Teilnehmer-ID (z. B. 3-LU-1): {sender!r}."
+            )
+        return problems
 
 
 def _parse_person(data: dict[str, Any]) -> Person:
