@@ -16,6 +16,7 @@ Both carry a German ``message`` (shown to clerks) and a machine ``code``.
 from __future__ import annotations
 
 import abc
+import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -34,6 +35,10 @@ class IntegrationError(Exception):
         self.code = code
         self.details = dict(details or {})
 
+    def __reduce__(self):
+        # Keyword-only arguments: rebuild explicitly so the error survives pickling (job results).
+        return (_rebuild_error, (type(self), self.message, self.code, self.details))
+
     def as_dict(self) -> dict[str, Any]:
         """Plain data for a step's ``last_error`` (JSON-serialisable)."""
         return {
@@ -45,6 +50,10 @@ class IntegrationError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+def _rebuild_error(cls, message, code, details):
+    return cls(message, code=code, details=details)
 
 
 class TransientError(IntegrationError):
@@ -121,17 +130,19 @@ class HttpAdapter(Adapter):
         seconds = float(self.config.get("timeout", 5.0))
         self.timeout = httpx.Timeout(seconds, connect=min(seconds, 2.0))
         self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
 
     @property
     def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(
-                base_url=str(self.config["url"]).rstrip("/"),
-                timeout=self.timeout,
-                headers={"Authorization": f"Bearer {self.config['api_key']}"},
-                transport=self._transport,
-            )
-        return self._client
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    base_url=str(self.config["url"]).rstrip("/"),
+                    timeout=self.timeout,
+                    headers={"Authorization": f"Bearer {self.config['api_key']}"},
+                    transport=self._transport,
+                )
+            return self._client
 
     def close(self) -> None:
         if self._client is not None:

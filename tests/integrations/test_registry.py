@@ -140,3 +140,18 @@ def test_sender_id_must_be_an_ech_participant_id():
     assert IdentifyAdapter.check_configuration(config) == []
     problems = IdentifyAdapter.check_configuration({**config, "sender_id": "portal"})
     assert "Teilnehmer-ID" in problems[0]
+
+
+def test_errors_survive_pickling():
+    """Adapter errors keep kind, code, message and details through pickle (job machinery)."""
+    import pickle
+
+    from integrations.base import PermanentError, TransientError
+
+    for error in (
+        TransientError("Zeitüberschreitung", code="timeout", details={"url": "/x"}),
+        PermanentError("Nicht gefunden", code="person_not_found"),
+    ):
+        copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
+        assert type(copy) is type(error)
+        assert copy.as_dict() == error.as_dict()
