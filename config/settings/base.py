@@ -230,6 +230,35 @@ JOB_MIDDLEWARE_FOR_TESTS = [m for m in JOB_MIDDLEWARE if "DbConnections" not in 
 # Seconds between two ticks of the public scheduler (tenants.scheduler).
 SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=60)
 
+# --- Integrations: adapters (integrations/adapters/) and their endpoints per environment ---------
+# Each adapter class registers under a key (the catalogue's StepDefinition.adapter_key); the
+# system check "integrations" fails start-up when a listed adapter lacks its configuration.
+INTEGRATION_ADAPTERS = [
+    "integrations.adapters.resident_register.adapters.IdentifyAdapter",
+    "integrations.adapters.resident_register.adapters.ResidenceAdapter",
+    "integrations.adapters.resident_register.adapters.MoveInAdapter",
+    "integrations.adapters.resident_register.adapters.MoveOutAdapter",
+    "integrations.adapters.dog_register.adapters.DogRegisterAdapter",
+    "integrations.adapters.qr_invoice.adapters.QrInvoiceAdapter",
+    "integrations.adapters.documents.adapters.ResidenceCertificateAdapter",
+]
+INTEGRATIONS = {
+    "resident_register": {
+        "url": env("RESIDENT_REGISTER_URL", default="http://127.0.0.1:8101"),
+        "api_key": env("RESIDENT_REGISTER_API_KEY", default="dev-resident-register-key"),
+        # Our eCH-0058 participant id (sedex-like) as sender of eCH-0020 messages.
+        "sender_id": env("RESIDENT_REGISTER_SENDER_ID", default="3-LU-1"),
+        "timeout": env.float("RESIDENT_REGISTER_TIMEOUT", default=5.0),
+    },
+    "dog_register": {
+        "url": env("DOG_REGISTER_URL", default="http://127.0.0.1:8102"),
+        "api_key": env("DOG_REGISTER_API_KEY", default="dev-dog-register-key"),
+        "timeout": env.float("DOG_REGISTER_TIMEOUT", default=5.0),
+    },
+    # Creditor account of the fee invoices (QR-bill); default: the SIX example QR-IBAN.
+    "billing": {"qr_iban": env("QR_IBAN", default="CH4431999123000889012")},
+}
+
 # --- Logging: JSON lines that carry the commune -------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -247,7 +276,14 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["commune"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One INFO line per outbound request / PDF rendering step is noise in the workers.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 DEFAULT_FROM_EMAIL = env(

@@ -15,3 +15,21 @@ STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Registers and the creditor account have no development defaults in production: what the
+# environment does not set stays empty, and the "integrations" system check stops start-up.
+INTEGRATIONS = {
+    **INTEGRATIONS,  # noqa: F405
+    "resident_register": {
+        **INTEGRATIONS["resident_register"],  # noqa: F405
+        "url": env("RESIDENT_REGISTER_URL", default=""),
+        "api_key": env("RESIDENT_REGISTER_API_KEY", default=""),
+        "sender_id": env("RESIDENT_REGISTER_SENDER_ID", default=""),
+    },
+    "dog_register": {
+        **INTEGRATIONS["dog_register"],  # noqa: F405
+        "url": env("DOG_REGISTER_URL", default=""),
+        "api_key": env("DOG_REGISTER_API_KEY", default=""),
+    },
+    "billing": {"qr_iban": env("QR_IBAN", default="")},
+}

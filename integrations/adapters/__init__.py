@@ -1,0 +1,1 @@
+"""One folder per adapter; each module registers its classes with ``@register("<key>")``."""

@@ -1,0 +1,1 @@
+"""Documents rendered as PDF with WeasyPrint (``documents.residence_certificate``)."""

@@ -1,0 +1,93 @@
+"""Render a residence certificate (Wohnsitzbestätigung) as PDF with WeasyPrint."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.template import Context, Template
+
+from integrations.base import Adapter, PermanentError
+from integrations.registry import register
+
+TEMPLATE = Path(__file__).with_name("residence_certificate.html")
+
+
+@dataclass(frozen=True)
+class ResidenceCertificateRequest:
+    commune_name: str
+    bfs_number: int
+    authority: str  # e.g. "Einwohnerdienste Kriens"
+    official_name: str
+    first_name: str
+    date_of_birth: date
+    street: str  # with house number
+    postcode: str
+    town: str
+    issue_date: date
+    reference: str  # the case reference
+    nationality: str = ""  # e.g. "Schweiz"
+    moving_in_date: date | None = None
+    purpose: str = ""
+    authority_address: str = ""
+    register_message_id: str = ""
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    content: bytes
+    filename: str
+    mime_type: str
+    title: str
+    sha256: str
+    pages: int
+
+
+def _swiss_date(value: date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""
+
+
+def residence_certificate_html(request: ResidenceCertificateRequest) -> str:
+    """The certificate as HTML (what the PDF is rendered from)."""
+    title = f"Wohnsitzbestätigung {request.first_name} {request.official_name}"
+    context = {
+        **request.__dict__,
+        "title": title,
+        "date_of_birth": _swiss_date(request.date_of_birth),
+        "moving_in_date": _swiss_date(request.moving_in_date),
+        "issue_date": _swiss_date(request.issue_date),
+    }
+    return Template(TEMPLATE.read_text(encoding="utf-8")).render(Context(context))
+
+
+@register("documents.residence_certificate")
+class ResidenceCertificateAdapter(Adapter):
+    """Residence certificate → ``RenderedDocument`` (PDF bytes and metadata). Local rendering;
+    the same request renders the same certificate."""
+
+    def warm_up(self) -> None:
+        from weasyprint import HTML
+
+        # The first rendering loads fonts (about 2 s); later ones take tens of milliseconds.
+        HTML(string="<p style='font-family: DejaVu Sans'>Wohnsitzbestätigung</p>").write_pdf()
+
+    def call(
+        self, request: ResidenceCertificateRequest, *, idempotency_key: str
+    ) -> RenderedDocument:
+        from weasyprint import HTML  # heavy import, only where PDFs are made
+
+        if not (request.official_name.strip() and request.first_name.strip()):
+            raise PermanentError("Name fehlt für die Wohnsitzbestätigung.", code="invalid_data")
+        document = HTML(string=residence_certificate_html(request)).render()
+        pdf = document.write_pdf()
+        slug = "".join(c for c in request.reference if c.isalnum() or c in "-_") or "dokument"
+        return RenderedDocument(
+            content=pdf,
+            filename=f"wohnsitzbestaetigung-{slug}.pdf",
+            mime_type="application/pdf",
+            title=f"Wohnsitzbestätigung {request.first_name} {request.official_name}",
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            pages=len(document.pages),
+        )

@@ -1,0 +1,2 @@
+"""Dog register (AMICUS-like): ``dog_register.register``.
+Configuration: ``settings.INTEGRATIONS["dog_register"]``."""

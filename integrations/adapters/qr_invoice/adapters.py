@@ -1,0 +1,166 @@
+"""Build a Swiss QR-bill (SIX implementation guidelines 2.x) with the ``qrbill`` package.
+
+The creditor account comes from the request or ``INTEGRATIONS["billing"]["qr_iban"]``. With a
+QR-IBAN (institution id 30000–31999) the reference is a QRR (26 digits + check digit): the
+commune's BFS number (4 digits) followed by the case reference's digits (zero-padded to 22) when
+it consists of digits and separators only, otherwise a digest of it. With an ordinary IBAN the
+reference is a SCOR creditor reference (ISO 11649, ``RF`` + check digits + the case reference's
+letters and digits, at most 21).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from qrbill import QRBill
+from stdnum import iban
+from stdnum.ch import esr
+
+from integrations.base import Adapter, PermanentError
+from integrations.registry import register
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999.99")
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    street: str
+    house_number: str
+    postcode: str
+    town: str
+    country: str = "CH"
+
+
+@dataclass(frozen=True)
+class InvoiceRequest:
+    creditor: Party  # the commune (name and address of its administration)
+    bfs_number: int
+    amount: Decimal  # CHF
+    case_reference: str
+    purpose: str = ""  # shown as "additional information", e.g. "Wohnsitzbestätigung"
+    debtor: Party | None = None
+    iban: str = ""  # empty: the configured qr_iban
+    language: str = "de"
+
+
+@dataclass(frozen=True)
+class QrInvoice:
+    svg: bytes  # the payment part with receipt (A6 landscape), SVG
+    payload: str  # the QR code's content (SPC … EPD, CR LF separated)
+    reference: str  # QRR (27 digits) or SCOR (RF…)
+    reference_formatted: str  # as printed, in blocks
+    reference_type: str  # "QRR" or "SCOR"
+    iban: str
+    amount: Decimal
+    currency: str = "CHF"
+
+
+def is_qr_iban(account: str) -> bool:
+    """A Swiss/Liechtenstein QR-IBAN: institution id (digits 5–9) between 30000 and 31999."""
+    value = re.sub(r"\s", "", account).upper()
+    iid = value[4:9]
+    return value[:2] in ("CH", "LI") and iid.isdigit() and 30000 <= int(iid) <= 31999
+
+
+def qrr_reference(bfs_number: int, case_reference: str) -> str:
+    """27-digit QR reference: BFS number + case digits (or a digest) + check digit."""
+    if re.fullmatch(r"[\d\s./-]+", case_reference) and len(re.sub(r"\D", "", case_reference)) <= 22:
+        body = re.sub(r"\D", "", case_reference).zfill(22)
+    else:
+        digest = int(hashlib.sha256(case_reference.encode()).hexdigest(), 16)
+        body = f"{digest % 10**22:022d}"
+    base = f"{bfs_number % 10000:04d}{body}"
+    return base + esr.calc_check_digit(base)
+
+
+def scor_reference(case_reference: str) -> str:
+    """ISO 11649 creditor reference ``RFxx…`` from the case reference's letters and digits."""
+    ref = re.sub(r"[^0-9A-Za-z]", "", case_reference).upper()
+    if not ref or len(ref) > 21:
+        raise PermanentError(
+            "Die Fallreferenz passt nicht in eine Gläubigerreferenz (1–21 Zeichen).",
+            code="invalid_reference",
+        )
+    numeric = "".join(str(int(c, 36)) for c in ref + "RF00")
+    return f"RF{98 - int(numeric) % 97:02d}{ref}"
+
+
+def _party(p: Party) -> dict[str, str]:
+    return {
+        "name": p.name,
+        "street": p.street,
+        "house_num": p.house_number,
+        "pcode": p.postcode,
+        "city": p.town,
+        "country": p.country,
+    }
+
+
+@register("billing.qr_invoice")
+class QrInvoiceAdapter(Adapter):
+    """Invoice as Swiss QR-bill → ``QrInvoice`` (SVG and payload). Local computation: the same
+    request always gives the same bill, so the idempotency key needs no bookkeeping."""
+
+    config_name = "billing"
+    required_settings = ("qr_iban",)
+
+    @classmethod
+    def check_configuration(cls, config) -> list[str]:
+        problems = super().check_configuration(config)
+        value = str(config.get("qr_iban") or "")
+        if value and not iban.is_valid(value):
+            problems.append(f"«qr_iban» ist keine gültige IBAN: {value!r}.")
+        return problems
+
+    def call(self, request: InvoiceRequest, *, idempotency_key: str) -> QrInvoice:
+        account = re.sub(r"\s", "", request.iban or str(self.config.get("qr_iban", ""))).upper()
+        amount = Decimal(request.amount).quantize(CENT, rounding=ROUND_HALF_UP)
+        if not (Decimal("0") < amount <= MAX_AMOUNT):
+            raise PermanentError(
+                "Der Betrag muss zwischen 0.01 und 999 999 999.99 CHF liegen.",
+                code="invalid_amount",
+            )
+        if is_qr_iban(account):
+            reference, reference_type = (
+                qrr_reference(request.bfs_number, request.case_reference),
+                "QRR",
+            )
+        else:
+            reference, reference_type = scor_reference(request.case_reference), "SCOR"
+        try:
+            bill = QRBill(
+                account=account,
+                creditor=_party(request.creditor),
+                amount=f"{amount:.2f}",
+                currency="CHF",
+                debtor=_party(request.debtor) if request.debtor else None,
+                reference_number=reference,
+                additional_information=request.purpose[:140],
+                language=request.language if request.language in ("de", "fr", "it", "en") else "de",
+            )
+            svg = io.StringIO()
+            bill.as_svg(svg)
+        except ValueError as exc:
+            raise PermanentError(
+                f"Die QR-Rechnung ist ungültig: {exc}", code="invalid_invoice"
+            ) from exc
+        formatted = (
+            esr.format(reference)
+            if reference_type == "QRR"
+            else " ".join(reference[i : i + 4] for i in range(0, len(reference), 4))
+        )
+        return QrInvoice(
+            svg=svg.getvalue().encode(),
+            payload=bill.qr_data(),
+            reference=reference,
+            reference_formatted=formatted,
+            reference_type=reference_type,
+            iban=account,
+            amount=amount,
+        )

@@ -1,0 +1,5 @@
+"""Resident register (Einwohnerregister): eCH-0044 identification, eCH-0020 moveIn/moveOut.
+
+Keys: ``resident_register.identify``, ``resident_register.residence``, ``resident_register.move_in``,
+``resident_register.move_out``. Configuration: ``settings.INTEGRATIONS["resident_register"]``.
+"""

@@ -1,0 +1,16 @@
+"""Start-up check: every registered adapter must be configured (``manage.py check`` and every
+command that runs system checks fail loudly otherwise)."""
+
+from __future__ import annotations
+
+from django.core import checks
+
+
+@checks.register("integrations")
+def check_integrations(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    from integrations.registry import registry
+
+    return [
+        checks.Error(problem, id="integrations.E001", hint="Umgebungsvariablen prüfen.")
+        for problem in registry.validate_configuration()
+    ]

@@ -1,0 +1,227 @@
+"""The reference resident register (Einwohnerregister) for every commune, by BFS number.
+
+HTTP API (all under ``/communes/<bfs>/``, ``Authorization: Bearer <api key>``):
+
+- ``POST persons/identify`` JSON ``{"vn", "date_of_birth", "official_name", "first_name"}``
+  (eCH-0044 identification; names compared case-insensitively, ``first_name`` may be any one of
+  the person's first names) → 200 person JSON, 404 ``person_not_found``, 400 ``invalid_request``.
+- ``GET persons/<person_id>`` → 200 person JSON (residence data) or 404.
+- ``POST events`` body: an eCH-0020 v1 ``delivery`` (``moveIn`` or ``moveOut``) with an
+  eCH-0058 v1 header → an eCH-0058 v3 ``eventReport``: 200 ``positiveReport`` (data items
+  ``personId`` and, for moveOut, ``departureDate``) or 422 ``negativeReport`` (codes
+  ``invalid_message`` (400), ``unsupported_event``, ``already_resident``, ``person_not_found``).
+  The report's ``messageId`` is the register's id for the event; ``referenceMessageId`` echoes
+  the delivery's ``declarationLocalReference``.
+
+Person JSON: the keys of ``integrations.reference.demo_person`` plus ``status``
+(``resident``/``moved_out``) and, after a move out, ``departure_date``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from integrations.ech import messages, schemas
+from integrations.ech.ahv import ahv_is_valid, ahv_normalize
+from integrations.ech.messages import REGISTER_ID_CATEGORY, Report
+from integrations.reference.common import App, Request, Response, error, json_response
+from integrations.reference.population import DEFAULT_SEED, generate_commune
+
+SENDER_PREFIX = "T1"  # sedex-like participant id of the register: T1-<bfs>-1 (test)
+NS = {"d": schemas.NS_0020, "p": schemas.NS_0044, "h": schemas.NS_0058_V1,
+      "a": schemas.NS_0010, "n": schemas.NS_0011, "c": schemas.NS_0008, "m": schemas.NS_0007}  # fmt: skip
+
+
+class ResidentRegister:
+    """In-memory state: each commune's residents, generated on first access."""
+
+    def __init__(self, seed: str = DEFAULT_SEED):
+        self.seed = seed
+        self.communes: dict[int, dict[str, dict]] = {}
+        self._ids = itertools.count(1)
+        self._new_person_ids = itertools.count(900_000)
+
+    def residents(self, bfs: int) -> dict[str, dict]:
+        if bfs not in self.communes:
+            self.communes[bfs] = {
+                p["person_id"]: {**p, "status": "resident", "other_ids": []}
+                for p in generate_commune(bfs, seed=self.seed)
+            }
+        return self.communes[bfs]
+
+    def next_message_id(self, bfs: int) -> str:
+        return f"EWR-{bfs}-{next(self._ids):08d}"
+
+    def find(self, bfs: int, ident: dict) -> dict | None:
+        """A current resident matching an eCH-0044 identification (vn, local id or name+DOB)."""
+        people = [p for p in self.residents(bfs).values() if p["status"] == "resident"]
+        if ident.get("vn"):
+            return next((p for p in people if p["vn"] == ident["vn"]), None)
+        local = (ident.get("id_category"), ident.get("person_id"))
+        if local[0] == REGISTER_ID_CATEGORY and local[1] in self.residents(bfs):
+            person = self.residents(bfs)[local[1]]
+            return person if person["status"] == "resident" else None
+        for p in people:
+            if list(local) in p["other_ids"]:
+                return p
+        return next(
+            (
+                p
+                for p in people
+                if _same(p["official_name"], ident["official_name"])
+                and _first_name_matches(p["first_name"], ident["first_name"])
+                and p["date_of_birth"] == ident["date_of_birth"]
+            ),
+            None,
+        )
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def _first_name_matches(registered: str, given: str) -> bool:
+    names = {n.casefold() for n in registered.split()}
+    return given.strip().casefold() in names or _same(registered, given)
+
+
+def _public(person: dict) -> dict:
+    return {k: v for k, v in person.items() if k != "other_ids"}
+
+
+def _text(el, path: str) -> str:
+    return (el.findtext(path, "", NS) or "").strip()
+
+
+def read_identification(el) -> dict:
+    return {
+        "vn": _text(el, "p:vn"),
+        "id_category": _text(el, "p:localPersonId/p:personIdCategory"),
+        "person_id": _text(el, "p:localPersonId/p:personId"),
+        "official_name": _text(el, "p:officialName"),
+        "first_name": _text(el, "p:firstName"),
+        "sex": _text(el, "p:sex"),
+        "date_of_birth": _text(el, "p:dateOfBirth/p:yearMonthDay"),
+    }
+
+
+def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
+    schemas.preload()
+    app = App(
+        api_key=api_key,
+        malformed_body=b'<?xml version="1.0"?><eventReport><report><positiv',
+        malformed_type="application/xml",
+    )
+    register = ResidentRegister(seed)
+    app.register = register  # for in-process tests
+
+    @app.route("POST", r"/communes/(?P<bfs>\d{1,4})/persons/identify")
+    def identify(request: Request, bfs: str) -> Response:
+        try:
+            data = request.json()
+            vn = ahv_normalize(str(data["vn"]))
+            dob = date.fromisoformat(str(data["date_of_birth"])).isoformat()
+            official_name, first_name = str(data["official_name"]), str(data["first_name"])
+        except (KeyError, ValueError, TypeError) as exc:
+            return error(400, "invalid_request", f"Ungültige Anfrage: {exc}")
+        if not ahv_is_valid(vn):
+            return error(400, "invalid_vn", "Die AHV-Nummer ist ungültig.")
+        person = register.find(int(bfs), {"vn": vn})
+        if (
+            person is None
+            or person["date_of_birth"] != dob
+            or not _same(person["official_name"], official_name)
+            or not _first_name_matches(person["first_name"], first_name)
+        ):
+            return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
+        return json_response(200, _public(person))
+
+    @app.route("GET", r"/communes/(?P<bfs>\d{1,4})/persons/(?P<person_id>[0-9A-Za-z-]{1,20})")
+    def person_detail(request: Request, bfs: str, person_id: str) -> Response:
+        person = register.residents(int(bfs)).get(person_id)
+        if person is None:
+            return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
+        return json_response(200, _public(person))
+
+    @app.route("POST", r"/communes/(?P<bfs>\d{1,4})/events")
+    def events(request: Request, bfs: str) -> Response:
+        commune = int(bfs)
+        sender = f"{SENDER_PREFIX}-{commune}-1"
+        message_id = register.next_message_id(commune)
+
+        def answer(status: int, report: Report, recipient: str | None = None) -> Response:
+            body = messages.build_report(report, sender_id=sender, recipient_id=recipient)
+            return Response(status, body, "application/xml")
+
+        try:
+            root = messages.parse_xml(request.body)
+            schemas.validate_delivery(root)
+        except (messages.etree.XMLSyntaxError, schemas.SchemaValidationError, ValueError) as exc:
+            reason = getattr(exc, "errors", [str(exc)])
+            text = "Meldung entspricht nicht eCH-0020: " + "; ".join(reason[:3])
+            return answer(400, Report(False, message_id, "", "invalid_message", text[:1000]))
+        reference = _text(root, "d:deliveryHeader/h:declarationLocalReference")
+        recipient = _text(root, "d:deliveryHeader/h:senderId") or None
+
+        def negative(code: str, text: str) -> Response:
+            return answer(422, Report(False, message_id, reference, code, text), recipient)
+
+        move_in, move_out = root.find("d:moveIn", NS), root.find("d:moveOut", NS)
+        if move_in is not None:
+            ident = read_identification(move_in.find("d:moveInPerson/d:personIdentification", NS))
+            if register.find(commune, ident) is not None:
+                return negative("already_resident", "Person ist in der Gemeinde bereits gemeldet.")
+            person = _person_from_move_in(register, commune, move_in, ident)
+            register.residents(commune)[person["person_id"]] = person
+            app.effect()
+            data = {"personId": person["person_id"]}
+        elif move_out is not None:
+            ident = read_identification(move_out.find("d:moveOutPerson/d:personIdentification", NS))
+            person = register.find(commune, ident)
+            if person is None:
+                return negative("person_not_found", "Person im Einwohnerregister nicht gefunden.")
+            departure = _text(move_out, "d:moveOutReportingDestination/d:departureDate")
+            person.update(status="moved_out", departure_date=departure)
+            app.effect()
+            data = {"personId": person["person_id"], "departureDate": departure}
+        else:
+            return negative("unsupported_event", "Nur moveIn und moveOut werden verarbeitet.")
+        return answer(
+            200, Report(True, message_id, reference, "accepted", "Verarbeitet.", data), recipient
+        )
+
+    return app
+
+
+def _person_from_move_in(register: ResidentRegister, bfs: int, move_in, ident: dict) -> dict:
+    residence = move_in.find("d:hasMainResidence/d:mainResidence", NS)
+    if residence is None:  # secondary/other residence: same fields, other wrapper
+        residence = move_in.find(".//d:dwellingAddress/..", NS)
+    address = residence.find("d:dwellingAddress/n:address", NS)
+    street = _text(address, "a:street")
+    house_number = _text(address, "a:houseNumber")
+    country = move_in.find("d:moveInPerson/d:nationality/n:country", NS)
+    other_ids = []
+    if ident["id_category"] and ident["id_category"] != REGISTER_ID_CATEGORY:
+        other_ids.append([ident["id_category"], ident["person_id"]])
+    return {
+        "person_id": f"{bfs:04d}{next(register._new_person_ids):06d}",
+        "bfs_number": bfs,
+        "vn": ident["vn"],
+        "official_name": ident["official_name"],
+        "first_name": ident["first_name"],
+        "sex": ident["sex"],
+        "date_of_birth": ident["date_of_birth"],
+        "nationality": _text(country, "c:countryIdISO2") if country is not None else "",
+        "nationality_name": _text(country, "c:countryNameShort") if country is not None else "",
+        "address": {
+            "street": street,
+            "house_number": house_number,
+            "postcode": _text(address, "a:swissZipCode"),
+            "town": _text(address, "a:town"),
+        },
+        "moving_in_date": _text(residence, "d:arrivalDate"),
+        "status": "resident",
+        "other_ids": other_ids,
+    }

@@ -1,0 +1,59 @@
+"""Run a reference register: ``python -m integrations.reference.serve --register resident
+--port 8101`` (or ``--register dog --port 8102``). Threaded stdlib WSGI server, loopback only
+by default; prints one line ``ready <url>`` once it accepts connections.
+
+API keys: ``--api-key``, else ``RESIDENT_REGISTER_API_KEY`` / ``DOG_REGISTER_API_KEY``, else the
+development defaults the portal's settings also use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from integrations.reference import dog, resident
+from integrations.reference.population import DEFAULT_SEED
+
+REGISTERS = {
+    "resident": (resident.create_app, "RESIDENT_REGISTER_API_KEY", "dev-resident-register-key"),
+    "dog": (dog.create_app, "DOG_REGISTER_API_KEY", "dev-dog-register-key"),
+}
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        if os.environ.get("REFERENCE_REGISTER_LOG"):
+            super().log_message(format, *args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--register", choices=sorted(REGISTERS), required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--seed", default=DEFAULT_SEED)
+    parser.add_argument("--api-key")
+    args = parser.parse_args(argv)
+    factory, key_env, key_default = REGISTERS[args.register]
+    api_key = args.api_key or os.environ.get(key_env) or key_default
+    app = factory(api_key=api_key, seed=args.seed)
+    with make_server(
+        args.host, args.port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+    ) as server:
+        print(f"ready http://{args.host}:{args.port}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
