@@ -81,7 +81,8 @@ def version_create_draft(*, service: Service, **content: Any) -> ServiceVersion:
     Service.objects.select_for_update().get(pk=service.pk)
     number = (service.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ServiceVersion(service=service, number=number, **content)
-    version.full_clean(exclude=["form_definition"])
+    # The database enforces the unique constraints; the number is taken under the lock above.
+    version.full_clean(exclude=["form_definition"], validate_constraints=False)
     version.save()
     return version
 
@@ -95,7 +96,7 @@ def version_update_draft(*, version: ServiceVersion, **changes: Any) -> ServiceV
         raise TypeError(f"unknown version fields: {sorted(unknown)}")
     for name, value in changes.items():
         setattr(version, name, value)
-    version.full_clean(exclude=["form_definition"])
+    version.full_clean(exclude=["form_definition"], validate_constraints=False)
     version.save()
     return version
 
@@ -105,16 +106,15 @@ def version_set_steps(*, version: ServiceVersion, steps: list[dict]) -> list[Ste
     """Replace the ordered steps of a draft (dicts with key, name_de, kind, adapter_key …)."""
     _check_draft(version)
     version.steps.all().delete()
-    created = []
-    for position, step in enumerate(steps, start=1):
-        created.append(
-            StepDefinition.objects.create(
-                version=version,
-                position=position,
-                **{name: step.get(name, "") for name in STEP_FIELDS},
-            )
+    # bulk_create skips StepDefinition.save()'s draft check, done above for the whole version.
+    return StepDefinition.objects.bulk_create(
+        StepDefinition(
+            version=version,
+            position=position,
+            **{name: step.get(name, "") for name in STEP_FIELDS},
         )
-    return created
+        for position, step in enumerate(steps, start=1)
+    )
 
 
 def _steps_errors(version: ServiceVersion) -> list[str]:
