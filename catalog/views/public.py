@@ -80,6 +80,8 @@ def service_page(request: HttpRequest, key: str) -> HttpResponse:
         else:
             url = f"{base}/dienstleistungen/{key}/"
         rows.append({"commune": entry.commune, "stage": entry.stage, "url": url})
+    order = {Stage.AUTOMATED: 0, Stage.FORM: 1, Stage.LINK: 2}
+    rows.sort(key=lambda r: (order.get(r["stage"], 3), r["commune"].name))
     chosen = request.GET.get("gemeinde", "")
     chosen_commune = None
     if chosen:
