@@ -97,6 +97,13 @@ class ServiceAdmin(admin.ModelAdmin):
         version = self._published(obj)
         return f"v{version.number}" if version else "–"
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Topic names are part of the search text of the published version.
+        version = form.instance.versions.filter(status=ServiceVersion.Status.PUBLISHED).first()
+        if version is not None:
+            services.version_refresh_search(version=version)
+
     def get_readonly_fields(self, request, obj=None):
         # The key is the stable identity cases and offers refer to.
         return (*self.readonly_fields, "key") if obj else self.readonly_fields
