@@ -159,9 +159,20 @@ class OfferList(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=OfferSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("all", bool, description="auch nicht aufgeschaltete (nur Admin)")
+        ],
+        responses=OfferSerializer(many=True),
+    )
     def get(self, request):
-        return Response(OfferSerializer(offer_list(), many=True).data)
+        include_inactive = (
+            request.query_params.get("all") in ("1", "true")
+            and request.user.is_authenticated
+            and request.user.role == User.Role.ADMIN
+        )
+        offers = offer_list(include_inactive=include_inactive)
+        return Response(OfferSerializer(offers, many=True).data)
 
 
 class OfferDetail(APIView):

@@ -150,3 +150,16 @@ def test_patch_pilot_refused_outside_public_innovators(kriens_offers, in_commune
     )
     with in_commune(kriens_offers):
         assert not ServiceOffer.objects.filter(service__key="mieterwechsel-melden").exists()
+
+
+def test_admin_lists_inactive_offers(kriens_offers, in_commune, commune_client):
+    """?all=1 lists withdrawn offers for administrators only."""
+    with in_commune(kriens_offers):
+        from catalog.models import Service
+
+        offer_set(service=Service.objects.get(key="baugesuch"), stage="form", active=False)
+    client = commune_client(kriens_offers)
+    assert "baugesuch" not in {d["key"] for d in client.get("/api/services/", {"all": "1"}).json()}
+    token = token_for(kriens_offers, in_commune, admin=True)
+    data = client.get("/api/services/", {"all": "1"}, HTTP_AUTHORIZATION=f"Token {token}").json()
+    assert {d["key"]: d["active"] for d in data}["baugesuch"] is False

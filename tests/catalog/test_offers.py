@@ -135,3 +135,12 @@ def test_seed_offers_idempotent_keeps_changes(seeded, kriens, in_commune):
         assert ServiceOffer.objects.count() == count
         assert ServiceOffer.objects.get(service=baugesuch).stage == "link"
     assert index(kriens, baugesuch).stage == "link"
+
+
+def test_seed_offers_refused_in_public_schema(seeded):
+    """The default activation runs in a commune's schema only."""
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Schema einer Gemeinde"):
+        call_command("seed_offers", stdout=io.StringIO())
+    assert not OfferIndex.objects.exists()
