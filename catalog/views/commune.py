@@ -41,8 +41,21 @@ def commune_admin_required(view):
 def offered_services(request: HttpRequest) -> HttpResponse:
     """The services residents of this commune can order online."""
     q = request.GET.get("q", "").strip()[:200]
+    topic = request.GET.get("topic", "")
     offers = offer_list(q=q)
-    return render(request, "catalog/commune/list.html", {"offers": offers, "q": q})
+    topics = {t.slug: t for a in offers for t in a.service.topics.all()}
+    if topic in topics:
+        offers = [a for a in offers if any(t.slug == topic for t in a.service.topics.all())]
+    return render(
+        request,
+        "catalog/commune/list.html",
+        {
+            "offers": offers,
+            "q": q,
+            "topic": topics.get(topic),
+            "topics": sorted(topics.values(), key=lambda t: (t.kind, t.position)),
+        },
+    )
 
 
 def offered_service(request: HttpRequest, key: str) -> HttpResponse:

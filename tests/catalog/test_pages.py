@@ -77,7 +77,10 @@ def test_commune_service_list_and_detail(kriens_offers, in_commune, commune_clie
     detail = client.get("/dienstleistungen/wohnsitzbestaetigung/").content.decode()
     assert 'href="/dienstleistungen/wohnsitzbestaetigung/bestellen/"' in detail
     assert "Jetzt bestellen" in detail and "CHF 20.00" in detail
-    assert "hunde" not in client.get("/dienstleistungen/", {"q": "zügeln"}).content.decode().lower()
+    moves = client.get("/dienstleistungen/", {"q": "zügeln"}).content.decode()
+    assert "Umzug innerhalb der Gemeinde" in moves and "Hund anmelden" not in moves
+    animals = client.get("/dienstleistungen/", {"topic": "tiere"}).content.decode()
+    assert "Hund abmelden" in animals and "Baugesuch einreichen" not in animals
 
 
 def test_commune_link_stage_links_out(kriens_offers, in_commune, commune_client):
