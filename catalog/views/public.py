@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from catalog.models import Level, Topic
@@ -38,6 +39,8 @@ def catalogue_index(request: HttpRequest) -> HttpResponse:
     level, topic_slug = _filters(request)
     topic = Topic.objects.filter(slug=topic_slug).first() if topic_slug else None
     versions = published_versions(level=level or None, topic=topic.slug if topic else None)
+    if (get_language() or "de")[:2] != "de":
+        versions = sorted(versions, key=lambda v: (v.name_en or v.name_de).lower())
     topics = list(topic_list())
     return render(
         request,

@@ -294,3 +294,12 @@ def test_wohnsitzbestaetigung_order_data(seeded):
         "label": "Wofür brauchen Sie die Bestätigung?",
         "value": "Bank / Versicherung",
     }
+
+
+def test_messages_in_english():
+    """With English active, the field messages are English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        valid, errors = check("ahv", "756.9217.0769.84")
+    assert not valid and "check digit" in str(errors[0])

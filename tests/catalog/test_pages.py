@@ -160,3 +160,9 @@ def test_admin_pages_need_login(kriens_offers, commune_client):
     """Anonymous visitors are sent to the login page."""
     response = commune_client(kriens_offers).get("/verwaltung/angebot/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_catalogue_in_english(seeded, public_client):
+    """The catalogue switches to English texts and headings."""
+    html = public_client.get("/katalog/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "By life event" in html and "Register a dog" in html
