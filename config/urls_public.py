@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("api/", include(router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("catalog.urls_public")),
 ]
