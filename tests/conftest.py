@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from tenants.models import Commune
@@ -28,12 +30,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests():
-    """Every test starts and ends in the public schema with an empty host cache."""
+    """Every test starts and ends in the public schema, in German, with an empty host cache."""
     connection.set_schema_to_public()
     invalidate_host_cache()
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     connection.set_schema_to_public()
     invalidate_host_cache()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _commune(slug: str) -> Commune:
