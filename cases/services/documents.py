@@ -1,0 +1,55 @@
+"""Documents of a case, stored in the commune's media storage."""
+
+from __future__ import annotations
+
+import filetype
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+from accounts.models import User
+
+from ..models import Case, Document
+
+MAX_DOCUMENT_MB = 20
+ALLOWED_TYPES = {
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+}
+
+
+def document_store(
+    *,
+    case: Case,
+    upload: UploadedFile,
+    user: User | None,
+    kind: str,
+    visible_to_resident: bool,
+    field_key: str = "",
+) -> Document:
+    """Store an uploaded file of the administration on the case (PDF, JPEG or PNG, ≤ 20 MB).
+
+    The type is taken from the file's content, not from its name or the browser's claim.
+    """
+    if upload.size > MAX_DOCUMENT_MB * 1024 * 1024:
+        raise ValidationError(
+            f"Die Datei ist zu gross (höchstens {MAX_DOCUMENT_MB} MB).", code="too_large"
+        )
+    head = upload.read(2048)
+    upload.seek(0)
+    guessed = filetype.guess(head)
+    if guessed is None or guessed.mime not in ALLOWED_TYPES:
+        raise ValidationError(
+            "Erlaubt sind PDF-, JPEG- und PNG-Dateien.", code="invalid_type"
+        )
+    return Document.objects.create(
+        case=case,
+        kind=kind,
+        file=upload,
+        name=(upload.name or "dokument")[:200],
+        content_type=guessed.mime,
+        size=upload.size,
+        field_key=field_key,
+        visible_to_resident=visible_to_resident,
+        uploaded_by=user,
+    )

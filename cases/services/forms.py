@@ -1,0 +1,47 @@
+"""The order form of a service version, validated by the catalogue's forms engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from catalog.formdefs import build_form, cleaned_to_json
+from catalog.models import ServiceVersion
+
+
+class OrderInvalid(ValidationError):
+    """The order data failed validation; ``form`` is the bound form with per-field errors."""
+
+    def __init__(self, form: forms.Form) -> None:
+        super().__init__(form.errors.get_json_data())
+        self.form = form
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        return {key: [e["message"] for e in errors] for key, errors in self.form.errors.get_json_data().items()}
+
+
+def order_form_class(version: ServiceVersion, *, language: str = "de") -> type[forms.Form]:
+    """The Django form class generated from the version's form definition."""
+    return build_form(version, language=language)
+
+
+def order_validate(
+    *,
+    version: ServiceVersion,
+    data: Any,
+    files: Any = None,
+    language: str = "de",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate order data; return (JSON data, uploaded files by field key) or raise OrderInvalid."""
+    form = order_form_class(version, language=language)(data=data, files=files)
+    if not form.is_valid():
+        raise OrderInvalid(form)
+    result = cleaned_to_json(form)
+    if isinstance(result, tuple):
+        json_data, uploaded = result
+    else:
+        json_data, uploaded = result, {}
+    return json_data, uploaded
