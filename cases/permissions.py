@@ -15,9 +15,7 @@ from .models import Case
 
 def is_backoffice_user(user: User) -> bool:
     return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.role in (User.Role.CLERK, User.Role.ADMIN)
+        user.is_authenticated and user.is_active and user.role in (User.Role.CLERK, User.Role.ADMIN)
     )
 
 

@@ -112,7 +112,9 @@ def case_decide(
     require_open(case)
     reason = (reason or "").strip()
     if approve and document is None:
-        raise ValidationError({"document": "Bitte laden Sie das Dokument für die Einwohnerin / den Einwohner hoch."})
+        raise ValidationError(
+            {"document": "Bitte laden Sie das Dokument für die Einwohnerin / den Einwohner hoch."}
+        )
     if not approve and not reason:
         raise ValidationError({"reason": "Bitte begründen Sie die Ablehnung."})
     if case.steps.filter(status=StepStatus.RUNNING).exists():

@@ -17,8 +17,8 @@ from guardian.shortcuts import assign_perm
 from accounts.models import User
 from tenants.context import current_commune
 
-from ..exceptions import InvalidTransition
 from ..calendar import add_working_days, working_days_between
+from ..exceptions import InvalidTransition
 from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
 
@@ -169,6 +169,4 @@ def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = Fa
         "Aus Datenschutzgründen enthält diese E-Mail keine weiteren Angaben.\n\n"
         "Freundliche Grüsse\nEinwohnerportal Luzern\n"
     )
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, [address], fail_silently=True)
-    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))

@@ -39,9 +39,7 @@ def document_store(
     upload.seek(0)
     guessed = filetype.guess(head)
     if guessed is None or guessed.mime not in ALLOWED_TYPES:
-        raise ValidationError(
-            "Erlaubt sind PDF-, JPEG- und PNG-Dateien.", code="invalid_type"
-        )
+        raise ValidationError("Erlaubt sind PDF-, JPEG- und PNG-Dateien.", code="invalid_type")
     return Document.objects.create(
         case=case,
         kind=kind,

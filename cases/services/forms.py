@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
-from catalog.formdefs import build_form, cleaned_to_json
+from catalog.formdefs import build_form, cleaned_files, cleaned_to_json
 from catalog.models import ServiceVersion
 
 
@@ -15,12 +16,16 @@ class OrderInvalid(ValidationError):
     """The order data failed validation; ``form`` is the bound form with per-field errors."""
 
     def __init__(self, form: forms.Form) -> None:
-        super().__init__(form.errors.get_json_data())
         self.form = form
+        super().__init__(self.field_errors)
 
     @property
     def field_errors(self) -> dict[str, list[str]]:
-        return {key: [e["message"] for e in errors] for key, errors in self.form.errors.get_json_data().items()}
+        """``{"field_key": ["German message", …]}``; form-wide errors under ``non_field_errors``."""
+        return {
+            ("non_field_errors" if key == "__all__" else key): [e["message"] for e in errors]
+            for key, errors in self.form.errors.get_json_data().items()
+        }
 
 
 def order_form_class(version: ServiceVersion, *, language: str = "de") -> type[forms.Form]:
@@ -34,14 +39,11 @@ def order_validate(
     data: Any,
     files: Any = None,
     language: str = "de",
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Validate order data; return (JSON data, uploaded files by field key) or raise OrderInvalid."""
+) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
+    """Validate order data; return (JSON answers, uploads by field key) or raise OrderInvalid."""
+    if not isinstance(data, dict) and not hasattr(data, "getlist"):
+        data = {}
     form = order_form_class(version, language=language)(data=data, files=files)
     if not form.is_valid():
         raise OrderInvalid(form)
-    result = cleaned_to_json(form)
-    if isinstance(result, tuple):
-        json_data, uploaded = result
-    else:
-        json_data, uploaded = result, {}
-    return json_data, uploaded
+    return cleaned_to_json(form), cleaned_files(form)

@@ -75,8 +75,6 @@ def case_withdraw(*, case: Case, user: User, reason: str = "") -> Case:
         text="Geschäft zurückgezogen" + (f": {reason.strip()}" if reason.strip() else ""),
         visible=True,
     )
-    case_close(
-        case=case, actor=user, decision="", now=now, status=CaseStatus.WITHDRAWN
-    )
+    case_close(case=case, actor=user, decision="", now=now, status=CaseStatus.WITHDRAWN)
     notify_on_commit(recipient=case.assignee, case=case, for_clerk=True)
     return case

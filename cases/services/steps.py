@@ -164,7 +164,9 @@ def step_retry(*, step_id: int, user: User) -> CaseStep:
         StepStatus.MANUAL_FALLBACK,
         StepStatus.FAILED,
     ):
-        raise InvalidTransition("Nur ein gescheiterter automatischer Schritt kann wiederholt werden.")
+        raise InvalidTransition(
+            "Nur ein gescheiterter automatischer Schritt kann wiederholt werden."
+        )
     step.status = StepStatus.PENDING
     step.save()
     event_write(

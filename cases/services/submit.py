@@ -6,18 +6,17 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import filetype
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.models import Service, ServiceVersion, StepDefinition
+from catalog.models import ServiceVersion, StepDefinition
 from catalog.offers.models import ServiceOffer, Stage
 from tenants.context import current_commune
 
 from ..exceptions import ServiceNotOrderable
-from ..models import Case, CaseStep, Document, ReferenceCounter, StepKind
+from ..models import Case, CaseStep, Document, StepKind
 from . import usage
 from .core import DEFAULT_GROUP_NAME, due_date_for, event_write, group_grant, notify_on_commit
 from .forms import order_validate
@@ -33,20 +32,20 @@ def reference_prefix() -> str:
     return (letters[:3] or "LUZ").upper()
 
 
+_NEXT_NUMBER_SQL = (
+    "INSERT INTO cases_referencecounter AS c (year, last_number) VALUES (%s, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number"
+)
+
+
 def reference_next(*, year: int) -> str:
     """The next reference of this commune and year, e.g. ``KRI-2026-000123``.
 
     One upsert with a row lock: concurrent submissions queue on the year's counter row, and a
     rolled-back submission rolls its number back too, so the sequence has no gaps.
     """
-    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "
-            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [year],
-        )
+        cursor.execute(_NEXT_NUMBER_SQL, [year])
         (number,) = cursor.fetchone()
     return f"{reference_prefix()}-{year}-{number:06d}"
 
@@ -81,10 +80,8 @@ def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
 def _document_from_upload(
     *, case: Case, field_key: str, upload: UploadedFile, user: User
 ) -> Document:
-    head = upload.read(2048)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    content_type = kind.mime if kind else (upload.content_type or "application/octet-stream")
+    # The forms engine has checked the real type (from the content) and the size already.
+    content_type = getattr(upload, "detected_type", None) or "application/octet-stream"
     return Document.objects.create(
         case=case,
         kind=Document.Kind.UPLOAD,
@@ -169,14 +166,14 @@ def case_submit(
     case.due_date = due_date_for(case)
     case.save(force_insert=True)
     for field_key, upload in (uploads or {}).items():
-        for item in upload if isinstance(upload, list | tuple) else [upload]:
-            document = _document_from_upload(case=case, field_key=field_key, upload=item, user=user)
-            case.data.setdefault("_documents", {}).setdefault(field_key, []).append(
-                str(document.pk)
-            )
+        document = _document_from_upload(case=case, field_key=field_key, upload=upload, user=user)
+        if isinstance(case.data.get(field_key), dict):
+            case.data[field_key]["document"] = str(document.pk)
     if uploads:
         case.save(update_fields=["data"])
-    steps = _steps_create(case=case, definitions=list(version.steps.order_by("position")), offer=offer)
+    steps = _steps_create(
+        case=case, definitions=list(version.steps.order_by("position")), offer=offer
+    )
     event_write(
         case=case,
         actor=user,

@@ -1,0 +1,31 @@
+"""Fixtures for the case tests: a Kriens service with one manual step, a resident, clerks."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import UserFactory
+
+from .factories import clerk_in, offer, service_with_steps
+
+
+@pytest.fixture
+def version(db):
+    return service_with_steps(key="parkkarte-test")
+
+
+@pytest.fixture
+def kriens_setup(kriens, in_commune, version):
+    """Kriens offers the service at stage form; a resident, a clerk of its group, a clerk of
+    another group and an administrator."""
+    with in_commune(kriens):
+        offer(version)
+        people = {
+            "resident": UserFactory(first_name="Anna", last_name="Muster"),
+            "other_resident": UserFactory(),
+            "clerk": clerk_in("Einwohnerdienste", first_name="Claudia", last_name="Klerk"),
+            "colleague": clerk_in("Einwohnerdienste"),
+            "stranger_clerk": clerk_in("Bauamt"),
+            "admin": UserFactory(admin=True),
+        }
+    return people
