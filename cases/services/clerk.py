@@ -24,7 +24,7 @@ from .steps import case_close
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("applicant").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=case.pk)
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ def case_answer_info(
     *, case: Case, user: User, answer: str, files: list[UploadedFile] | None = None
 ) -> Message:
     """The resident answers the open information request; the case's clock resumes."""
-    case = Case.objects.select_for_update().select_related("assignee").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=case.pk)
     require_applicant(user=user, case=case)
     require_open(case)
     if not case.awaiting_info:
@@ -60,7 +60,7 @@ def case_answer_info(
 @transaction.atomic
 def case_withdraw(*, case: Case, user: User, reason: str = "") -> Case:
     """The applicant withdraws a case that is not decided yet; open steps are skipped."""
-    case = Case.objects.select_for_update().select_related("assignee").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=case.pk)
     require_applicant(user=user, case=case)
     if case.status in (CaseStatus.COMPLETED, CaseStatus.REJECTED):
         raise InvalidTransition(

@@ -116,8 +116,8 @@ def step_complete(
 ) -> CaseStep:
     """Complete the case's current step by hand: a clerk for manual steps and automated steps
     that fell back to manual work, the applicant (or a clerk) for resident steps."""
-    step = CaseStep.objects.select_for_update().select_related("case").get(pk=step_id)
-    case = Case.objects.select_for_update().get(pk=step.case_id)
+    step = CaseStep.objects.select_for_update(of=("self",)).select_related("case").get(pk=step_id)
+    case = Case.objects.select_for_update(of=("self",)).get(pk=step.case_id)
     step.case = case
     if not (step.kind == StepKind.RESIDENT and case.applicant_id == user.pk):
         require_worker(user=user, case=case)
@@ -157,7 +157,7 @@ def step_complete(
 @transaction.atomic
 def step_retry(*, step_id: int, user: User) -> CaseStep:
     """Send an automated step that fell back to manual work through its adapter again."""
-    step = CaseStep.objects.select_for_update().select_related("case").get(pk=step_id)
+    step = CaseStep.objects.select_for_update(of=("self",)).select_related("case").get(pk=step_id)
     require_worker(user=user, case=step.case)
     require_open(step.case)
     if step.kind != StepKind.AUTOMATED or step.status not in (
@@ -199,7 +199,7 @@ def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | N
     """Lock the step and mark it running; None when there is nothing (left) to run."""
     with transaction.atomic():
         step = (
-            CaseStep.objects.select_for_update()
+            CaseStep.objects.select_for_update(of=("self",))
             .select_related("case", "case__service", "case__version")
             .filter(pk=step_id)
             .first()
@@ -276,7 +276,7 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
 
 @transaction.atomic
 def _step_failed(*, step_id: int, error: str, give_up: bool) -> None:
-    step = CaseStep.objects.select_for_update().select_related("case").get(pk=step_id)
+    step = CaseStep.objects.select_for_update(of=("self",)).select_related("case").get(pk=step_id)
     if step.status != StepStatus.RUNNING:
         return
     if give_up:
@@ -297,10 +297,10 @@ def _step_failed(*, step_id: int, error: str, give_up: bool) -> None:
 
 @transaction.atomic
 def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
-    step = CaseStep.objects.select_for_update().select_related("case").get(pk=step_id)
+    step = CaseStep.objects.select_for_update(of=("self",)).select_related("case").get(pk=step_id)
     if step.status != StepStatus.RUNNING:
         return None
-    case = Case.objects.select_for_update().get(pk=step.case_id)
+    case = Case.objects.select_for_update(of=("self",)).get(pk=step.case_id)
     step.case = case
     now = timezone.now()
     step.status = StepStatus.DONE
