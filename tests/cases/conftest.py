@@ -29,3 +29,17 @@ def kriens_setup(kriens, in_commune, version):
             "admin": UserFactory(admin=True),
         }
     return people
+
+
+@pytest.fixture
+def logged_in(commune_client, in_commune):
+    """``logged_in(kriens, user)``: a client on the commune's host with ``user`` signed in
+    (the session and last_login live in the commune's schema)."""
+
+    def make(commune, user):
+        client = commune_client(commune)
+        with in_commune(commune):
+            client.force_login(user)
+        return client
+
+    return make
