@@ -5,7 +5,9 @@ from __future__ import annotations
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
-from .services import step_run
+from tenants.scheduler import periodic
+
+from .services import step_run, steps_sweep
 
 MAX_RETRIES = 5
 
@@ -22,3 +24,10 @@ def run_step(step_id: int) -> None:
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message is not None else MAX_RETRIES
     step_run(step_id=step_id, final_attempt=retries >= MAX_RETRIES)
+
+
+@periodic
+@dramatiq.actor(queue_name="steps", max_retries=0, time_limit=60_000)
+def sweep_steps() -> None:
+    """Per commune, at every scheduler tick: resend automated steps whose message was lost."""
+    steps_sweep()

@@ -5,7 +5,7 @@ from .clerk import case_assign, case_decide, case_note_add, case_request_info
 from .forms import OrderInvalid, order_form_class, order_validate
 from .messages import message_send
 from .resident import case_answer_info, case_withdraw
-from .steps import case_advance, step_complete, step_retry, step_run
+from .steps import case_advance, step_complete, step_retry, step_run, steps_sweep
 from .submit import case_submit, offer_for_order, reference_next
 
 __all__ = [
@@ -28,4 +28,5 @@ __all__ = [
     "step_complete",
     "step_retry",
     "step_run",
+    "steps_sweep",
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from catalog.models import Level, Service, ServiceVersion, StepDefinition
 from catalog.offers.models import ServiceOffer, Stage
+from catalog.services import version_publish
 
 SMALL_FORM = {
     "fields": [
@@ -93,6 +94,7 @@ def service_with_steps(
     service = ServiceFactory(**({"key": key} if key else {}))
     version = ServiceVersionFactory(
         service=service,
+        status=ServiceVersion.Status.DRAFT,
         service_norm_days=norm_days,
         fee=fee,
         form_definition=form_definition or SMALL_FORM,
@@ -109,7 +111,8 @@ def service_with_steps(
             adapter_key=spec.get("adapter", ""),
             responsible_group=spec.get("group", ""),
         )
-    return version
+    # Published through the catalogue's own service: checks the form and the steps.
+    return version_publish(version=version)
 
 
 def offer(version: ServiceVersion, *, stage: str = Stage.FORM, **fields) -> ServiceOffer:

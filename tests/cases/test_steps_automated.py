@@ -181,3 +181,37 @@ def test_only_automated_last_step_completes_case_without_clerk(kriens, in_commun
             assert case.decided_by is None
     finally:
         handlers.unregister("test.identify")
+
+
+def test_sweeper_resends_lost_steps_only(
+    kriens, in_commune, automated, django_capture_on_commit_callbacks
+):
+    """A pending automated step older than the grace period is enqueued again; a fresh one,
+    a finished one and a manual fallback are left alone."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.models import CaseStep
+    from cases.services import steps_sweep
+
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    with in_commune(kriens):
+        lost = _submit(automated)
+        fresh = _submit(automated)
+        handed_over = _submit(automated)
+        handed_over_step = handed_over.steps.get(position=1)
+        step_run(step_id=handed_over_step.pk)  # no handler → manual fallback
+        old = timezone.now() - dt.timedelta(minutes=30)
+        CaseStep.objects.filter(case__in=[lost, handed_over]).update(updated_at=old)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert steps_sweep() == 1
+        lost_step = lost.steps.get(position=1)
+        assert lost_step.updated_at > old
+        with django_capture_on_commit_callbacks(execute=True):
+            assert steps_sweep() == 0  # touched: waits for the next grace period
+        assert fresh.steps.get(position=1).status == StepStatus.PENDING
+    message = dramatiq.Message.decode(broker.queues["steps"].get())
+    assert message.args == (lost_step.pk,)
+    broker.flush_all()
