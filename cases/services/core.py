@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
@@ -19,7 +19,7 @@ from tenants.context import current_commune
 
 from ..calendar import add_working_days, working_days_between
 from ..exceptions import InvalidTransition
-from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
+from ..models import Case, CaseEvent, CaseGroupObjectPermission, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
 
 # Steps that have no responsible group, and services whose offer names none, land here.
@@ -126,12 +126,37 @@ def require_open(case: Case) -> None:
         )
 
 
+def _case_permissions() -> list[Permission]:
+    return list(
+        Permission.objects.filter(
+            content_type__app_label="cases",
+            content_type__model="case",
+            codename__in=["view_case", "change_case"],
+        )
+    )
+
+
+def groups_grant(*, case: Case, group_names: set[str]) -> list[Group]:
+    """Let the commune's groups named ``group_names`` (created if missing) see and work on the
+    case (guardian's direct object permissions, written in one statement)."""
+    groups = list(Group.objects.filter(name__in=group_names))
+    for name in sorted(group_names - {g.name for g in groups}):
+        groups.append(Group.objects.get_or_create(name=name)[0])
+    permissions = _case_permissions()
+    CaseGroupObjectPermission.objects.bulk_create(
+        [
+            CaseGroupObjectPermission(group=group, permission=permission, content_object=case)
+            for group in groups
+            for permission in permissions
+        ],
+        ignore_conflicts=True,
+    )
+    return groups
+
+
 def group_grant(*, case: Case, group_name: str) -> Group:
     """Let the commune's group ``group_name`` (created if missing) see and work on the case."""
-    group, _created = Group.objects.get_or_create(name=group_name)
-    assign_perm("cases.view_case", group, case)
-    assign_perm("cases.change_case", group, case)
-    return group
+    return groups_grant(case=case, group_names={group_name})[0]
 
 
 def user_grant(*, case: Case, user: User) -> None:

@@ -18,7 +18,7 @@ from tenants.context import current_commune
 from ..exceptions import ServiceNotOrderable
 from ..models import Case, CaseStep, Document, StepKind
 from . import usage
-from .core import DEFAULT_GROUP_NAME, due_date_for, event_write, group_grant, notify_on_commit
+from .core import DEFAULT_GROUP_NAME, due_date_for, event_write, groups_grant, notify_on_commit
 from .forms import order_validate
 from .steps import case_advance
 
@@ -127,8 +127,10 @@ def _steps_create(
         for d in definitions
     ]
     CaseStep.objects.bulk_create(steps)
-    for name in {s.group_name for s in steps} | ({offer_group} if offer_group else set()):
-        group_grant(case=case, group_name=name)
+    groups_grant(
+        case=case,
+        group_names={s.group_name for s in steps} | ({offer_group} if offer_group else set()),
+    )
     return steps
 
 
