@@ -288,3 +288,35 @@ def test_every_change_writes_an_event(kriens, in_commune, kriens_setup):
             assert kind in kinds
         statuses = [e.details["to"] for e in case.events.filter(kind="status")]
         assert statuses == ["in_progress", "waiting_for_resident", "in_progress", "completed"]
+
+
+def test_resident_step_waits_for_the_resident(kriens, in_commune, kriens_setup, logged_in):
+    """A resident step makes the case wait for the resident (clock paused) until they mark it
+    done on their page; a clerk of another group cannot complete it."""
+    version = service_with_steps(
+        key="mit-einwohnerschritt",
+        steps=[
+            {"key": "pruefen", "kind": "manual", "group": "Einwohnerdienste"},
+            {"key": "ausweis-zeigen", "kind": "resident", "group": "Einwohnerdienste"},
+            {"key": "ausstellen", "kind": "manual", "group": "Einwohnerdienste"},
+        ],
+    )
+    with in_commune(kriens):
+        offer(version)
+        case = _submit(kriens_setup, key="mit-einwohnerschritt")
+        first, resident_step, _last = case.steps.order_by("position")
+        step_complete(step_id=first.pk, user=kriens_setup["clerk"])
+        case.refresh_from_db()
+        assert case.status == CaseStatus.WAITING_FOR_RESIDENT and case.paused_since
+        with pytest.raises(PermissionDenied):
+            step_complete(step_id=resident_step.pk, user=kriens_setup["stranger_clerk"])
+    client = logged_in(kriens, kriens_setup["resident"])
+    page = client.get(f"/meine-geschaefte/{case.pk}/").content.decode()
+    assert "Ihr nächster Schritt" in page
+    client.post(f"/meine-geschaefte/{case.pk}/schritte/{resident_step.pk}/erledigt/")
+    with in_commune(kriens):
+        case.refresh_from_db()
+        resident_step.refresh_from_db()
+        assert resident_step.status == StepStatus.DONE
+        assert resident_step.completed_by == kriens_setup["resident"]
+        assert case.status == CaseStatus.IN_PROGRESS and case.paused_since is None
