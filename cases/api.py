@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from accounts.models import User
 
 from . import selectors, services
-from .models import StepKind
+from .models import CaseStatus, StepKind
 from .permissions import can_view_in_backoffice
 from .serializers import (
     AnswerSerializer,
@@ -78,10 +78,21 @@ class CaseViewSet(viewsets.ViewSet):
             return _error_response(exc)
         return None
 
-    @extend_schema(responses=CaseListSerializer(many=True))
+    @extend_schema(
+        responses=CaseListSerializer(many=True),
+        parameters=[
+            OpenApiParameter("status", str, enum=CaseStatus.values, required=False),
+            OpenApiParameter("service", str, required=False, description="Schlüssel"),
+        ],
+    )
     def list(self, request):
-        """Cases visible to the caller, newest first."""
-        cases = selectors.case_list_visible(user=request.user).order_by("-submitted_at")[:200]
+        """Cases visible to the caller, newest first (at most 200), optionally filtered."""
+        cases = selectors.case_list_visible(user=request.user)
+        if request.query_params.get("status"):
+            cases = cases.filter(status=request.query_params["status"])
+        if request.query_params.get("service"):
+            cases = cases.filter(service__key=request.query_params["service"])
+        cases = cases.order_by("-submitted_at")[:200]
         return Response(CaseListSerializer(cases, many=True).data)
 
     @extend_schema(

@@ -13,12 +13,16 @@ from guardian.shortcuts import get_objects_for_user
 from accounts.models import User
 
 from .models import (
+    OPEN_STATUSES,
     Case,
     CaseEvent,
     CaseGroupObjectPermission,
     CaseStatus,
+    CaseStep,
     Document,
     Message,
+    StepKind,
+    StepStatus,
 )
 from .permissions import is_backoffice_user, is_commune_admin
 
@@ -81,6 +85,7 @@ class InboxFilters:
     status: str = ""
     assignee: str = ""  # "", "me", "none" or a user id
     overdue: bool = False
+    disrupted: bool = False  # an automated step failed and waits for a clerk
     q: str = ""
 
 
@@ -90,6 +95,14 @@ def overdue_q(today=None) -> Q:
         status__in=[CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS],
         due_date__lt=today,
     )
+
+
+def disrupted_q() -> Q:
+    """Open cases with an automated step that fell back to a clerk."""
+    fallen_back = CaseStep.objects.filter(
+        kind=StepKind.AUTOMATED, status=StepStatus.MANUAL_FALLBACK
+    ).values("case_id")
+    return Q(pk__in=fallen_back, status__in=OPEN_STATUSES)
 
 
 def inbox(*, user: User, filters: InboxFilters) -> tuple[QuerySet[Case], dict[str, int]]:
@@ -109,10 +122,13 @@ def inbox(*, user: User, filters: InboxFilters) -> tuple[QuerySet[Case], dict[st
     counts = {row["status"]: row["n"] for row in cases.values("status").annotate(n=Count("pk"))}
     counts = {status: counts.get(status, 0) for status in CaseStatus.values}
     counts["overdue"] = cases.filter(overdue_q()).count()
+    counts["disrupted"] = cases.filter(disrupted_q()).count()
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.overdue:
         cases = cases.filter(overdue_q())
+    if filters.disrupted:
+        cases = cases.filter(disrupted_q())
     return cases.order_by("closed_at", "due_date", "submitted_at"), counts
 
 

@@ -47,6 +47,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         else "",
         assignee=request.GET.get("zugewiesen", ""),
         overdue=request.GET.get("ueberfaellig") == "1",
+        disrupted=request.GET.get("stoerung") == "1",
         q=request.GET.get("q", ""),
     )
     cases, counts = selectors.inbox(user=request.user, filters=filters)

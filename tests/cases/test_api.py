@@ -208,3 +208,14 @@ def test_openapi_schema_lists_case_endpoints(kriens, commune_client):
     text = response.content.decode()
     for path in ("/api/cases/", "/api/cases/{id}/", "/api/cases/{id}/decide/"):
         assert path in text
+
+
+def test_list_filters_by_status(kriens, in_commune, token_client, kriens_setup):
+    """``?status=`` narrows the list."""
+    with in_commune(kriens):
+        case = case_submit(
+            user=kriens_setup["resident"], service_key="parkkarte-test", data={"reason": "a"}
+        )
+    client = token_client(kriens, kriens_setup["resident"])
+    assert [c["id"] for c in client.get("/api/cases/?status=submitted").json()] == [str(case.pk)]
+    assert client.get("/api/cases/?status=completed").json() == []

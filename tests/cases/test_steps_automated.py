@@ -215,3 +215,15 @@ def test_sweeper_resends_lost_steps_only(
     message = dramatiq.Message.decode(broker.queues["steps"].get())
     assert message.args == (lost_step.pk,)
     broker.flush_all()
+
+
+def test_inbox_lists_failed_automations(kriens, in_commune, automated, logged_in):
+    """Cases whose automated step fell back to a clerk are counted and filterable."""
+    with in_commune(kriens):
+        failed = _submit(automated)
+        _submit(automated)
+        step_run(step_id=failed.steps.get(position=1).pk)
+    client = logged_in(kriens, automated["clerk"])
+    response = client.get("/backoffice/?stoerung=1")
+    assert response.context["counts"]["disrupted"] == 1
+    assert [c.pk for c in response.context["page"]] == [failed.pk]
