@@ -58,7 +58,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     status_links = [
         {
             "value": value,
-            "label": label,
+            "label": _("wartet auf Einwohner/in") if value == "waiting_for_resident" else label,
             "count": counts.get(value, 0),
             "url": "?"
             + urlencode({**{k: v for k, v in query.items() if k != "status"}, "status": value}),

@@ -45,11 +45,20 @@ def order(request: HttpRequest, key: str) -> HttpResponse:
         else:
             return redirect("cases:confirmation", case_id=case.pk)
     fee = offer.fee_override if offer.fee_override is not None else version.fee
-    name = version.name_en if language() == "en" and version.name_en else version.name_de
+    english = language() == "en"
+    name = version.name_en if english and version.name_en else version.name_de
+    summary = version.summary_en if english and version.summary_en else version.summary_de
     return render(
         request,
         "cases/order.html",
-        {"form": form, "version": version, "offer": offer, "fee": fee, "service_name": name},
+        {
+            "form": form,
+            "version": version,
+            "offer": offer,
+            "fee": fee,
+            "service_name": name,
+            "summary": summary,
+        },
     )
 
 
