@@ -2,6 +2,7 @@
 
 from ..exceptions import InvalidTransition, ServiceNotOrderable
 from .clerk import case_assign, case_decide, case_note_add, case_request_info
+from .documents import document_generated_add, document_store
 from .forms import OrderInvalid, order_form_class, order_validate
 from .messages import message_send
 from .resident import case_answer_info, case_withdraw
@@ -20,6 +21,8 @@ __all__ = [
     "case_request_info",
     "case_submit",
     "case_withdraw",
+    "document_generated_add",
+    "document_store",
     "message_send",
     "offer_for_order",
     "order_form_class",

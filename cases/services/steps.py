@@ -260,15 +260,20 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
     )
     try:
         output = handler(call)
-    except handlers.PermanentStepError as exc:
-        _step_failed(step_id=step.pk, error=str(exc) or exc.__class__.__name__, give_up=True)
-        return None
-    except Exception as exc:  # transient: network, timeouts, unexpected answers
-        logger.warning("step %s failed: %s", step.idempotency_key, exc)
-        _step_failed(
-            step_id=step.pk, error=str(exc) or exc.__class__.__name__, give_up=final_attempt
+    except Exception as exc:
+        # Handlers may raise cases.handlers' errors or let an adapter's own errors through:
+        # anything that says it is not transient (``transient = False``) is permanent.
+        permanent = isinstance(exc, handlers.PermanentStepError) or (
+            getattr(exc, "transient", None) is False
         )
-        if not final_attempt:
+        error = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
+        code = getattr(exc, "code", "")
+        if code:
+            error = f"{error} [{code}]"
+        logger.warning("step %s failed: %s", step.idempotency_key, error)
+        give_up = permanent or final_attempt
+        _step_failed(step_id=step.pk, error=error, give_up=give_up)
+        if not give_up:
             raise
         return None
     return _step_succeeded(step_id=step.pk, output=output or {})

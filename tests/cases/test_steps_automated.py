@@ -227,3 +227,67 @@ def test_inbox_lists_failed_automations(kriens, in_commune, automated, logged_in
     response = client.get("/backoffice/?stoerung=1")
     assert response.context["counts"]["disrupted"] == 1
     assert [c.pk for c in response.context["page"]] == [failed.pk]
+
+
+def test_adapter_errors_are_classified_by_their_transient_flag(kriens, in_commune, automated):
+    """An adapter error that says ``transient = False`` is permanent even if the handler lets
+    it through unchanged; its German message and code end up in last_error."""
+
+    class RegisterRefused(Exception):
+        transient = False
+
+        def __init__(self):
+            super().__init__("Negative Quittung des Registers")
+            self.message = "Negative Quittung des Registers"
+            self.code = "nack"
+
+    @handlers.register("test.identify")
+    def identify(call):
+        raise RegisterRefused
+
+    with in_commune(kriens):
+        case = _submit(automated)
+        step = case.steps.get(position=1)
+        step_run(step_id=step.pk, final_attempt=False)
+        step.refresh_from_db()
+        assert step.status == StepStatus.MANUAL_FALLBACK
+        assert step.last_error == "Negative Quittung des Registers [nack]"
+
+
+def test_generated_document_is_stored_once(kriens, in_commune, automated):
+    """A step that stores its PDF and is delivered again does not store it twice."""
+    from cases.models import Document
+    from cases.services import document_generated_add
+
+    @handlers.register("test.identify")
+    def identify(call):
+        from cases.models import Case
+
+        case = Case.objects.get(pk=call.case_id)
+        doc = document_generated_add(
+            case=case,
+            step_key=call.step_key,
+            name="wohnsitzbestaetigung.pdf",
+            content=b"%PDF-1.4 test",
+            content_type="application/pdf",
+        )
+        return {"document": str(doc.pk)}
+
+    with in_commune(kriens):
+        case = _submit(automated)
+        step = case.steps.get(position=1)
+        identify(
+            handlers.StepCall(
+                case_id=case.pk,
+                reference=case.reference,
+                service_key="automatisch-test",
+                step_key=step.key,
+                adapter_key="test.identify",
+                idempotency_key=step.idempotency_key,
+                data={},
+            )
+        )  # a first delivery that died before recording its result
+        step_run(step_id=step.pk)
+        assert Document.objects.filter(case=case).count() == 1
+        document = Document.objects.get(case=case)
+        assert document.kind == Document.Kind.GENERATED and document.visible_to_resident
