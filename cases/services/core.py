@@ -4,13 +4,14 @@ notifications. Private to ``cases.services``."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -19,7 +20,7 @@ from tenants.context import current_commune
 
 from ..calendar import add_working_days, working_days_between
 from ..exceptions import InvalidTransition
-from ..models import Case, CaseEvent, CaseGroupObjectPermission, CaseStatus, CaseStep, StepKind
+from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
 
 # Steps that have no responsible group, and services whose offer names none, land here.
@@ -82,29 +83,32 @@ def status_set(*, case: Case, status: str, actor: User | None, now: dt.datetime)
     return True
 
 
-def current_step(case: Case) -> CaseStep | None:
-    """The first step that is neither done nor skipped."""
-    for step in case.steps.order_by("position"):
-        if not step.is_finished:
-            return step
-    return None
+def _steps_of(case: Case, steps: list[CaseStep] | None) -> list[CaseStep]:
+    return steps if steps is not None else list(case.steps.order_by("position"))
 
 
-def status_derive(case: Case) -> str:
+def current_step(case: Case, steps: list[CaseStep] | None = None) -> CaseStep | None:
+    """The first step that is neither done nor skipped (``steps``: the case's steps, if known)."""
+    return next((s for s in _steps_of(case, steps) if not s.is_finished), None)
+
+
+def status_derive(case: Case, steps: list[CaseStep] | None = None) -> str:
     """The status an open case has according to its steps, assignment and information request."""
-    step = current_step(case)
+    steps = _steps_of(case, steps)
+    step = current_step(case, steps)
     if case.awaiting_info or (step is not None and step.kind == StepKind.RESIDENT):
         return CaseStatus.WAITING_FOR_RESIDENT
-    worked_on = (
-        case.assignee_id is not None
-        or case.steps.filter(status__in=["done", "running", "failed"]).exists()
+    worked_on = case.assignee_id is not None or any(
+        s.status in ("done", "running", "failed") for s in steps
     )
     return CaseStatus.IN_PROGRESS if worked_on else CaseStatus.SUBMITTED
 
 
-def status_refresh(*, case: Case, actor: User | None, now: dt.datetime) -> None:
+def status_refresh(
+    *, case: Case, actor: User | None, now: dt.datetime, steps: list[CaseStep] | None = None
+) -> None:
     if case.is_open:
-        status_set(case=case, status=status_derive(case), actor=actor, now=now)
+        status_set(case=case, status=status_derive(case, steps), actor=actor, now=now)
 
 
 def require_worker(*, user: User, case: Case) -> None:
@@ -126,37 +130,42 @@ def require_open(case: Case) -> None:
         )
 
 
-def _case_permissions() -> list[Permission]:
-    return list(
-        Permission.objects.filter(
-            content_type__app_label="cases",
-            content_type__model="case",
-            codename__in=["view_case", "change_case"],
-        )
-    )
+# One statement: create the missing groups, then grant each group view_case and change_case
+# on the case (guardian's direct-FK group permission table).
+_GRANT_GROUPS_SQL = """
+WITH wanted AS (SELECT unnest(%(names)s::text[]) AS name),
+created AS (
+    INSERT INTO auth_group (name) SELECT name FROM wanted
+    ON CONFLICT (name) DO NOTHING RETURNING id
+),
+chosen AS (
+    SELECT id FROM created
+    UNION SELECT g.id FROM auth_group g JOIN wanted w ON w.name = g.name
+)
+INSERT INTO cases_casegroupobjectpermission (permission_id, group_id, content_object_id)
+SELECT p.id, chosen.id, %(case_id)s
+FROM chosen
+CROSS JOIN auth_permission p
+JOIN django_content_type ct ON ct.id = p.content_type_id
+WHERE ct.app_label = 'cases' AND ct.model = 'case'
+  AND p.codename IN ('view_case', 'change_case')
+ON CONFLICT DO NOTHING
+"""
 
 
-def groups_grant(*, case: Case, group_names: set[str]) -> list[Group]:
+def groups_grant(*, case: Case, group_names: set[str]) -> None:
     """Let the commune's groups named ``group_names`` (created if missing) see and work on the
-    case (guardian's direct object permissions, written in one statement)."""
-    groups = list(Group.objects.filter(name__in=group_names))
-    for name in sorted(group_names - {g.name for g in groups}):
-        groups.append(Group.objects.get_or_create(name=name)[0])
-    permissions = _case_permissions()
-    CaseGroupObjectPermission.objects.bulk_create(
-        [
-            CaseGroupObjectPermission(group=group, permission=permission, content_object=case)
-            for group in groups
-            for permission in permissions
-        ],
-        ignore_conflicts=True,
-    )
-    return groups
+    case."""
+    if not group_names:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_GRANT_GROUPS_SQL, {"names": sorted(group_names), "case_id": case.pk})
 
 
 def group_grant(*, case: Case, group_name: str) -> Group:
     """Let the commune's group ``group_name`` (created if missing) see and work on the case."""
-    return groups_grant(case=case, group_names={group_name})[0]
+    groups_grant(case=case, group_names={group_name})
+    return Group.objects.get(name=group_name)
 
 
 def user_grant(*, case: Case, user: User) -> None:
@@ -164,9 +173,25 @@ def user_grant(*, case: Case, user: User) -> None:
     assign_perm("cases.change_case", user, case)
 
 
-def case_url(case: Case) -> str:
+_hosts: dict[int, tuple[float, str]] = {}
+
+
+def _commune_host() -> str:
+    """The current commune's primary host, remembered for a minute (links in e-mails)."""
     commune = current_commune()
-    host = commune.primary_domain if commune else settings.PORTAL_DOMAIN
+    if commune is None:
+        return settings.PORTAL_DOMAIN
+    now = time.monotonic()
+    cached = _hosts.get(commune.pk)
+    if cached and now - cached[0] < 60:
+        return cached[1]
+    host = commune.primary_domain or settings.PORTAL_DOMAIN
+    _hosts[commune.pk] = (now, host)
+    return host
+
+
+def case_url(case: Case) -> str:
+    host = _commune_host()
     port = str(settings.PORTAL_PORT)
     netloc = host if port in ("", "80", "443") else f"{host}:{port}"
     return f"{settings.PORTAL_SCHEME}://{netloc}/meine-geschaefte/{case.pk}/"

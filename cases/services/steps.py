@@ -55,13 +55,23 @@ def _fallback(*, step: CaseStep, reason: str) -> None:
     )
 
 
-def case_advance(*, case: Case, actor: User | None, now: dt.datetime | None = None) -> None:
+def case_advance(
+    *,
+    case: Case,
+    actor: User | None,
+    now: dt.datetime | None = None,
+    steps: list[CaseStep] | None = None,
+) -> None:
     """Start the case's current step (enqueue an automated one, hand it to a clerk at stage
-    ``form``), complete the case when no step is left, and update its status."""
+    ``form``), complete the case when no step is left, and update its status.
+
+    ``steps`` are the case's steps in order, when the caller has them at hand.
+    """
     now = now or timezone.now()
     if not case.is_open:
         return
-    step = current_step(case)
+    steps = steps if steps is not None else list(case.steps.order_by("position"))
+    step = current_step(case, steps)
     if step is None:
         case_close(case=case, actor=actor, decision=Case.Decision.APPROVED, now=now)
         return
@@ -70,7 +80,7 @@ def case_advance(*, case: Case, actor: User | None, now: dt.datetime | None = No
             _enqueue(step)
         else:
             _fallback(step=step, reason=STAGE_FORM_REASON)
-    status_refresh(case=case, actor=actor, now=now)
+    status_refresh(case=case, actor=actor, now=now, steps=steps)
 
 
 def _enqueue(step: CaseStep) -> None:

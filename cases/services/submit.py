@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -50,12 +51,35 @@ def reference_next(*, year: int) -> str:
     return f"{reference_prefix()}-{year}-{number:06d}"
 
 
+# Published versions are immutable (catalog enforces it), so a process may keep them, with
+# their step definitions, once loaded; which version is current is asked every time.
+_versions: dict[int, tuple[ServiceVersion, list[StepDefinition]]] = {}
+_VERSIONS_KEPT = 512
+
+
+def published_version(version_id: int) -> tuple[ServiceVersion, list[StepDefinition]]:
+    """A published version and its ordered step definitions (kept in memory once loaded)."""
+    cached = _versions.get(version_id)
+    if cached is None:
+        version = ServiceVersion.objects.select_related("service").get(pk=version_id)
+        cached = (version, list(version.steps.order_by("position")))
+        if version.status != ServiceVersion.Status.DRAFT:
+            if len(_versions) >= _VERSIONS_KEPT:
+                _versions.clear()
+            _versions[version_id] = cached
+    return cached
+
+
 def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
     """The commune's active offer of ``service_key`` and its published version, if orderable
     online; raises ServiceNotOrderable with a clear message otherwise."""
+    current_version = ServiceVersion.objects.filter(
+        service=OuterRef("service"), status=ServiceVersion.Status.PUBLISHED
+    ).values("pk")[:1]
     offer = (
         ServiceOffer.objects.select_related("service", "responsible_group")
         .filter(service__key=service_key, active=True)
+        .annotate(published_version_id=Subquery(current_version))
         .first()
     )
     if offer is None or offer.service.retired_at is not None:
@@ -69,11 +93,9 @@ def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
             link_url=offer.link_url,
             code="link_only",
         )
-    version = ServiceVersion.objects.filter(
-        service=offer.service, status=ServiceVersion.Status.PUBLISHED
-    ).first()
-    if version is None:
+    if offer.published_version_id is None:
         raise ServiceNotOrderable("Für diese Dienstleistung gibt es zurzeit kein Formular.")
+    version, _definitions = published_version(offer.published_version_id)
     return offer, version
 
 
@@ -173,9 +195,8 @@ def case_submit(
             case.data[field_key]["document"] = str(document.pk)
     if uploads:
         case.save(update_fields=["data"])
-    steps = _steps_create(
-        case=case, definitions=list(version.steps.order_by("position")), offer=offer
-    )
+    _version, definitions = published_version(version.pk)
+    steps = _steps_create(case=case, definitions=definitions, offer=offer)
     event_write(
         case=case,
         actor=user,
@@ -189,7 +210,7 @@ def case_submit(
         },
         visible=True,
     )
-    case_advance(case=case, actor=user, now=now)
+    case_advance(case=case, actor=user, now=now, steps=steps)
     notify_on_commit(recipient=user, case=case)
     usage.on_submitted(case)
     return case
