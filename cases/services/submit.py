@@ -73,9 +73,13 @@ def published_version(version_id: int) -> tuple[ServiceVersion, list[StepDefinit
 def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
     """The commune's active offer of ``service_key`` and its published version, if orderable
     online; raises ServiceNotOrderable with a clear message otherwise."""
-    current_version = ServiceVersion.objects.filter(
-        service=OuterRef("service"), status=ServiceVersion.Status.PUBLISHED
-    ).values("pk")[:1]
+    current_version = (
+        ServiceVersion.objects.filter(
+            service=OuterRef("service"), status=ServiceVersion.Status.PUBLISHED
+        )
+        .order_by()
+        .values("pk")[:1]
+    )
     offer = (
         ServiceOffer.objects.select_related("service", "responsible_group")
         .filter(service__key=service_key, active=True)
