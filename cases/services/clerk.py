@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -37,7 +38,7 @@ def case_assign(*, case: Case, user: User, assignee: User | None) -> Case:
         is_backoffice_user(assignee) and can_view_in_backoffice(user=assignee, case=case)
     ):
         raise ValidationError(
-            {"assignee": "Diese Person gehört keiner für das Geschäft zuständigen Gruppe an."}
+            {"assignee": _("Diese Person gehört keiner für das Geschäft zuständigen Gruppe an.")}
         )
     if case.assignee_id == (assignee.pk if assignee else None):
         return case
@@ -69,10 +70,10 @@ def case_request_info(*, case: Case, user: User, question: str) -> Message:
     require_open(case)
     question = (question or "").strip()
     if not question:
-        raise ValidationError({"question": "Bitte schreiben Sie Ihre Frage."})
+        raise ValidationError({"question": _("Bitte schreiben Sie Ihre Frage.")})
     if case.awaiting_info:
         raise InvalidTransition(
-            "Es ist bereits eine Rückfrage offen: warten Sie die Antwort ab.",
+            _("Es ist bereits eine Rückfrage offen: warten Sie die Antwort ab."),
             code="info_already_requested",
         )
     message = Message.objects.create(
@@ -113,13 +114,17 @@ def case_decide(
     reason = (reason or "").strip()
     if approve and document is None:
         raise ValidationError(
-            {"document": "Bitte laden Sie das Dokument für die Einwohnerin / den Einwohner hoch."}
+            {
+                "document": _(
+                    "Bitte laden Sie das Dokument für die Einwohnerin / den Einwohner hoch."
+                )
+            }
         )
     if not approve and not reason:
-        raise ValidationError({"reason": "Bitte begründen Sie die Ablehnung."})
+        raise ValidationError({"reason": _("Bitte begründen Sie die Ablehnung.")})
     if case.steps.filter(status=StepStatus.RUNNING).exists():
         raise InvalidTransition(
-            "Ein automatischer Schritt läuft noch: entscheiden Sie, wenn er fertig ist.",
+            _("Ein automatischer Schritt läuft noch: entscheiden Sie, wenn er fertig ist."),
             code="step_running",
         )
     now = timezone.now()
@@ -162,5 +167,5 @@ def case_note_add(*, case: Case, user: User, text: str) -> CaseEvent:
     require_worker(user=user, case=case)
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": "Die Notiz ist leer."})
+        raise ValidationError({"text": _("Die Notiz ist leer.")})
     return event_write(case=case, actor=user, kind="note", text=text, visible=False)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
@@ -114,18 +115,19 @@ def status_refresh(
 def require_worker(*, user: User, case: Case) -> None:
     """Raise PermissionDenied unless ``user`` may work on the case in the back office."""
     if not can_work_on(user=user, case=case):
-        raise PermissionDenied("Sie sind für dieses Geschäft nicht berechtigt.")
+        raise PermissionDenied(_("Sie sind für dieses Geschäft nicht berechtigt."))
 
 
 def require_applicant(*, user: User, case: Case) -> None:
     if case.applicant_id != user.pk:
-        raise PermissionDenied("Dieses Geschäft gehört nicht Ihnen.")
+        raise PermissionDenied(_("Dieses Geschäft gehört nicht Ihnen."))
 
 
 def require_open(case: Case) -> None:
     if not case.is_open:
         raise InvalidTransition(
-            f"Das Geschäft {case.reference} ist bereits {case.get_status_display()}.",
+            _("Das Geschäft %(reference)s ist bereits %(status)s.")
+            % {"reference": case.reference, "status": case.get_status_display()},
             code="case_closed",
         )
 

@@ -6,6 +6,7 @@ import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -34,13 +35,14 @@ def document_store(
     """
     if upload.size > MAX_DOCUMENT_MB * 1024 * 1024:
         raise ValidationError(
-            f"Die Datei ist zu gross (höchstens {MAX_DOCUMENT_MB} MB).", code="too_large"
+            _("Die Datei ist zu gross (höchstens %(mb)s MB).") % {"mb": MAX_DOCUMENT_MB},
+            code="too_large",
         )
     head = upload.read(2048)
     upload.seek(0)
     guessed = filetype.guess(head)
     if guessed is None or guessed.mime not in ALLOWED_TYPES:
-        raise ValidationError("Erlaubt sind PDF-, JPEG- und PNG-Dateien.", code="invalid_type")
+        raise ValidationError(_("Erlaubt sind PDF-, JPEG- und PNG-Dateien."), code="invalid_type")
     return Document.objects.create(
         case=case,
         kind=kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -22,15 +23,18 @@ def message_send(*, case: Case, user: User, body: str) -> Message:
     case = Case.objects.select_related("applicant", "assignee").get(pk=case.pk)
     from_resident = case.applicant_id == user.pk
     if not from_resident and not can_work_on(user=user, case=case):
-        raise PermissionDenied("Sie sind für dieses Geschäft nicht berechtigt.")
+        raise PermissionDenied(_("Sie sind für dieses Geschäft nicht berechtigt."))
     if case.status == CaseStatus.WITHDRAWN:
-        raise InvalidTransition("Das Geschäft wurde zurückgezogen.", code="case_closed")
+        raise InvalidTransition(_("Das Geschäft wurde zurückgezogen."), code="case_closed")
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "Die Nachricht ist leer."})
+        raise ValidationError({"body": _("Die Nachricht ist leer.")})
     if len(body) > MAX_MESSAGE_LENGTH:
         raise ValidationError(
-            {"body": f"Die Nachricht ist zu lang (höchstens {MAX_MESSAGE_LENGTH} Zeichen)."}
+            {
+                "body": _("Die Nachricht ist zu lang (höchstens %(n)s Zeichen).")
+                % {"n": MAX_MESSAGE_LENGTH}
+            }
         )
     message = Message.objects.create(case=case, sender=user, from_resident=from_resident, body=body)
     event_write(

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -25,10 +26,12 @@ def case_answer_info(
     require_applicant(user=user, case=case)
     require_open(case)
     if not case.awaiting_info:
-        raise InvalidTransition("Zu diesem Geschäft ist keine Rückfrage offen.", code="no_request")
+        raise InvalidTransition(
+            _("Zu diesem Geschäft ist keine Rückfrage offen."), code="no_request"
+        )
     answer = (answer or "").strip()
     if not answer and not files:
-        raise ValidationError({"answer": "Bitte beantworten Sie die Rückfrage."})
+        raise ValidationError({"answer": _("Bitte beantworten Sie die Rückfrage.")})
     documents = [
         document_store(
             case=case,
@@ -64,7 +67,7 @@ def case_withdraw(*, case: Case, user: User, reason: str = "") -> Case:
     require_applicant(user=user, case=case)
     if case.status in (CaseStatus.COMPLETED, CaseStatus.REJECTED):
         raise InvalidTransition(
-            "Ein entschiedenes Geschäft kann nicht mehr zurückgezogen werden.", code="decided"
+            _("Ein entschiedenes Geschäft kann nicht mehr zurückgezogen werden."), code="decided"
         )
     require_open(case)
     now = timezone.now()

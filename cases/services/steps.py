@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from tenants.jobs import enqueue_on_commit
@@ -135,12 +136,13 @@ def step_complete(
     current = current_step(case)
     if current is None or current.pk != step.pk:
         raise InvalidTransition(
-            f"Schritt «{step.name_de}» ist nicht der aktuelle Schritt.", code="not_current"
+            _("Schritt «%(step)s» ist nicht der aktuelle Schritt.") % {"step": step.name_de},
+            code="not_current",
         )
     if step.status not in CLERK_WORKABLE:
         raise InvalidTransition(
-            f"Schritt «{step.name_de}» läuft automatisch und kann jetzt nicht von Hand "
-            "erledigt werden.",
+            _("Schritt «%(step)s» läuft automatisch und kann jetzt nicht von Hand erledigt werden.")
+            % {"step": step.name_de},
             code="step_running",
         )
     now = timezone.now()
@@ -175,7 +177,7 @@ def step_retry(*, step_id: int, user: User) -> CaseStep:
         StepStatus.FAILED,
     ):
         raise InvalidTransition(
-            "Nur ein gescheiterter automatischer Schritt kann wiederholt werden."
+            _("Nur ein gescheiterter automatischer Schritt kann wiederholt werden.")
         )
     step.status = StepStatus.PENDING
     step.save()

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import ServiceVersion, StepDefinition
@@ -88,17 +89,19 @@ def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
     )
     if offer is None or offer.service.retired_at is not None:
         raise ServiceNotOrderable(
-            "Diese Dienstleistung wird von Ihrer Gemeinde nicht online angeboten."
+            _("Diese Dienstleistung wird von Ihrer Gemeinde nicht online angeboten.")
         )
     if offer.stage not in ORDERABLE_STAGES:
         raise ServiceNotOrderable(
-            "Diese Dienstleistung bestellen Sie noch über den bisherigen Online-Schalter "
-            "Ihrer Gemeinde.",
+            _(
+                "Diese Dienstleistung bestellen Sie noch über den bisherigen Online-Schalter "
+                "Ihrer Gemeinde."
+            ),
             link_url=offer.link_url,
             code="link_only",
         )
     if offer.published_version_id is None:
-        raise ServiceNotOrderable("Für diese Dienstleistung gibt es zurzeit kein Formular.")
+        raise ServiceNotOrderable(_("Für diese Dienstleistung gibt es zurzeit kein Formular."))
     version, _definitions = published_version(offer.published_version_id)
     return offer, version
 
