@@ -90,7 +90,7 @@ class ServiceVersion(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     name_de = models.CharField(_("Name (Deutsch)"), max_length=200)
-    name_en = models.CharField(_("Name (Englisch)"), max_length=200)
+    name_en = models.CharField(_("Name (Englisch)"), max_length=200, blank=True)
     summary_de = models.TextField(_("Kurzbeschreibung (Deutsch)"))
     summary_en = models.TextField(_("Kurzbeschreibung (Englisch)"), blank=True)
     description_de = models.TextField(_("Beschreibung (Deutsch)"), blank=True)

@@ -81,7 +81,8 @@ def version_create_draft(*, service: Service, **content: Any) -> ServiceVersion:
     Service.objects.select_for_update().get(pk=service.pk)
     number = (service.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ServiceVersion(service=service, number=number, **content)
-    version.full_clean(exclude=["form_definition"])
+    # The database enforces the unique constraints; the number is taken under the lock above.
+    version.full_clean(exclude=["form_definition"], validate_constraints=False)
     version.save()
     return version
 
@@ -95,7 +96,7 @@ def version_update_draft(*, version: ServiceVersion, **changes: Any) -> ServiceV
         raise TypeError(f"unknown version fields: {sorted(unknown)}")
     for name, value in changes.items():
         setattr(version, name, value)
-    version.full_clean(exclude=["form_definition"])
+    version.full_clean(exclude=["form_definition"], validate_constraints=False)
     version.save()
     return version
 
@@ -105,16 +106,15 @@ def version_set_steps(*, version: ServiceVersion, steps: list[dict]) -> list[Ste
     """Replace the ordered steps of a draft (dicts with key, name_de, kind, adapter_key …)."""
     _check_draft(version)
     version.steps.all().delete()
-    created = []
-    for position, step in enumerate(steps, start=1):
-        created.append(
-            StepDefinition.objects.create(
-                version=version,
-                position=position,
-                **{name: step.get(name, "") for name in STEP_FIELDS},
-            )
+    # bulk_create skips StepDefinition.save()'s draft check, done above for the whole version.
+    return StepDefinition.objects.bulk_create(
+        StepDefinition(
+            version=version,
+            position=position,
+            **{name: step.get(name, "") for name in STEP_FIELDS},
         )
-    return created
+        for position, step in enumerate(steps, start=1)
+    )
 
 
 def _steps_errors(version: ServiceVersion) -> list[str]:
@@ -383,12 +383,14 @@ AUTOMATED_BY_DEFAULT = {
 }
 
 
+@transaction.atomic
 def offers_seed_defaults() -> dict[str, int]:
     """Default activation of the current commune (idempotent; keeps what the commune changed).
 
     Creates the groups named by the steps, then offers every published non-pilot service at
     ``form`` (``automated`` for the services with backend integration), pilots only in Public
-    Innovator communes.
+    Innovator communes, and brings the public ``OfferIndex`` in line with the offers. Only
+    combinations ``offer_set`` accepts are created, in bulk (it runs for every commune).
     """
     commune = current_commune()
     if commune is None:
@@ -403,26 +405,46 @@ def offers_seed_defaults() -> dict[str, int]:
     group_names = {
         s.responsible_group for v in versions for s in v.steps.all() if s.responsible_group
     }
-    groups = {}
-    created_groups = 0
-    for name in sorted(group_names):
-        groups[name], created = Group.objects.get_or_create(name=name)
-        created_groups += created
+    known = set(Group.objects.filter(name__in=group_names).values_list("name", flat=True))
+    Group.objects.bulk_create(Group(name=name) for name in sorted(group_names - known))
+    groups = {g.name: g for g in Group.objects.filter(name__in=group_names)}
     existing = set(ServiceOffer.objects.values_list("service_id", flat=True))
-    created_offers = 0
+    new_offers = []
     for version in versions:
         service = version.service
         if service.pk in existing or (service.pilot and not commune.public_innovator):
             continue
         steps = list(version.steps.all())
         first_group = next((s.responsible_group for s in steps if s.responsible_group), "")
-        automatable = any(s.kind == "automated" for s in steps)
-        stage = (
-            Stage.AUTOMATED if service.key in AUTOMATED_BY_DEFAULT and automatable else Stage.FORM
+        automatable = any(s.kind == StepDefinition.Kind.AUTOMATED for s in steps)
+        default_automated = service.key in AUTOMATED_BY_DEFAULT and automatable
+        new_offers.append(
+            ServiceOffer(
+                service=service,
+                stage=Stage.AUTOMATED if default_automated else Stage.FORM,
+                responsible_group=groups.get(first_group),
+            )
         )
-        offer_set(service=service, stage=stage, responsible_group=groups.get(first_group))
-        created_offers += 1
-    # Re-sync the public index for offers that exist already (e.g. after a restore).
-    for offer in ServiceOffer.objects.filter(service_id__in=existing):
-        _offer_index_sync(commune=commune, offer=offer)
-    return {"groups": created_groups, "offers": created_offers}
+    ServiceOffer.objects.bulk_create(new_offers)
+    _offer_index_resync(commune=commune)
+    return {"groups": len(group_names - known), "offers": len(new_offers)}
+
+
+def _offer_index_resync(*, commune) -> None:
+    """Make the public index of ``commune`` match its active offers exactly."""
+    wanted = {
+        o.service_id: (o.stage, o.link_url if o.stage == Stage.LINK else "")
+        for o in ServiceOffer.objects.filter(active=True, service__retired_at__isnull=True)
+    }
+    current = {e.service_id: e for e in OfferIndex.objects.filter(commune=commune)}
+    OfferIndex.objects.filter(commune=commune, service_id__in=set(current) - set(wanted)).delete()
+    OfferIndex.objects.bulk_create(
+        OfferIndex(commune=commune, service_id=sid, stage=stage, link_url=url)
+        for sid, (stage, url) in wanted.items()
+        if sid not in current
+    )
+    for sid, (stage, url) in wanted.items():
+        entry = current.get(sid)
+        if entry is not None and (entry.stage, entry.link_url) != (stage, url):
+            entry.stage, entry.link_url = stage, url
+            entry.save(update_fields=["stage", "link_url", "updated_at"])

@@ -21,4 +21,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/cases/", include("cases.api_urls")),
     path("", include("cases.urls")),
+    path("", include("catalog.urls_commune")),
 ]

@@ -3,6 +3,7 @@ a new published version (the old one is superseded, cases keep it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
@@ -46,8 +47,12 @@ def _unchanged(version: ServiceVersion, content: dict, steps: list[dict]) -> boo
 
 
 @transaction.atomic
-def seed_catalog() -> dict[str, int]:
-    """Create or update topics and services from the seed data; returns counts."""
+def seed_catalog(*, keys: Iterable[str] | None = None) -> dict[str, int]:
+    """Create or update topics and services from the seed data; returns counts.
+
+    ``keys`` limits the run to some services (fast test fixtures, e.g. ``["wohnsitzbestaetigung"]``).
+    """
+    wanted = set(keys) if keys is not None else None
     counts = {"topics": 0, "created": 0, "updated": 0, "unchanged": 0}
     topics = {}
     for position, (slug, kind, name_de, name_en) in enumerate(TOPICS):
@@ -57,6 +62,8 @@ def seed_catalog() -> dict[str, int]:
         )
         counts["topics"] += created
     for spec in SERVICES:
+        if wanted is not None and spec["key"] not in wanted:
+            continue
         service = Service.objects.filter(key=spec["key"]).first()
         if service is None:
             service = services.service_create(

@@ -12,7 +12,7 @@ from .helpers import (
 )
 
 RHG = "Registerharmonisierungsgesetz (RHG, SR 431.02); kantonales Recht über das Einwohnerwesen; Gebührenreglement der Gemeinde"
-DOG_LAW = "Gesetz über das Halten von Hunden (SRL Nr. 848) und Hundeverordnung (SRL Nr. 849); Tierseuchenverordnung (TSV, SR 916.401)"
+DOG_LAW = "Kantonales Gesetz über das Halten von Hunden (Hundegesetz) und Hundeverordnung; Tierseuchenverordnung (TSV, SR 916.401)"
 
 NEW_ADDRESS = field("new_address", "address", "Neue Adresse", "New address")
 MOVE_DATE = field(

@@ -256,3 +256,50 @@ def test_english_labels():
     }
     form = build_form_from_definition(definition, language="en")()
     assert form.fields["a"].label == "Name EN" and form.fields["b"].label == "Nur Deutsch"
+
+
+def test_every_seeded_form_builds_and_renders(seeded):
+    """Each seeded service's form builds, renders and reports its required fields."""
+    from catalog.formdefs import build_form
+    from catalog.models import ServiceVersion
+
+    for version in ServiceVersion.objects.filter(status="published"):
+        for language in ("de", "en"):
+            form = build_form(version, language=language)(data={})
+            html = render_to_string("catalog/form_fields.html", {"form": form})
+            required = [
+                f
+                for f in version.form_definition["fields"]
+                if f.get("required") and "show_if" not in f
+            ]
+            assert form.is_valid() is (not required), version
+            assert all(
+                f'data-field="{f["key"]}"' in html for f in version.form_definition["fields"]
+            )
+
+
+def test_wohnsitzbestaetigung_order_data(seeded):
+    """A valid order of the Wohnsitzbestätigung gives plain JSON for the case."""
+    from catalog.formdefs import build_form, data_for_display
+    from catalog.models import ServiceVersion
+
+    version = ServiceVersion.objects.get(service__key="wohnsitzbestaetigung", status="published")
+    form = build_form(version)(data={"purpose": "bank", "delivery": "pdf"})
+    assert form.is_valid(), form.errors
+    data = cleaned_to_json(form)
+    assert data == {"purpose": "bank", "delivery": "pdf"}
+    rows = data_for_display(version.form_definition, data)
+    assert rows[0] == {
+        "key": "purpose",
+        "label": "Wofür brauchen Sie die Bestätigung?",
+        "value": "Bank / Versicherung",
+    }
+
+
+def test_messages_in_english():
+    """With English active, the field messages are English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        valid, errors = check("ahv", "756.9217.0769.84")
+    assert not valid and "check digit" in str(errors[0])
