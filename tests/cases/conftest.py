@@ -43,3 +43,12 @@ def logged_in(commune_client, in_commune):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _german():
+    """Each case test starts in German, whatever language an earlier test's request left."""
+    from django.utils import translation
+
+    with translation.override("de"):
+        yield
