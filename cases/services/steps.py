@@ -56,6 +56,22 @@ def _fallback(*, step: CaseStep, reason: str) -> None:
     )
 
 
+def _lock_step(step_id: int) -> CaseStep | None:
+    """Lock the step's case, then the step (always in this order: no deadlocks between step
+    jobs and clerks' actions on the same case)."""
+    case_id = CaseStep.objects.filter(pk=step_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        return None
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("service", "version")
+        .get(pk=case_id)
+    )
+    step = CaseStep.objects.select_for_update().get(pk=step_id)
+    step.case = case
+    return step
+
+
 def case_advance(
     *,
     case: Case,
@@ -127,9 +143,10 @@ def step_complete(
 ) -> CaseStep:
     """Complete the case's current step by hand: a clerk for manual steps and automated steps
     that fell back to manual work, the applicant (or a clerk) for resident steps."""
-    step = CaseStep.objects.select_for_update(of=("self",)).select_related("case").get(pk=step_id)
-    case = Case.objects.select_for_update(of=("self",)).get(pk=step.case_id)
-    step.case = case
+    step = _lock_step(step_id)
+    if step is None:
+        raise CaseStep.DoesNotExist(step_id)
+    case = step.case
     if not (step.kind == StepKind.RESIDENT and case.applicant_id == user.pk):
         require_worker(user=user, case=case)
     require_open(case)
@@ -169,7 +186,9 @@ def step_complete(
 @transaction.atomic
 def step_retry(*, step_id: int, user: User) -> CaseStep:
     """Send an automated step that fell back to manual work through its adapter again."""
-    step = CaseStep.objects.select_for_update(of=("self",)).select_related("case").get(pk=step_id)
+    step = _lock_step(step_id)
+    if step is None:
+        raise CaseStep.DoesNotExist(step_id)
     require_worker(user=user, case=step.case)
     require_open(step.case)
     if step.kind != StepKind.AUTOMATED or step.status not in (
@@ -210,12 +229,7 @@ def _step_input(step: CaseStep) -> dict[str, Any]:
 def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | None]:
     """Lock the step and mark it running; None when there is nothing (left) to run."""
     with transaction.atomic():
-        step = (
-            CaseStep.objects.select_for_update(of=("self",))
-            .select_related("case", "case__service", "case__version")
-            .filter(pk=step_id)
-            .first()
-        )
+        step = _lock_step(step_id)
         if step is None or step.kind != StepKind.AUTOMATED:
             return None, None
         if step.status not in (StepStatus.PENDING, StepStatus.FAILED, StepStatus.RUNNING):
@@ -293,8 +307,8 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
 
 @transaction.atomic
 def _step_failed(*, step_id: int, error: str, give_up: bool) -> None:
-    step = CaseStep.objects.select_for_update(of=("self",)).select_related("case").get(pk=step_id)
-    if step.status != StepStatus.RUNNING:
+    step = _lock_step(step_id)
+    if step is None or step.status != StepStatus.RUNNING:
         return
     if give_up:
         _fallback(step=step, reason=error)
@@ -314,11 +328,10 @@ def _step_failed(*, step_id: int, error: str, give_up: bool) -> None:
 
 @transaction.atomic
 def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
-    step = CaseStep.objects.select_for_update(of=("self",)).select_related("case").get(pk=step_id)
-    if step.status != StepStatus.RUNNING:
+    step = _lock_step(step_id)
+    if step is None or step.status != StepStatus.RUNNING:
         return None
-    case = Case.objects.select_for_update(of=("self",)).get(pk=step.case_id)
-    step.case = case
+    case = step.case
     now = timezone.now()
     step.status = StepStatus.DONE
     step.output = output
