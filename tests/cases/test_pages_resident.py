@@ -179,3 +179,16 @@ def test_cases_of_another_commune_are_404(kriens, emmen, in_commune, logged_in, 
     client = logged_in(emmen, emmen_admin)
     assert client.get(f"/backoffice/geschaefte/{case.pk}/").status_code == 404
     assert client.get(f"/meine-geschaefte/{case.pk}/").status_code == 404
+
+
+def test_pages_switch_to_english(kriens, in_commune, resident_client, kriens_setup):
+    """With English chosen, "Meine Geschäfte" and the order page speak English."""
+    with in_commune(kriens):
+        case_submit(
+            user=kriens_setup["resident"], service_key="parkkarte-test", data={"reason": "a"}
+        )
+    resident_client.cookies["django_language"] = "en"
+    listing = resident_client.get("/meine-geschaefte/").content.decode()
+    assert "My cases" in listing and "submitted" in listing
+    order_page = resident_client.get("/dienstleistungen/parkkarte-test/bestellen/").content.decode()
+    assert "Place binding order" in order_page
