@@ -3,6 +3,8 @@ clerks work them. Every write calls the same service as the pages."""
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -100,8 +102,19 @@ class CaseViewSet(viewsets.ViewSet):
         responses={201: CaseCreatedSerializer, 400: ERRORS, 401: OpenApiResponse()},
     )
     def create(self, request):
-        """Order a service: ``{"service": key, "data": {...}}`` → 201 with id and reference."""
-        payload = CaseCreateSerializer(data=request.data)
+        """Order a service: ``{"service": key, "data": {...}}`` → 201 with id and reference.
+
+        With uploads, send ``multipart/form-data``: ``service``, ``data`` as a JSON string and
+        each file under its field key.
+        """
+        body = request.data
+        if hasattr(body, "getlist"):  # multipart or form: data comes as a JSON string
+            try:
+                data = json.loads(body.get("data") or "{}")
+            except ValueError:
+                return Response({"data": ["Ungültiges JSON."]}, status=status.HTTP_400_BAD_REQUEST)
+            body = {"service": body.get("service"), "data": data}
+        payload = CaseCreateSerializer(data=body)
         payload.is_valid(raise_exception=True)
         try:
             case = services.case_submit(

@@ -219,3 +219,26 @@ def test_list_filters_by_status(kriens, in_commune, token_client, kriens_setup):
     client = token_client(kriens, kriens_setup["resident"])
     assert [c["id"] for c in client.get("/api/cases/?status=submitted").json()] == [str(case.pk)]
     assert client.get("/api/cases/?status=completed").json() == []
+
+
+def test_create_case_with_upload_as_multipart(kriens, in_commune, token_client, kriens_setup):
+    """Multipart: ``data`` as JSON text and the file under its field key → a document."""
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = token_client(kriens, kriens_setup["resident"])
+    response = client.post(
+        "/api/cases/",
+        {
+            "service": "parkkarte-test",
+            "data": json.dumps({"reason": "mit Beilage"}),
+            "attachment": SimpleUploadedFile("beleg.pdf", b"%PDF-1.4\n%%EOF\n"),
+        },
+    )
+    assert response.status_code == 201, response.content
+    with in_commune(kriens):
+        case = Case.objects.get(pk=response.json()["id"])
+        assert case.documents.get().content_type == "application/pdf"
+    bad = client.post("/api/cases/", {"service": "parkkarte-test", "data": "{kaputt"})
+    assert bad.status_code == 400 and "data" in bad.json()
