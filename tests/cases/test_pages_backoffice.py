@@ -129,3 +129,15 @@ def test_clerk_completes_the_manual_step(
         case.refresh_from_db()
         assert case.status == CaseStatus.COMPLETED
         assert case.steps.get().completed_by == kriens_setup["colleague"]
+
+
+def test_commune_admin_lists_cases_read_only(kriens, in_commune, logged_in, kriens_setup):
+    """The commune admin shows cases with steps and events, without add or delete."""
+    with in_commune(kriens):
+        (case,) = _submit(kriens_setup)
+    admin = logged_in(kriens, kriens_setup["admin"])
+    listing = admin.get("/admin/cases/case/")
+    assert listing.status_code == 200 and case.reference in listing.content.decode()
+    detail = admin.get(f"/admin/cases/case/{case.pk}/change/")
+    assert detail.status_code == 200 and "pruefen" in detail.content.decode().lower()
+    assert admin.get("/admin/cases/case/add/").status_code == 403
