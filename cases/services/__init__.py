@@ -1,7 +1,7 @@
 """Every write on cases goes through these functions (each writes its audit events)."""
 
 from ..exceptions import InvalidTransition, ServiceNotOrderable
-from .clerk import case_assign, case_decide, case_note_add, case_request_info
+from .clerk import case_assign, case_decide, case_note_add, case_request_info, case_share
 from .documents import document_generated_add, document_store
 from .forms import OrderInvalid, order_form_class, order_validate
 from .messages import message_send
@@ -19,6 +19,7 @@ __all__ = [
     "case_decide",
     "case_note_add",
     "case_request_info",
+    "case_share",
     "case_submit",
     "case_withdraw",
     "document_generated_add",

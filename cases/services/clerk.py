@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -13,8 +14,10 @@ from accounts.models import User
 from ..exceptions import InvalidTransition
 from ..models import Case, CaseEvent, CaseStatus, Document, Message, StepStatus
 from ..permissions import can_view_in_backoffice, is_backoffice_user
+from ..selectors import case_groups
 from .core import (
     event_write,
+    groups_grant,
     notify_on_commit,
     require_open,
     require_worker,
@@ -169,3 +172,23 @@ def case_note_add(*, case: Case, user: User, text: str) -> CaseEvent:
     if not text:
         raise ValidationError({"text": _("Die Notiz ist leer.")})
     return event_write(case=case, actor=user, kind="note", text=text, visible=False)
+
+
+@transaction.atomic
+def case_share(*, case: Case, user: User, group: Group) -> Case:
+    """Hand the case to another group of the commune as well: its clerks may then see and
+    work on it (e.g. the building office for a question of the residents' office)."""
+    case = _locked(case)
+    require_worker(user=user, case=case)
+    require_open(case)
+    if case_groups(case=case).filter(pk=group.pk).exists():
+        raise ValidationError({"group": _("Diese Gruppe ist bereits zuständig.")})
+    groups_grant(case=case, group_names={group.name})
+    event_write(
+        case=case,
+        actor=user,
+        kind="shared",
+        text=f"Weitergeleitet an die Gruppe {group.name}",
+        details={"group": group.pk},
+    )
+    return case

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -113,6 +114,9 @@ def case_detail(request: HttpRequest, case_id) -> HttpResponse:
             "thread": selectors.case_messages(case=case),
             "groups": selectors.case_groups(case=case),
             "colleagues": selectors.case_colleagues(case=case),
+            "other_groups": Group.objects.exclude(
+                pk__in=selectors.case_groups(case=case).values("pk")
+            ).order_by("name"),
         },
     )
 
@@ -236,4 +240,20 @@ def message(request: HttpRequest, case_id) -> HttpResponse:
         ),
         success=_("Nachricht gesendet."),
         back=_back(case) + "#nachrichten",
+    )
+
+
+@backoffice_required
+@require_POST
+def share(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    group = Group.objects.filter(pk=request.POST.get("group") or 0).first()
+    if group is None:
+        messages.error(request, _("Bitte wählen Sie eine Gruppe."))
+        return redirect(_back(case))
+    return run_action(
+        request,
+        lambda: services.case_share(case=case, user=request.user, group=group),
+        success=_("Das Geschäft wurde an die Gruppe weitergeleitet."),
+        back=_back(case),
     )

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -141,3 +142,25 @@ def test_commune_admin_lists_cases_read_only(kriens, in_commune, logged_in, krie
     detail = admin.get(f"/admin/cases/case/{case.pk}/change/")
     assert detail.status_code == 200 and "pruefen" in detail.content.decode().lower()
     assert admin.get("/admin/cases/case/add/").status_code == 403
+
+
+def test_forwarding_to_another_group(kriens, in_commune, logged_in, kriens_setup):
+    """A clerk forwards the case to another group: its clerks then see it; an internal event
+    records who did it; forwarding twice is refused."""
+    from django.contrib.auth.models import Group
+
+    with in_commune(kriens):
+        (case,) = _submit(kriens_setup)
+        bauamt = Group.objects.get(name="Bauamt")
+    stranger = logged_in(kriens, kriens_setup["stranger_clerk"])
+    assert stranger.get(f"/backoffice/geschaefte/{case.pk}/").status_code == 404
+    clerk = logged_in(kriens, kriens_setup["clerk"])
+    clerk.post(f"/backoffice/geschaefte/{case.pk}/weiterleiten/", {"group": bauamt.pk})
+    assert stranger.get(f"/backoffice/geschaefte/{case.pk}/").status_code == 200
+    with in_commune(kriens):
+        event = case.events.get(kind="shared")
+        assert event.actor == kriens_setup["clerk"] and not event.visible_to_resident
+        from cases.services import case_share
+
+        with pytest.raises(ValidationError):
+            case_share(case=case, user=kriens_setup["clerk"], group=bauamt)
