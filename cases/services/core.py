@@ -213,10 +213,14 @@ def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = Fa
     reference = case.reference
     url = backoffice_url(case) if for_clerk else case_url(case)
     address = recipient.email
-    subject = f"Neuigkeiten in Ihrem Geschäft {reference}"
+    subject = (
+        f"Neuigkeiten im Geschäft {reference}"
+        if for_clerk
+        else f"Neuigkeiten in Ihrem Geschäft {reference}"
+    )
     body = (
         "Guten Tag\n\n"
-        f"Es gibt Neuigkeiten in Ihrem Geschäft {reference}.\n"
+        f"Es gibt Neuigkeiten {'im' if for_clerk else 'in Ihrem'} Geschäft {reference}.\n"
         f"Bitte melden Sie sich an, um sie zu lesen:\n{url}\n\n"
         "Aus Datenschutzgründen enthält diese E-Mail keine weiteren Angaben.\n\n"
         "Freundliche Grüsse\nEinwohnerportal Luzern\n"
