@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 
 from .. import selectors, services
-from ..models import CLERK_WORKABLE, CaseStatus, StepKind, StepStatus
+from ..models import CLERK_WORKABLE, CaseStatus, CaseStep, StepKind, StepStatus
 from ..permissions import can_work_on, is_backoffice_user
 from .common import answers, run_action, version_name
 
@@ -55,6 +55,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("seite"))
     for case in page:
         case.display_name = version_name(case)
+    disrupted_ids = set(
+        CaseStep.objects.filter(
+            case__in=[c.pk for c in page],
+            kind=StepKind.AUTOMATED,
+            status=StepStatus.MANUAL_FALLBACK,
+        ).values_list("case_id", flat=True)
+    )
     query = {k: v for k, v in request.GET.items() if k != "seite" and v}
     status_links = [
         {
@@ -82,6 +89,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "services": selectors.service_choices_for_inbox(user=request.user),
             "colleagues": colleagues,
             "query": urlencode(query),
+            "disrupted_ids": disrupted_ids,
             "today": timezone.localdate(),
         },
     )

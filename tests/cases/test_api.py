@@ -242,3 +242,54 @@ def test_create_case_with_upload_as_multipart(kriens, in_commune, token_client, 
         assert case.documents.get().content_type == "application/pdf"
     bad = client.post("/api/cases/", {"service": "parkkarte-test", "data": "{kaputt"})
     assert bad.status_code == 400 and "data" in bad.json()
+
+
+def test_clerk_of_another_group_cannot_act_through_the_api(
+    kriens, in_commune, token_client, kriens_setup
+):
+    """Every clerk action of a clerk of another group is 404 and writes nothing."""
+    with in_commune(kriens):
+        case = case_submit(
+            user=kriens_setup["resident"], service_key="parkkarte-test", data={"reason": "a"}
+        )
+    stranger = token_client(kriens, kriens_setup["stranger_clerk"])
+    url = f"/api/cases/{case.pk}/"
+    for action, body in [
+        ("assign/", {"assignee": "me"}),
+        ("complete-step/", {}),
+        ("request-info/", {"question": "?"}),
+        ("decide/", {"approve": False, "reason": "nein"}),
+        ("note/", {"text": "x"}),
+        ("messages/", {"body": "x"}),
+    ]:
+        response = stranger.post(url + action, body, content_type="application/json")
+        assert response.status_code == 404, action
+    with in_commune(kriens):
+        case.refresh_from_db()
+        assert case.status == CaseStatus.SUBMITTED and case.assignee is None
+        assert list(case.events.values_list("kind", flat=True)) == ["submitted"]
+
+
+def test_decision_mail_has_no_personal_content(
+    kriens, in_commune, token_client, kriens_setup, django_capture_on_commit_callbacks
+):
+    """The mail about a rejection names neither the reason nor the person."""
+    from django.core import mail
+
+    with in_commune(kriens):
+        case = case_submit(
+            user=kriens_setup["resident"], service_key="parkkarte-test", data={"reason": "a"}
+        )
+    clerk = token_client(kriens, kriens_setup["clerk"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk.post(
+            f"/api/cases/{case.pk}/decide/",
+            {"approve": False, "reason": "Schulden beim Betreibungsamt"},
+            content_type="application/json",
+        )
+    assert len(mail.outbox) == 1
+    text = mail.outbox[0].subject + mail.outbox[0].body
+    assert case.reference in text
+    for personal in ("Schulden", "Anna", "Muster", "abgelehnt", "Claudia"):
+        assert personal not in text

@@ -227,6 +227,8 @@ def test_inbox_lists_failed_automations(kriens, in_commune, automated, logged_in
     response = client.get("/backoffice/?stoerung=1")
     assert response.context["counts"]["disrupted"] == 1
     assert [c.pk for c in response.context["page"]] == [failed.pk]
+    # the row carries a badge besides the filter link
+    assert response.content.decode().count("Automatisierung gescheitert") == 2
 
 
 def test_adapter_errors_are_classified_by_their_transient_flag(kriens, in_commune, automated):
