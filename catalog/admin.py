@@ -1,6 +1,7 @@
 """Cantonal admin for the catalogue: published versions are read-only; changes go through
 actions that call ``catalog.services`` (new version, publish, retire)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Max
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tenants.admin_sites import canton_admin_site
 
 from . import services
+from .formdefs import validate_definition
 from .models import OfferIndex, Service, ServiceVersion, StepDefinition, Topic
 
 
@@ -143,8 +145,21 @@ def publish(modeladmin, request, queryset):
     _report(modeladmin, request, done, failed)
 
 
+class ServiceVersionForm(forms.ModelForm):
+    class Meta:
+        model = ServiceVersion
+        fields = ("service", *services.VERSION_TEXT_FIELDS)
+
+    def clean_form_definition(self):
+        # Early feedback while editing a draft; publication checks it again with the steps.
+        definition = self.cleaned_data["form_definition"]
+        validate_definition(definition)
+        return definition
+
+
 @admin.register(ServiceVersion, site=canton_admin_site)
 class ServiceVersionAdmin(admin.ModelAdmin):
+    form = ServiceVersionForm
     list_display = ("service", "number", "name_de", "status", "fee", "published_at")
     list_filter = ("status", "service__level")
     search_fields = ("service__key", "name_de", "keywords")

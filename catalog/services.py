@@ -308,7 +308,7 @@ def offer_set(
             )
     if stage not in Stage.values:
         raise ValidationError({"stage": _("Unbekannte Stufe «%(stage)s».") % {"stage": stage}})
-    if stage == Stage.LINK and not link_url:
+    if active and stage == Stage.LINK and not link_url:
         raise ValidationError(
             {
                 "link_url": _(

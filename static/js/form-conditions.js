@@ -3,7 +3,8 @@
 (function () {
   function currentValues(form, key) {
     var values = [];
-    form.querySelectorAll('[name="' + key + '"]').forEach(function (input) {
+    // data-field carries the definition key, so a form prefix does not matter.
+    form.querySelectorAll('[data-field="' + key + '"]').forEach(function (input) {
       if ((input.type === "radio" || input.type === "checkbox") && !input.checked) return;
       values.push(input.value);
     });

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from catalog import services
 from catalog.models import Service, ServiceVersion
@@ -24,6 +25,13 @@ AUTOMATED = {
     "adapter_key": "documents.residence_certificate",
     "responsible_group": "Einwohnerdienste",
 }
+
+
+@pytest.fixture(autouse=True)
+def _german():
+    """Each test starts in German; a request with another language does not leak into the next."""
+    with translation.override("de-ch"):
+        yield
 
 
 @pytest.fixture

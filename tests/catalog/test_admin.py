@@ -67,3 +67,24 @@ def test_retire_action(make_service, canton_client):
     )
     service.refresh_from_db()
     assert service.retired_at is not None and service.versions.exists()
+
+
+def test_draft_form_definition_checked_on_save(make_service, canton_client):
+    """Saving a draft with a broken form definition shows the problem and stores nothing."""
+    draft = make_service(publish=False).versions.get()
+    url = f"/admin/catalog/serviceversion/{draft.pk}/change/"
+    data = {
+        "name_de": "Testdienst",
+        "name_en": "",
+        "summary_de": "Für Tests.",
+        "fee": "25.00",
+        "service_norm_days": "5",
+        "required_documents": "[]",
+        "form_definition": '{"fields": [{"key": "x", "type": "colour", "label": {"de": "X"}}]}',
+        "steps-TOTAL_FORMS": "0",
+        "steps-INITIAL_FORMS": "0",
+    }
+    response = canton_client.post(url, data)
+    assert response.status_code == 200 and "Unbekannter Feldtyp" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.form_definition["fields"][0]["type"] == "text"

@@ -302,4 +302,4 @@ def test_messages_in_english():
 
     with translation.override("en"):
         valid, errors = check("ahv", "756.9217.0769.84")
-    assert not valid and "check digit" in str(errors[0])
+        assert not valid and "check digit" in str(errors[0])

@@ -144,3 +144,11 @@ def test_seed_offers_refused_in_public_schema(seeded):
     with pytest.raises(CommandError, match="Schema einer Gemeinde"):
         call_command("seed_offers", stdout=io.StringIO())
     assert not OfferIndex.objects.exists()
+
+
+def test_withdrawing_link_offer_needs_no_url(make_service, kriens, in_commune):
+    """A withdrawn offer may keep stage link without a URL."""
+    service = make_service()
+    with in_commune(kriens):
+        offer = offer_set(service=service, stage="link", active=False)
+    assert offer.active is False and index(kriens, service) is None
