@@ -1,7 +1,14 @@
 """Every write on cases goes through these functions (each writes its audit events)."""
 
 from ..exceptions import InvalidTransition, ServiceNotOrderable
-from .clerk import case_assign, case_decide, case_note_add, case_request_info, case_share
+from .clerk import (
+    case_assign,
+    case_decide,
+    case_document_add,
+    case_note_add,
+    case_request_info,
+    case_share,
+)
 from .documents import document_generated_add, document_store
 from .forms import OrderInvalid, order_form_class, order_validate
 from .messages import message_send
@@ -17,6 +24,7 @@ __all__ = [
     "case_answer_info",
     "case_assign",
     "case_decide",
+    "case_document_add",
     "case_note_add",
     "case_request_info",
     "case_share",

@@ -192,3 +192,33 @@ def case_share(*, case: Case, user: User, group: Group) -> Case:
         details={"group": group.pk},
     )
     return case
+
+
+@transaction.atomic
+def case_document_add(
+    *, case: Case, user: User, upload: UploadedFile, visible_to_resident: bool
+) -> Document:
+    """A clerk adds a document to the case: internal, or visible to the resident (who then
+    gets an e-mail without content)."""
+    case = _locked(case)
+    require_worker(user=user, case=case)
+    if upload is None:
+        raise ValidationError({"document": _("Bitte wählen Sie eine Datei.")})
+    document = document_store(
+        case=case,
+        upload=upload,
+        user=user,
+        kind=Document.Kind.DECISION if visible_to_resident else Document.Kind.INTERNAL,
+        visible_to_resident=visible_to_resident,
+    )
+    event_write(
+        case=case,
+        actor=user,
+        kind="document_added",
+        text=f"Dokument «{document.name}» hinzugefügt",
+        details={"document": str(document.pk)},
+        visible=visible_to_resident,
+    )
+    if visible_to_resident:
+        notify_on_commit(recipient=case.applicant, case=case)
+    return document

@@ -265,3 +265,20 @@ def share(request: HttpRequest, case_id) -> HttpResponse:
         success=_("Das Geschäft wurde an die Gruppe weitergeleitet."),
         back=_back(case),
     )
+
+
+@backoffice_required
+@require_POST
+def document_add(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    return run_action(
+        request,
+        lambda: services.case_document_add(
+            case=case,
+            user=request.user,
+            upload=request.FILES.get("document"),
+            visible_to_resident=request.POST.get("visible") == "1",
+        ),
+        success=_("Dokument gespeichert."),
+        back=_back(case),
+    )

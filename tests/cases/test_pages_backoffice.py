@@ -164,3 +164,22 @@ def test_forwarding_to_another_group(kriens, in_commune, logged_in, kriens_setup
 
         with pytest.raises(ValidationError):
             case_share(case=case, user=kriens_setup["clerk"], group=bauamt)
+
+
+def test_clerk_adds_internal_and_visible_documents(kriens, in_commune, logged_in, kriens_setup):
+    """An internal document stays hidden from the resident; a visible one is listed for them;
+    a fake PDF is refused and nothing is stored."""
+    with in_commune(kriens):
+        (case,) = _submit(kriens_setup)
+    clerk = logged_in(kriens, kriens_setup["clerk"])
+    base = f"/backoffice/geschaefte/{case.pk}/dokumente/"
+    clerk.post(base, {"document": SimpleUploadedFile("intern.pdf", PDF)})
+    clerk.post(base, {"document": SimpleUploadedFile("info.pdf", PDF), "visible": "1"})
+    refused = clerk.post(base, {"document": SimpleUploadedFile("x.pdf", b"MZ" * 50)}, follow=True)
+    assert "PDF" in refused.content.decode()
+    resident = logged_in(kriens, kriens_setup["resident"])
+    page = resident.get(f"/meine-geschaefte/{case.pk}/").content.decode()
+    assert "info.pdf" in page and "intern.pdf" not in page
+    with in_commune(kriens):
+        assert case.documents.count() == 2
+        assert case.events.filter(kind="document_added").count() == 2
