@@ -52,3 +52,9 @@ def _german():
 
     with translation.override("de"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded and generated documents go to a temporary media root, not the worktree."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
