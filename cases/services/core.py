@@ -99,8 +99,12 @@ def status_derive(case: Case, steps: list[CaseStep] | None = None) -> str:
     step = current_step(case, steps)
     if case.awaiting_info or (step is not None and step.kind == StepKind.RESIDENT):
         return CaseStatus.WAITING_FOR_RESIDENT
-    worked_on = case.assignee_id is not None or any(
-        s.status in ("done", "running", "failed") for s in steps
+    # Once the administration has started (assigned, a step done, a question asked), a case
+    # never goes back to "submitted".
+    worked_on = (
+        case.status != CaseStatus.SUBMITTED
+        or case.assignee_id is not None
+        or any(s.status in ("done", "running", "failed") for s in steps)
     )
     return CaseStatus.IN_PROGRESS if worked_on else CaseStatus.SUBMITTED
 

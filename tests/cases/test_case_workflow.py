@@ -320,3 +320,19 @@ def test_resident_step_waits_for_the_resident(kriens, in_commune, kriens_setup, 
         assert resident_step.status == StepStatus.DONE
         assert resident_step.completed_by == kriens_setup["resident"]
         assert case.status == CaseStatus.IN_PROGRESS and case.paused_since is None
+
+
+def test_status_never_falls_back_to_submitted(kriens, in_commune, kriens_setup):
+    """Unassigning a case in progress, or answering a request on a fresh case, leaves it in
+    progress: the resident never sees it go back to "submitted"."""
+    with in_commune(kriens):
+        case = _submit(kriens_setup)
+        case_assign(case=case, user=kriens_setup["clerk"], assignee=kriens_setup["clerk"])
+        case_assign(case=case, user=kriens_setup["clerk"], assignee=None)
+        case.refresh_from_db()
+        assert case.status == CaseStatus.IN_PROGRESS and case.assignee is None
+        fresh = _submit(kriens_setup)
+        case_request_info(case=fresh, user=kriens_setup["clerk"], question="?")
+        case_answer_info(case=fresh, user=kriens_setup["resident"], answer="!")
+        fresh.refresh_from_db()
+        assert fresh.status == CaseStatus.IN_PROGRESS
