@@ -1,19 +1,13 @@
-"""Usage counting for the Fünfliber reports (billing), called on commit.
+"""Usage counting for the Fünfliber reports: the one place where cases report to billing.
 
-BILLING HOOK — the one place where cases report to billing. Once ``billing.services`` is on
-this branch, the two functions below call (by value: commune BFS number + case UUID):
-
-    billing.services.usage_record_submission(
-        commune_bfs=..., service_key=..., case_id=..., submitted_at=...)
-    billing.services.usage_record_completion(
-        commune_bfs=..., service_key=..., case_id=..., submitted_at=..., completed_at=...,
-        automated=...)
+Called inside the case's own transaction, so a case change and its count commit together
+(nothing lost); billing counts by value (commune BFS number + case UUID) and ignores a repeated
+call for the same case, so a redelivered step never counts twice.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
-
+from billing.services import usage_record_completion, usage_record_submission
 from tenants.context import current_commune
 
 from ..models import Case
@@ -21,8 +15,10 @@ from ..models import Case
 
 def _usage_args(case: Case) -> dict:
     commune = current_commune()
+    if commune is None:
+        raise RuntimeError("Usage can only be counted inside a commune.")
     return {
-        "commune_bfs": commune.bfs_number if commune else 0,
+        "commune_bfs": commune.bfs_number,
         "service_key": case.service.key,
         "case_id": case.pk,
         "submitted_at": case.submitted_at,
@@ -30,22 +26,10 @@ def _usage_args(case: Case) -> dict:
 
 
 def on_submitted(case: Case) -> None:
-    """Count a submitted case (after commit)."""
-    kwargs = _usage_args(case)
-
-    def record() -> None:
-        # BILLING HOOK: billing.services.usage_record_submission(**kwargs)
-        _ = kwargs
-
-    transaction.on_commit(record)
+    """Count a submitted case."""
+    usage_record_submission(**_usage_args(case))
 
 
 def on_completed(case: Case, *, automated: bool) -> None:
-    """Count a completed case (after commit); ``automated``: no clerk acted on any step."""
-    kwargs = {**_usage_args(case), "completed_at": case.closed_at, "automated": automated}
-
-    def record() -> None:
-        # BILLING HOOK: billing.services.usage_record_completion(**kwargs)
-        _ = kwargs
-
-    transaction.on_commit(record)
+    """Count a completed case; ``automated``: no clerk acted on any step."""
+    usage_record_completion(**_usage_args(case), completed_at=case.closed_at, automated=automated)
