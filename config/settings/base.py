@@ -247,7 +247,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["commune"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pika logs every connection at INFO (each scheduler tick).
+        "pika": {"level": "WARNING"},
+    },
 }
 
 DEFAULT_FROM_EMAIL = env(
