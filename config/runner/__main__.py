@@ -1,7 +1,7 @@
 """bin/run: find PostgreSQL and a broker, prepare the database, run web + worker + scheduler.
 
-Everything runs as child processes of this one; Ctrl-C or SIGTERM stops them all (web first,
-then worker, scheduler and reference registers, then an embedded PostgreSQL).
+Everything runs as child processes of this one; Ctrl-C or SIGTERM stops them all (web, worker,
+scheduler and reference registers, each within 15 s, then an embedded PostgreSQL).
 """
 
 from __future__ import annotations
@@ -67,8 +67,10 @@ class Supervisor:
     def stop_all(self, timeout: float = 15.0) -> None:
         for _name, process in self.children:
             if process.poll() is None:
+                # Only the leader: gunicorn and dramatiq pass it on to their workers themselves
+                # (a dramatiq worker that gets a second SIGTERM is killed hard).
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
+                    os.kill(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for name, process in self.children:
             try:
