@@ -26,7 +26,7 @@ class CommuneMiddleware:
     def __call__(self, request):
         request.commune = None
         try:
-            hostname, _port = split_domain_port(request.get_host())
+            hostname, port = split_domain_port(request.get_host())
         except DisallowedHost:
             _use_public()
             return self._unknown(request)
@@ -50,10 +50,7 @@ class CommuneMiddleware:
             request.tenant = connection.tenant
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         elif resolution.kind == "redirect" and resolution.redirect_host:
-            port = request.get_port()
-            netloc = resolution.redirect_host
-            if port not in ("80", "443"):
-                netloc = f"{netloc}:{port}"
+            netloc = f"{resolution.redirect_host}:{port}" if port else resolution.redirect_host
             return HttpResponsePermanentRedirect(
                 f"{request.scheme}://{netloc}{request.get_full_path()}"
             )
