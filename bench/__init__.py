@@ -1,1 +1,1 @@
-"""Speed goals, run as python -m bench.<name>."""
+"""Benchmarks: each runs as `.venv/bin/python -m bench.<name>` and ends with one JSON line."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from .models import Commune, Domain
 
@@ -86,7 +88,12 @@ def resolve_host(hostname: str) -> HostResolution:
     entry = _entries.get(hostname)
     if entry and now - entry[0] < settings.TENANT_CACHE_SECONDS:
         return entry[1]
-    resolution = _lookup(hostname)
+    # A miss is looked up in public, whatever schema the connection holds from its last request.
+    if connection.schema_name == get_public_schema_name():
+        resolution = _lookup(hostname)
+    else:
+        with schema_context(get_public_schema_name()):
+            resolution = _lookup(hostname)
     with _lock:
         _entries[hostname] = (now, resolution)
     return resolution

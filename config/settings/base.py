@@ -287,6 +287,8 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pika logs every connection at INFO (each scheduler tick).
+        "pika": {"level": "WARNING"},
     },
 }
 

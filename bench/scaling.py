@@ -1,0 +1,249 @@
+"""Scaling benchmark: onboard a whole canton (or all of Switzerland) on one database.
+
+    .venv/bin/python -m bench.scaling [--canton BE | --all-switzerland] [--executors ...] [--keep]
+
+Measures, in a dedicated database <DATABASE_URL's name>_scale: onboarding time per commune
+(clone of the template, the path of `manage.py onboard_communes`), disk per commune schema,
+catalog-cache memory a PostgreSQL backend keeps per schema it touched, and migrate_schemas for
+a small migration (one AddField) across all the schemas. Extrapolates to the BFS list's
+~2,100 communes. Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import django
+
+from bench._db import bench_database, prepare_environment
+
+MIGRATIONS = "bench.scaleapp.migrations_v{}"
+
+
+def _install_scale_app() -> None:
+    from django.conf import settings
+
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench.scaleapp"]
+    settings.TENANT_APPS = [*settings.TENANT_APPS, "bench.scaleapp"]
+    settings.MIGRATION_MODULES = {"scaleapp": MIGRATIONS.format(1)}
+
+
+def _database_size() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return cursor.fetchone()[0]
+
+
+def _schema_relations_size(schema: str) -> tuple[int, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT count(*) FILTER (WHERE c.relkind IN ('r', 'p')),
+                      coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'p')), 0)
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s""",
+            [schema],
+        )
+        tables, size = cursor.fetchone()
+    return tables, int(size)
+
+
+def _onboard(wanted) -> dict:
+    from tenants.services import OnboardingSession
+
+    started = time.perf_counter()
+    session = OnboardingSession()
+    times = []
+    for i, entry in enumerate(wanted, start=1):
+        t0 = time.perf_counter()
+        session.onboard(bfs_number=entry.bfs_number, name=entry.name, canton=entry.canton)
+        times.append(time.perf_counter() - t0)
+        if i % 100 == 0 or i == len(wanted):
+            print(
+                f"  {i:5d}/{len(wanted)} Gemeinden, letzte 100: "
+                f"{statistics.mean(times[-100:]):.3f} s pro Gemeinde",
+                flush=True,
+            )
+    total = time.perf_counter() - started
+    tenth = max(1, len(times) // 10)
+    return {
+        "communes": len(times),
+        "onboard_total_s": total,
+        "onboard_mean_s": total / len(times),
+        "onboard_median_s": statistics.median(times),
+        "onboard_first_10pct_mean_s": statistics.mean(times[:tenth]),
+        "onboard_last_10pct_mean_s": statistics.mean(times[-tenth:]),
+    }
+
+
+def _catalog_memory(schemas: list[str]) -> dict:
+    """Memory of one fresh backend before and after touching every table of each schema."""
+    from django.db import connection
+
+    from tenants.schema_clone import template_schema_name
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1",
+            [template_schema_name()],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(total_bytes) FROM pg_backend_memory_contexts")
+        before = int(cursor.fetchone()[0])
+        started = time.perf_counter()
+        for schema in schemas:
+            cursor.execute(f'SET search_path = "{schema}", public')
+            for table in tables:
+                cursor.execute(f'SELECT 1 FROM "{table}" LIMIT 1')
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT sum(total_bytes) FROM pg_backend_memory_contexts")
+        after = int(cursor.fetchone()[0])
+    connection.close()
+    return {
+        "backend_memory_before_mib": before / 2**20,
+        "backend_memory_after_mib": after / 2**20,
+        "catalog_kib_per_touched_schema": (after - before) / len(schemas) / 1024,
+        "tables_per_schema": len(tables),
+        "touch_all_tables_s_per_schema": elapsed / len(schemas),
+    }
+
+
+def _migrate(version: int, executor: str, count: int) -> float:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings.MIGRATION_MODULES = {"scaleapp": MIGRATIONS.format(version)}
+    started = time.perf_counter()
+    call_command("migrate_schemas", tenant=True, executor=executor, interactive=False, verbosity=0)
+    elapsed = time.perf_counter() - started
+    connection.set_schema_to_public()
+    print(
+        f"migrate_schemas --tenant --executor={executor} (AddField, v{version}) über {count} "
+        f"Schemas: {elapsed:.1f} s = {elapsed / count:.3f} s pro Schema",
+        flush=True,
+    )
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--canton", default="BE")
+    scope.add_argument("--all-switzerland", action="store_true")
+    parser.add_argument("--executors", nargs="+", default=["standard", "multiprocessing"])
+    parser.add_argument("--target", type=int, default=0, help="communes to extrapolate to")
+    parser.add_argument("--skip-noop", action="store_true", help="skip the no-op migrate run")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    prepare_environment()
+    with bench_database("scale", keep=args.keep) as name:
+        _install_scale_app()
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        from tenants import schema_clone
+        from tenants.importer import read_bfs_communes
+        from tenants.models import Commune
+
+        everything = read_bfs_communes()
+        wanted = (
+            everything
+            if args.all_switzerland
+            else [c for c in everything if c.canton == args.canton.upper()]
+        )
+        target = args.target or len(everything)
+        label = "Schweiz" if args.all_switzerland else f"Kanton {args.canton.upper()}"
+        print(
+            f"Bench-Datenbank {name}: {label}, {len(wanted)} Gemeinden "
+            f"(BFS-Liste: {len(everything)} aktive Gemeinden)",
+            flush=True,
+        )
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        started = time.perf_counter()
+        schema_clone.template_ensure()
+        template_s = time.perf_counter() - started
+        size_before = _database_size()
+
+        figures = {"scope": label, "template_build_s": template_s}
+        figures.update(_onboard(wanted))
+        connection.set_schema_to_public()
+        size_after = _database_size()
+        tables, relations = _schema_relations_size(schema_clone.template_schema_name())
+        figures.update(
+            database_mib_before=size_before / 2**20,
+            database_mib_after=size_after / 2**20,
+            disk_kib_per_schema=(size_after - size_before) / len(wanted) / 1024,
+            relations_kib_per_schema=relations / 1024,
+        )
+        print(
+            f"Onboarding: {figures['onboard_total_s']:.1f} s, {figures['onboard_mean_s']:.3f} s "
+            f"pro Gemeinde (erste 10 %: {figures['onboard_first_10pct_mean_s']:.3f} s, letzte "
+            f"10 %: {figures['onboard_last_10pct_mean_s']:.3f} s)\n"
+            f"Platz: Datenbank {figures['database_mib_before']:.0f} → "
+            f"{figures['database_mib_after']:.0f} MiB = {figures['disk_kib_per_schema']:.0f} KiB "
+            f"pro Gemeinde ({tables} Tabellen; Tabellen+Indizes {relations / 1024:.0f} KiB, "
+            "der Rest ist Systemkatalog)",
+            flush=True,
+        )
+
+        schemas = list(
+            Commune.objects.filter(bfs_number__in=[c.bfs_number for c in wanted]).values_list(
+                "schema_name", flat=True
+            )
+        )
+        figures.update(_catalog_memory(schemas))
+        print(
+            f"Katalog-Cache: ein Backend, das alle {figures['tables_per_schema']} Tabellen von "
+            f"{len(schemas)} Schemas berührt, wächst von {figures['backend_memory_before_mib']:.1f} "
+            f"auf {figures['backend_memory_after_mib']:.1f} MiB = "
+            f"{figures['catalog_kib_per_touched_schema']:.0f} KiB pro Schema",
+            flush=True,
+        )
+
+        if not args.skip_noop:
+            started = time.perf_counter()
+            call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
+            figures["migrate_noop_s_per_schema"] = (time.perf_counter() - started) / len(schemas)
+            print(
+                f"migrate_schemas --tenant ohne offene Migration: "
+                f"{figures['migrate_noop_s_per_schema']:.3f} s pro Schema",
+                flush=True,
+            )
+        for version, executor in enumerate(args.executors, start=2):
+            elapsed = _migrate(version, executor, len(schemas))
+            figures[f"migrate_small_{executor}_s_per_schema"] = elapsed / len(schemas)
+
+    extrapolated = {
+        "target_communes": target,
+        "onboard_target_min": target * figures["onboard_mean_s"] / 60,
+        "disk_target_gib": target * figures["disk_kib_per_schema"] / 2**20,
+        "catalog_target_mib_per_backend": target * figures["catalog_kib_per_touched_schema"] / 1024,
+        **{
+            f"migrate_small_{executor}_target_min": target
+            * figures[f"migrate_small_{executor}_s_per_schema"]
+            / 60
+            for executor in args.executors
+        },
+    }
+    print(f"Hochgerechnet auf {target} Gemeinden:")
+    for key, value in extrapolated.items():
+        if key != "target_communes":
+            print(f"  {key}: {value:.1f}")
+    result = {**figures, **extrapolated}
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

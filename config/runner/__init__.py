@@ -1,0 +1,1 @@
+"""The development run command behind bin/run: database, broker, setup, child processes."""

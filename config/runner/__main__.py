@@ -1,0 +1,245 @@
+"""bin/run: find PostgreSQL and a broker, prepare the database, run web + worker + scheduler.
+
+Everything runs as child processes of this one; Ctrl-C or SIGTERM stops them all (web, worker,
+scheduler and reference registers, each within 15 s, then an embedded PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import environ
+
+from config.broker import broker_settings
+
+from .postgres import Database, PostgresNotFound, _reachable, find_postgres
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PYTHON = sys.executable
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def say(message: str) -> None:
+    print(f"» {message}", flush=True)
+
+
+def _masked(url: str) -> str:
+    parts = urlparse(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+class Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, _frame):
+    raise Stop(signal.Signals(signum).name)
+
+
+class Supervisor:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, args: list[str]) -> None:
+        # Own session: Ctrl-C reaches only this process, which then stops the children in order.
+        process = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)  # noqa: S603
+        self.children.append((name, process))
+
+    def exited(self) -> tuple[str, int] | None:
+        for name, process in self.children:
+            if process.poll() is not None:
+                return name, process.returncode
+        return None
+
+    def stop_all(self, timeout: float = 15.0) -> None:
+        for _name, process in self.children:
+            if process.poll() is None:
+                # Only the leader: gunicorn and dramatiq pass it on to their workers themselves
+                # (a dramatiq worker that gets a second SIGTERM is killed hard).
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name, process in self.children:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{name} reagiert nicht auf SIGTERM; beende hart.")
+            # Kill what is left of the group (e.g. a grandchild that ignored SIGTERM).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _healthy(port: int, host: str) -> dict | None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{host}:{port}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def _wait_healthy(supervisor: Supervisor, port: int, timeout: float = 90.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        dead = supervisor.exited()
+        if dead:
+            raise RuntimeError(f"{dead[0]} hat sich beim Start beendet (Code {dead[1]}).")
+        status = _healthy(port, "localhost")
+        if status:
+            return status
+        time.sleep(0.5)
+    raise RuntimeError(f"/healthz antwortet nach {timeout:.0f} s nicht.")
+
+
+def main() -> int:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _raise_stop)
+    os.chdir(ROOT)
+    environ.Env.read_env(ROOT / ".env", overwrite=False)
+    port = int(os.environ.get("PORT", "8000"))
+    if _reachable("127.0.0.1", port, timeout=0.2):
+        say(f"Port {port} ist belegt; mit PORT=<n> bin/run einen anderen wählen.")
+        return 1
+    (ROOT / "var").mkdir(exist_ok=True)
+
+    database: Database | None = None
+    supervisor: Supervisor | None = None
+    code = 0
+    try:
+        database = find_postgres(ROOT, say)
+        label = {"DATABASE_URL": "aus DATABASE_URL", "local": "lokaler Server"}.get(
+            database.origin, "eingebettet"
+        )
+        say(f"PostgreSQL ({label}): {_masked(database.url)}")
+
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=database.url,
+            DJANGO_SETTINGS_MODULE=env.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+            PORT=str(port),
+            PYTHONUNBUFFERED="1",
+        )
+        broker_url = env.get("BROKER_URL", "").strip()
+        db = environ.Env.db_url_config(database.url)
+        broker = broker_settings(broker_url, db)
+        origin = "aus BROKER_URL" if broker_url else "erkannt"
+        kind = broker["BROKER"].rsplit(".", 1)[-1]
+        say(f"Broker ({origin}): {kind} {_masked(broker['URL'])}")
+        # Web, worker and scheduler must agree on one broker: fix the detected one for all.
+        env["BROKER_URL"] = broker["URL"]
+        if not env.get("REDIS_URL") and _reachable("127.0.0.1", 6379):
+            # A shared cache lets every process see host-cache invalidations at once.
+            env["REDIS_URL"] = "redis://127.0.0.1:6379/1"
+            say("Cache: Redis redis://127.0.0.1:6379/1")
+
+        setup = subprocess.run(  # noqa: S603
+            [PYTHON, "-m", "config.runner.setup"], cwd=ROOT, env=env, start_new_session=True
+        )
+        if setup.returncode != 0:
+            say("Vorbereitung fehlgeschlagen; Portal wird nicht gestartet.")
+            return setup.returncode
+
+        supervisor = Supervisor(env)
+        workers = os.environ.get("WEB_WORKERS", "2")
+        supervisor.start(
+            "web",
+            [
+                PYTHON, "-m", "gunicorn", "config.wsgi",
+                "--bind", f"0.0.0.0:{port}",
+                "--workers", workers, "--threads", "4",
+                "--graceful-timeout", "10", "--timeout", "60",
+                "--access-logfile", str(ROOT / "var" / "access.log"),
+                "--log-level", "warning",
+            ],
+        )  # fmt: skip
+        supervisor.start(
+            "worker",
+            [
+                PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4",
+                "--worker-shutdown-timeout", "10000",
+            ],
+        )  # fmt: skip
+        supervisor.start("scheduler", [PYTHON, "manage.py", "run_scheduler"])
+        registers = []
+        if (ROOT / "integrations" / "reference" / "serve.py").exists():
+            for register, register_port in (("resident", 8101), ("dog", 8102)):
+                supervisor.start(
+                    f"register-{register}",
+                    [
+                        PYTHON, "-m", "integrations.reference.serve",
+                        "--register", register, "--port", str(register_port),
+                    ],
+                )  # fmt: skip
+                registers.append((register, register_port))
+
+        health = _wait_healthy(supervisor, port)
+        _print_ready(port, health, registers)
+        while True:
+            dead = supervisor.exited()
+            if dead:
+                say(f"{dead[0]} hat sich beendet (Code {dead[1]}); stoppe alles.")
+                code = 1
+                break
+            time.sleep(1)
+    except Stop as stop:
+        say(f"{stop} empfangen, stoppe …")
+    except (PostgresNotFound, RuntimeError) as exc:
+        say(f"Fehler: {exc}")
+        code = 1
+    finally:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        if supervisor:
+            supervisor.stop_all()
+        if database and database.embedded:
+            database.embedded.stop()
+    if code == 0:
+        say("Alle Prozesse beendet.")
+    return code
+
+
+def _print_ready(port: int, health: dict, registers: list[tuple[str, int]]) -> None:
+    creds = json.loads((ROOT / "var" / "credentials.json").read_text())
+    from .setup import CANTON_EMAIL, DEMO_COMMUNE, DEMO_USERS
+
+    base = f"http://localhost:{port}"
+    commune = f"http://{DEMO_COMMUNE}.localhost:{port}"
+    lines = [
+        "",
+        f"Einwohnerportal Luzern läuft (Datenbank {health.get('database')}, "
+        f"Broker {health.get('broker')}).",
+        f"  Kantonsportal       {base}/",
+        f"  Gemeinden           http://<gemeinde>.localhost:{port}/  z. B. {commune}/",
+        f"  Kantons-Admin       {base}/admin/   {CANTON_EMAIL} / {creds['canton']}",
+        f"  Gemeinde-Admin      {commune}/admin/",
+        f"  API-Dokumentation   {base}/api/docs/  und  {commune}/api/docs/",
+        f"  Gemeindeliste (API) {base}/api/communes/",
+        f"  Health              {base}/healthz",
+        f"  Demo-Benutzer {DEMO_COMMUNE} (Anmeldung {commune}/login/):",
+    ]
+    for role, email, *_ in DEMO_USERS:
+        lines.append(f"    {role:<9} {email} / {creds[f'{DEMO_COMMUNE}:{role}']}")
+    for register, register_port in registers:
+        lines.append(f"  Referenzregister {register}: http://127.0.0.1:{register_port}/")
+    lines.append("Passwörter in var/credentials.json. Beenden mit Ctrl-C.")
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""One-shot preparation before the portal starts (run by bin/run in its own process).
+
+Migrates, imports the communes, seeds whatever seed commands the tree has, creates the demo
+users and collects static files. Every step is idempotent: a second start changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import django
+
+CANTON_EMAIL = "admin@portal.lu.ch"
+DEMO_COMMUNE = "kriens"
+DEMO_USERS = (
+    ("admin", "gemeindeadmin@kriens.ch", "Gabriela", "Gemeindeadmin"),
+    ("clerk", "sachbearbeitung@kriens.ch", "Samuel", "Sachbearbeiter"),
+    ("resident", "anna.muster@example.ch", "Anna", "Muster"),
+)
+
+
+def _step(title: str):
+    print(f"» {title}", flush=True)
+    return time.monotonic()
+
+
+def _done(started: float) -> None:
+    print(f"  ({time.monotonic() - started:.1f} s)", flush=True)
+
+
+def credentials(path: Path) -> dict:
+    """Demo passwords: generated once, kept in var/credentials.json (mode 600) and reused."""
+    data = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    for key in ["canton", *(f"{DEMO_COMMUNE}:{role}" for role, *_ in DEMO_USERS)]:
+        if key not in data:
+            data[key] = secrets.token_urlsafe(12)
+            changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(data, indent=2) + "\n")
+    return data
+
+
+def _pending_tenant_schemas() -> list[str]:
+    """Commune schemas that lack migrations the code has (after an update of the tree)."""
+    from django.db import connection
+
+    from tenants import schema_clone
+    from tenants.models import Commune
+
+    on_disk = schema_clone._tenant_migrations_on_disk()
+    pending = []
+    for schema in Commune.objects.values_list("schema_name", flat=True):
+        if on_disk - schema_clone._applied_in(schema):
+            pending.append(schema)
+    connection.set_schema_to_public()
+    return pending
+
+
+def _init_postgres_broker() -> None:
+    from django.conf import settings
+    from django.db import connection, transaction
+
+    if settings.DRAMATIQ_BROKER["BROKER"] != "dramatiq_postgres.PostgresBroker":
+        return
+    import dramatiq_postgres
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        if dramatiq_postgres.init(cursor):
+            print("  Warteschlangen-Tabellen für den PostgreSQL-Broker angelegt (Schema dramatiq).")
+
+
+def main() -> int:
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command, get_commands
+
+    commands = get_commands()
+
+    started = _step("Migriere das öffentliche Schema (migrate_schemas --shared)")
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    _init_postgres_broker()
+    _done(started)
+
+    pending = _pending_tenant_schemas()
+    if pending:
+        started = _step(f"Migriere {len(pending)} Gemeindeschemas mit neuen Migrationen")
+        if len(pending) > 4:
+            call_command(
+                "migrate_schemas",
+                tenant=True,
+                executor="multiprocessing",
+                interactive=False,
+                verbosity=0,
+            )
+        else:
+            for schema in pending:
+                call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
+        _done(started)
+
+    started = _step("Importiere die Luzerner Gemeinden (import_communes)")
+    call_command("import_communes", verbosity=1)
+    _done(started)
+
+    seeds = [
+        ("seed_catalog", [], {}),
+        ("all_tenants_command", ["seed_offers"], {}),
+        ("seed_demo", [], {"commune": DEMO_COMMUNE}),
+    ]
+    for name, args, options in seeds:
+        if name not in commands or (args and args[0] not in commands):
+            continue
+        label = " ".join([name, *args, *(f"--{k} {v}" for k, v in options.items())])
+        started = _step(label)
+        call_command(name, *args, **options)
+        _done(started)
+
+    started = _step("Benutzer für Kanton und Demo-Gemeinde Kriens")
+    secrets_file = Path(settings.BASE_DIR) / "var" / "credentials.json"
+    passwords = credentials(secrets_file)
+    call_command("create_canton_user", email=CANTON_EMAIL, password=passwords["canton"])
+    for role, email, first, last in DEMO_USERS:
+        call_command(
+            "create_commune_user",
+            commune=DEMO_COMMUNE,
+            role=role,
+            email=email,
+            password=passwords[f"{DEMO_COMMUNE}:{role}"],
+            first_name=first,
+            last_name=last,
+        )
+    _done(started)
+
+    started = _step("Statische Dateien (collectstatic)")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    _done(started)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    sys.exit(main())
