@@ -163,6 +163,7 @@ def test_admin_pages_need_login(kriens_offers, commune_client):
 
 
 def test_catalogue_in_english(seeded, public_client):
-    """The catalogue switches to English texts and headings."""
-    html = public_client.get("/katalog/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    """After switching to English, the catalogue shows English texts and headings."""
+    public_client.post("/i18n/setlang/", {"language": "en", "next": "/katalog/"})
+    html = public_client.get("/katalog/").content.decode()
     assert "By life event" in html and "Register a dog" in html
