@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from catalog.seed.loader import seed_catalog
+from tenants.context import current_commune
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        if connection.schema_name != "public":
+        if current_commune() is not None:
             raise CommandError("seed_catalog läuft im öffentlichen Schema (public).")
         counts = seed_catalog()
         self.stdout.write(
