@@ -49,7 +49,9 @@ def handover_receive(handover_id: str) -> None:
 
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message is not None else HANDOVER_RETRIES
-    handover_incoming_process(handover_id=handover_id, final_attempt=retries >= HANDOVER_RETRIES)
+    handover_incoming_process(
+        handover_id=handover_id, final_attempt=retries >= HANDOVER_RETRIES, attempt=retries + 1
+    )
 
 
 @dramatiq.actor(queue_name="steps", max_retries=HANDOVER_RETRIES, time_limit=60_000)
