@@ -60,3 +60,12 @@ def handover_returned(handover_id: str) -> None:
     from .automation.moves import handover_answer_record
 
     handover_answer_record(handover_id=handover_id)
+
+
+@periodic
+@dramatiq.actor(queue_name="steps", max_retries=0, time_limit=60_000)
+def sweep_handovers() -> None:
+    """Per commune, at every scheduler tick: hand-overs whose job or answer was lost."""
+    from .automation.moves import handovers_sweep
+
+    handovers_sweep()

@@ -361,3 +361,21 @@ def handover_answer_record(*, handover_id: str) -> bool:
             )
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     return True
+
+
+HANDOVER_RESEND_AFTER = dt.timedelta(minutes=10)
+
+
+def handovers_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """In each commune, periodically: re-send its unanswered hand-overs whose message may be
+    lost, and record answers whose reply job was lost. Safe any time (both sides are
+    idempotent)."""
+    from ..actors import handover_receive
+
+    resent = handovers.handovers_resend_pending(
+        receiver=handover_receive, resend_after=HANDOVER_RESEND_AFTER, now=now
+    )
+    recorded = sum(
+        handover_answer_record(handover_id=str(pk)) for pk in handovers.handovers_answered_open()
+    )
+    return {"resent": resent, "recorded": recorded}

@@ -9,9 +9,14 @@ import dramatiq
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cases.automation.common import adapter_call
-from cases.automation.moves import handover_answer_record, handover_incoming_process
+from cases.automation.moves import (
+    handover_answer_record,
+    handover_incoming_process,
+    handovers_sweep,
+)
 from cases.models import Case, CaseStatus, StepStatus
 from cases.services import case_submit
 from integrations.adapters.resident_register.data import IdentifyRequest
@@ -188,3 +193,36 @@ def test_move_abroad_needs_no_handover(kriens, in_commune, resident_of):
         assert case.steps.get(key="deregister").status == StepStatus.DONE
         assert "handover" not in case.steps.get(key="deregister").output
     assert not Handover.objects.filter(case_id=case.pk).exists()
+
+
+def test_sweep_resends_lost_handovers_and_records_lost_answers(
+    kriens, emmen, in_commune, resident_of, django_capture_on_commit_callbacks
+):
+    """The hand-over's job never reached Emmen (broker down): the periodic sweep in Kriens sends
+    it again after 10 minutes; Emmen's reply job got lost too: the sweep records the answer on
+    the case, once."""
+    resident = resident_of(kriens, generate_resident(kriens.bfs_number, 15))
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    with in_commune(kriens):
+        case = run_automated(_wegzug(resident))  # on-commit sends never run: "lost"
+    handover = Handover.objects.get(case_id=case.pk)
+    assert _queued(broker) == []
+    with in_commune(kriens):
+        assert handovers_sweep() == {"resent": 0, "recorded": 0}  # not due yet
+        Handover.objects.filter(pk=handover.pk).update(
+            last_sent_at=timezone.now() - dt.timedelta(minutes=11)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert handovers_sweep() == {"resent": 1, "recorded": 0}
+    sent = _queued(broker)
+    assert [(m.actor_name, m.options[SCHEMA_OPTION]) for m in sent] == [
+        ("handover_receive", emmen.schema_name)
+    ]
+    with in_commune(emmen):
+        handover_incoming_process(handover_id=str(handover.pk))  # reply send "lost"
+    with in_commune(kriens):
+        assert handovers_sweep() == {"resent": 0, "recorded": 1}
+        assert handovers_sweep() == {"resent": 0, "recorded": 0}
+        assert case.events.filter(kind="handover_acknowledged").count() == 1
+    broker.flush_all()
