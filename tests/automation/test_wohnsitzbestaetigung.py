@@ -59,16 +59,23 @@ def test_completes_with_pdf_and_qr_bill_and_no_clerk(kriens, in_commune, residen
         assert "PDF" in events[1] and "CHF 20.00" in events[2]
 
 
-def test_redelivered_steps_store_nothing_twice(kriens, in_commune, resident_of):
-    """A message delivered again after the case completed changes nothing; a handler run twice
-    with the same call stores its document once."""
+def test_redelivered_steps_store_nothing_twice(
+    kriens, in_commune, resident_of, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A message delivered again after the case completed changes nothing (no document, event
+    or e-mail); a handler run twice with the same call stores its document once."""
     resident = resident_of(kriens)
     with in_commune(kriens):
-        case = run_automated(_submit(resident))
+        case = _submit(resident)
+        with django_capture_on_commit_callbacks(execute=True):
+            case = run_automated(case)
+        assert [m.to for m in mailoutbox] == [[resident.email]]
         events = case.events.count()
-        for step in case.steps.all():
-            assert step_run(step_id=step.pk) is None
+        with django_capture_on_commit_callbacks(execute=True):
+            for step in case.steps.all():
+                assert step_run(step_id=step.pk) is None
         assert case.documents.count() == 3 and case.events.count() == events
+        assert len(mailoutbox) == 1
         for step in case.steps.filter(key__in=["certificate", "invoice"]):
             call = handlers.StepCall(
                 case_id=case.pk,
