@@ -58,3 +58,18 @@ def test_unknown_commune_is_refused(db):
     with pytest.raises(CommandError, match="Keine Gemeinde"):
         call_command("seed_demo", commune="atlantis", stdout=out)
     assert out.getvalue() == ""
+
+
+def test_run_command_shows_and_keeps_the_demo_credentials(kriens, settings, tmp_path, capsys):
+    """bin/run's set-up prints seed_demo's JSON and keeps it in var/seed_demo.json (mode 600)
+    for its ready message."""
+    from django.core.management import call_command as django_call_command
+
+    from config.runner.setup import _seed_demo
+
+    settings.BASE_DIR = tmp_path
+    _seed_demo(django_call_command, {"commune": "kriens"})
+    saved = json.loads((tmp_path / "var" / "seed_demo.json").read_text())
+    assert saved["resident"]["email"] in capsys.readouterr().out
+    assert saved["clerk"]["password"]
+    assert (tmp_path / "var" / "seed_demo.json").stat().st_mode & 0o777 == 0o600
