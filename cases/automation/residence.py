@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from integrations.adapters.documents.adapters import ResidenceCertificateRequest
@@ -187,19 +188,25 @@ def qr_invoice(call: StepCall) -> dict:
     )
     invoice = adapter_call("billing.qr_invoice", request, idempotency_key=call.idempotency_key)
     slug = slug_of(call.reference)
-    pdf = document_generated_add(
-        case=case,
-        step_key=call.step_key,
-        name=f"rechnung-{slug}.pdf",
-        content=qr_invoice_pdf(
-            request,
-            invoice,
-            title=f"Rechnung {service_name}",
-            issue_date=timezone.localdate(case.submitted_at).strftime("%d.%m.%Y"),
-        ),
-        content_type="application/pdf",
-        visible_to_resident=True,
-    )
+    pdf = None
+    if getattr(settings, "CASES_INVOICE_PDF", True):
+        name = f"rechnung-{slug}.pdf"
+        # A redelivered step does not render the PDF again.
+        pdf = case.documents.filter(field_key=call.step_key, name=name).first()
+    if getattr(settings, "CASES_INVOICE_PDF", True) and pdf is None:
+        pdf = document_generated_add(
+            case=case,
+            step_key=call.step_key,
+            name=name,
+            content=qr_invoice_pdf(
+                request,
+                invoice,
+                title=f"Rechnung {service_name}",
+                issue_date=timezone.localdate(case.submitted_at).strftime("%d.%m.%Y"),
+            ),
+            content_type="application/pdf",
+            visible_to_resident=True,
+        )
     document = document_generated_add(
         case=case,
         step_key=call.step_key,
@@ -209,7 +216,7 @@ def qr_invoice(call: StepCall) -> dict:
         visible_to_resident=True,
     )
     return {
-        "document": str(pdf.pk),
+        "document": str((pdf or document).pk),
         "payment_part": str(document.pk),
         "amount": f"{invoice.amount:.2f}",
         "currency": invoice.currency,

@@ -129,3 +129,17 @@ def test_person_not_found_becomes_a_clerk_task(kriens, in_commune, resident_of):
     failure = AdapterFailure.objects.get(case_id=case.pk)
     assert failure.handed_to_clerk and not failure.transient
     assert failure.error_code == "person_not_found"
+
+
+def test_invoice_without_pdf_when_switched_off(kriens, in_commune, resident_of, settings):
+    """With CASES_INVOICE_PDF off the invoice is the QR payment part (SVG) only."""
+    settings.CASES_INVOICE_PDF = False
+    resident = resident_of(kriens)
+    with in_commune(kriens):
+        case = run_automated(_submit(resident))
+        assert case.status == CaseStatus.COMPLETED
+        names = set(case.documents.values_list("name", flat=True))
+        assert names == {
+            f"wohnsitzbestaetigung-{case.reference}.pdf",
+            f"qr-einzahlungsschein-{case.reference}.svg",
+        }
