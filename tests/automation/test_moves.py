@@ -226,3 +226,17 @@ def test_sweep_resends_lost_handovers_and_records_lost_answers(
         assert handovers_sweep() == {"resent": 0, "recorded": 0}
         assert case.events.filter(kind="handover_acknowledged").count() == 1
     broker.flush_all()
+
+
+def test_cantonal_staff_see_handovers(kriens, emmen, in_commune, resident_of, public_client):
+    """The canton admin lists hand-overs (read-only) with their communes and status."""
+    from tests.factories import UserFactory
+
+    resident = resident_of(kriens, generate_resident(kriens.bfs_number, 16))
+    with in_commune(kriens):
+        case = run_automated(_wegzug(resident))
+    public_client.force_login(UserFactory(email="staff@lu.ch", canton=True))
+    page = public_client.get("/admin/tenants/handover/?status=pending")
+    html = page.content.decode()
+    assert page.status_code == 200 and case.reference in html and "Emmen" in html
+    assert public_client.get("/admin/tenants/handover/add/").status_code == 403
