@@ -1,0 +1,292 @@
+"""The process-machine harness: real RabbitMQ, real worker processes, the reference registers.
+
+Why not pytest-django's ``db``/``transactional_db``: the workers are separate processes, so the
+rows they read must be committed, and ``transactional_db`` flushes with TRUNCATE (it would wipe
+the public commune rows of the shared test database, see PITFALLS "Tests"). Instead the session
+fixture ``machine`` works in autocommit mode through ``django_db_blocker.unblock()``, outside
+any per-test transaction, on the normal test database with its 80 communes: it commits its own
+rows (a harness service with a run-unique key, its offers in three communes, one resident per
+commune) and at the end deletes exactly those rows and every case of that service (with their
+steps, events, documents, permissions and usage counts). Nothing else is touched, so the other
+tests of the same run, and later runs with ``--reuse-db``, never see them.
+
+RabbitMQ: a throw-away vhost per session, reached through a ``TcpProxy`` the tests can stop.
+This process's actors are re-bound to that broker for the session (the test settings use a stub
+broker); the workers are ``python -m dramatiq`` subprocesses with
+``config.settings.integration`` against the test database.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import itertools
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from integrations.reference import demo_person, processes
+from tests.integrations.conftest import API_KEYS
+
+from .harness import (
+    TcpProxy,
+    Worker,
+    broker_url,
+    rabbit_vhost,
+    rabbitmqctl_path,
+    rebind_broker,
+    wait_until,
+)
+from .worker_handlers import FORM, STEPS
+
+COMMUNES = ("kriens", "emmen", "horw")
+WORKER_MODULES = ["cases.actors", "tests.machine.worker_handlers"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/machine/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.integration)
+
+
+@dataclass
+class Machine:
+    """Handle on the running harness (see the module docstring)."""
+
+    service_key: str
+    communes: list
+    residents: dict
+    proxy: TcpProxy
+    registers: dict[str, str]
+    worker_env: dict[str, str]
+    log_dir: Path
+    workers: list[Worker] = field(default_factory=list)
+    chips: itertools.count = field(default_factory=lambda: itertools.count(1))
+    run_tag: int = field(default_factory=lambda: uuid.uuid4().int % 10**5)
+
+    # --- workers -------------------------------------------------------------------------
+    def start_worker(self, threads: int = 2) -> Worker:
+        log = self.log_dir / f"worker-{len(self.workers) + 1}.log"
+        worker = Worker(env=self.worker_env, modules=WORKER_MODULES, threads=threads, log_path=log)
+        self.workers.append(worker.start())
+        return worker
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
+
+    # --- residents submit ------------------------------------------------------------------
+    def identity(self, commune, **override) -> dict:
+        person = demo_person(commune.bfs_number)
+        chip = f"756{self.run_tag:05d}{next(self.chips):07d}"
+        return {
+            "bfs": str(commune.bfs_number),
+            "vn": person["vn"],
+            "official_name": person["official_name"],
+            "first_name": person["first_name"].split()[0],
+            "date_of_birth": person["date_of_birth"],
+            "chip": chip,
+            **override,
+        }
+
+    def submit(self, commune, n: int = 1, **override) -> list[tuple]:
+        """``n`` residents' orders in ``commune`` (each committed on its own, like requests)."""
+        from cases.services import case_submit
+
+        submitted = []
+        with schema_context(commune.schema_name):
+            for _ in range(n):
+                case = case_submit(
+                    user=self.residents[commune.slug],
+                    service_key=self.service_key,
+                    data=self.identity(commune, **override),
+                )
+                submitted.append((commune, case.pk))
+        return submitted
+
+    def submit_spread(self, n: int) -> list[tuple]:
+        """``n`` orders round-robin over the harness's communes."""
+        out = []
+        for i in range(n):
+            out += self.submit(self.communes[i % len(self.communes)])
+        return out
+
+    # --- observing ---------------------------------------------------------------------------
+    def _by_commune(self, cases):
+        groups = collections.defaultdict(list)
+        for commune, case_id in cases:
+            groups[commune].append(case_id)
+        return groups
+
+    def statuses(self, cases) -> collections.Counter:
+        from cases.models import Case
+
+        counts = collections.Counter()
+        for commune, ids in self._by_commune(cases).items():
+            with schema_context(commune.schema_name):
+                counts.update(Case.objects.filter(pk__in=ids).values_list("status", flat=True))
+        return counts
+
+    def step_statuses(self, cases) -> collections.Counter:
+        from cases.models import CaseStep
+
+        counts = collections.Counter()
+        for commune, ids in self._by_commune(cases).items():
+            with schema_context(commune.schema_name):
+                counts.update(
+                    CaseStep.objects.filter(case_id__in=ids).values_list("status", flat=True)
+                )
+        return counts
+
+    def wait_completed(self, cases, timeout: float) -> float:
+        from cases.models import CaseStatus
+
+        return wait_until(
+            lambda: self.statuses(cases)[CaseStatus.COMPLETED] == len(cases),
+            timeout=timeout,
+            what=f"all {len(cases)} cases completed (now {dict(self.statuses(cases))})",
+        )
+
+    def in_commune(self, commune):
+        return schema_context(commune.schema_name)
+
+    def sweep(self, *, later: dt.timedelta = dt.timedelta(minutes=11)) -> int:
+        """Run the periodic sweeper in every harness commune as if ``later`` had passed (the
+        scheduler would call ``cases.actors.sweep_steps`` per commune at each tick)."""
+        from cases.services import steps_sweep
+
+        sent = 0
+        for commune in self.communes:
+            with schema_context(commune.schema_name):
+                sent += steps_sweep(now=timezone.now() + later)
+        return sent
+
+    def counters(self, register: str) -> dict:
+        return processes.control(self.registers[register])
+
+    def control(self, register: str, mode: str, **kwargs) -> dict:
+        return processes.control(self.registers[register], mode, **kwargs)
+
+
+def _test_database_url() -> str:
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/einwohnerportal"
+    return urlunparse(urlparse(base)._replace(path=f"/{connection.settings_dict['NAME']}"))
+
+
+def _create_fixture_rows(key: str):
+    from catalog.offers.models import Stage
+    from tenants.models import Commune
+    from tests.cases.factories import offer, service_with_steps
+    from tests.factories import UserFactory
+
+    connection.set_schema_to_public()
+    communes = [Commune.objects.get(slug=slug) for slug in COMMUNES]
+    version = service_with_steps(key=key, steps=STEPS, form_definition=FORM, fee="20.00")
+    residents = {}
+    for commune in communes:
+        with schema_context(commune.schema_name):
+            offer(version, stage=Stage.AUTOMATED)
+            residents[commune.slug] = UserFactory()
+    connection.set_schema_to_public()
+    return communes, residents
+
+
+def _delete_fixture_rows(key: str, communes, residents) -> None:
+    """Delete the harness's own rows (and only those)."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    from billing.models import UsageCase, UsageMonthly
+    from cases.models import Case
+    from catalog.models import Service, ServiceVersion, StepDefinition
+    from catalog.offers.models import ServiceOffer
+
+    for commune in communes:
+        with schema_context(commune.schema_name):
+            ids = [
+                str(pk) for pk in Case.objects.filter(service__key=key).values_list("pk", flat=True)
+            ]
+            ct = ContentType.objects.get_for_model(Case)
+            for model in (UserObjectPermission, GroupObjectPermission):
+                model.objects.filter(content_type=ct, object_pk__in=ids).delete()
+            Case.objects.filter(pk__in=ids).delete()
+            ServiceOffer.objects.filter(service__key=key).delete()
+            user = residents.get(commune.slug)
+            if user is not None:
+                type(user).objects.filter(pk=user.pk).delete()
+    connection.set_schema_to_public()
+    UsageCase.objects.filter(service_key=key).delete()
+    UsageMonthly.objects.filter(service_key=key).delete()
+    StepDefinition.objects.filter(version__service__key=key).delete()
+    ServiceVersion.objects.filter(service__key=key).delete()
+    Service.objects.filter(key=key).delete()
+
+
+@pytest.fixture(scope="session")
+def machine(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The running harness for the whole session (see the module docstring)."""
+    if rabbitmqctl_path() is None:
+        pytest.skip("rabbitmqctl is needed for the harness's own RabbitMQ vhost")
+    key = f"machine-{uuid.uuid4().hex[:8]}"
+    tmp = tmp_path_factory.mktemp("machine")
+    with django_db_blocker.unblock(), rabbit_vhost() as vhost:
+        proxy = TcpProxy().start()
+        url = broker_url(proxy.port, vhost)
+        communes, residents = _create_fixture_rows(key)
+        try:
+            with (
+                processes.running_registers(api_keys=API_KEYS) as registers,
+                rebind_broker(url),
+            ):
+                env = {
+                    "DJANGO_SETTINGS_MODULE": "config.settings.integration",
+                    "DATABASE_URL": _test_database_url(),
+                    "BROKER_URL": url,
+                    "MEDIA_ROOT": str(tmp / "media"),
+                    "REDIS_URL": "",
+                    "LOG_LEVEL": "WARNING",
+                    "RESIDENT_REGISTER_URL": registers["resident"],
+                    "RESIDENT_REGISTER_API_KEY": API_KEYS["resident"],
+                    "DOG_REGISTER_URL": registers["dog"],
+                    "DOG_REGISTER_API_KEY": API_KEYS["dog"],
+                }
+                m = Machine(
+                    service_key=key,
+                    communes=communes,
+                    residents=residents,
+                    proxy=proxy,
+                    registers=registers,
+                    worker_env=env,
+                    log_dir=tmp,
+                )
+                try:
+                    yield m
+                finally:
+                    m.stop_workers()
+                    proxy.stop()
+        finally:
+            _delete_fixture_rows(key, communes, residents)
+
+
+@pytest.fixture
+def harness(machine, django_db_blocker):
+    """Per test: database access in autocommit mode, the broker up, registers healthy, no
+    worker left running afterwards."""
+    with django_db_blocker.unblock():
+        if not machine.proxy.running:
+            machine.proxy.start()
+        yield machine
+        machine.stop_workers()
+        if not machine.proxy.running:
+            machine.proxy.start()
+        for register in machine.registers:
+            machine.control(register, "ok")
+        connection.set_schema_to_public()

@@ -1,0 +1,140 @@
+"""Process machine against the real RabbitMQ, real worker processes and the reference registers
+(issue 4, item 5). Harness and database approach: see conftest.py."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cases.models import Case, CaseStatus, CaseStep, Document, StepStatus
+
+pytestmark = pytest.mark.integration
+
+
+def _documents_per_case(harness, cases) -> dict:
+    counts = {}
+    for commune, case_id in cases:
+        with harness.in_commune(commune):
+            counts[case_id] = Document.objects.filter(case_id=case_id, field_key="receipt").count()
+    return counts
+
+
+def test_200_cases_across_three_communes_all_complete(harness):
+    """(a) 200 orders in Kriens, Emmen and Horw, two worker processes: every case completes,
+    every step automatically, with one registration and one document per case."""
+    effects = harness.counters("dog")["effects"]
+    harness.start_worker()
+    harness.start_worker()
+    cases = harness.submit_spread(200)
+    assert {c.slug for c, _ in cases} == {"kriens", "emmen", "horw"}
+
+    harness.wait_completed(cases, timeout=90)
+
+    assert harness.step_statuses(cases) == {StepStatus.DONE: 600}
+    assert harness.counters("dog")["effects"] - effects == 200
+    assert set(_documents_per_case(harness, cases).values()) == {1}
+
+
+def test_worker_killed_mid_steps_every_case_completes_once(harness):
+    """(b) A worker killed with SIGKILL while steps run, then a fresh one: every case completes,
+    no registration and no document happens twice."""
+    effects = harness.counters("dog")["effects"]
+    cases = harness.submit_spread(60)
+    worker = harness.start_worker()
+    # Kill it once it is in the middle of the work: some steps done, many still to run.
+    harness_wait = time.monotonic()
+    while time.monotonic() - harness_wait < 60:
+        done = harness.step_statuses(cases)[StepStatus.DONE]
+        if done >= 20:
+            break
+        time.sleep(0.05)
+    worker.kill()
+    assert not worker.alive()
+    assert harness.statuses(cases)[CaseStatus.COMPLETED] < len(cases)
+
+    harness.start_worker()
+    try:
+        harness.wait_completed(cases, timeout=30)
+    except TimeoutError:
+        # A step whose follow-up message was lost with the killed process: the sweeper's job.
+        harness.sweep()
+        harness.wait_completed(cases, timeout=30)
+
+    assert harness.step_statuses(cases) == {StepStatus.DONE: 180}
+    assert harness.counters("dog")["effects"] - effects == 60
+    assert set(_documents_per_case(harness, cases).values()) == {1}
+    for commune, case_id in cases:
+        with harness.in_commune(commune):
+            completed = Case.objects.get(pk=case_id).events.filter(kind="completed").count()
+            assert completed <= 1
+
+
+def test_broker_down_while_residents_submit_then_everything_completes(harness):
+    """(c) The broker is unreachable while residents submit: every submission succeeds (the
+    send is left to the sweeper); once the broker is back and the sweeper ran, every case
+    completes."""
+    effects = harness.counters("dog")["effects"]
+    harness.start_worker()
+    harness.proxy.stop()
+
+    cases = harness.submit_spread(15)
+
+    assert len(cases) == 15
+    assert harness.statuses(cases)[CaseStatus.COMPLETED] == 0
+    assert harness.step_statuses(cases)[StepStatus.PENDING] == 45  # nothing ran, nothing lost
+
+    harness.proxy.start()
+    assert harness.sweep() == 15
+    harness.wait_completed(cases, timeout=45)
+
+    assert harness.step_statuses(cases) == {StepStatus.DONE: 45}
+    assert harness.counters("dog")["effects"] - effects == 15
+
+
+def test_register_5xx_then_recovers_retried_without_duplicates(harness):
+    """(d) The resident register answers HTTP 500 for a while, then recovers: the steps are
+    retried and every case completes, with one registration and one document each."""
+    before = {name: harness.counters(name) for name in ("resident", "dog")}
+    harness.control("resident", "error500", count=25, path_prefix="/communes")
+    harness.start_worker()
+    cases = harness.submit_spread(10)
+
+    harness.wait_completed(cases, timeout=60)
+
+    resident = harness.counters("resident")
+    assert resident["calls"] - before["resident"]["calls"] >= 10 + 25  # the failures were retried
+    assert harness.counters("dog")["effects"] - before["dog"]["effects"] == 10
+    assert set(_documents_per_case(harness, cases).values()) == {1}
+    attempts = []
+    for commune, case_id in cases:
+        with harness.in_commune(commune):
+            attempts.append(CaseStep.objects.get(case_id=case_id, key="identify").attempts)
+    assert max(attempts) > 1
+
+
+def test_permanent_register_error_ends_as_clerk_task(harness):
+    """(e) A person the register does not know: no retries, the step becomes a clerk task
+    with its input and the register's error, and nothing further happens."""
+    effects = harness.counters("dog")["effects"]
+    harness.start_worker()
+    commune = harness.communes[0]
+    cases = harness.submit(commune, n=3, official_name="Niemand")
+
+    def all_fallen_back():
+        return harness.step_statuses(cases)[StepStatus.MANUAL_FALLBACK] == 3
+
+    from .harness import wait_until
+
+    wait_until(all_fallen_back, timeout=30, what="three clerk tasks")
+    with harness.in_commune(commune):
+        for _, case_id in cases:
+            step = CaseStep.objects.get(case_id=case_id, key="identify")
+            assert step.status == StepStatus.MANUAL_FALLBACK
+            assert step.attempts == 1
+            assert step.input["data"]["official_name"] == "Niemand"
+            assert "nicht gefunden" in step.last_error
+            assert step.case.status != CaseStatus.COMPLETED
+            later = CaseStep.objects.filter(case_id=case_id, position__gt=1)
+            assert set(later.values_list("status", flat=True)) == {StepStatus.PENDING}
+    assert harness.counters("dog")["effects"] == effects
