@@ -72,7 +72,7 @@ def _prepare():
             )
             residents[slug], _ = user_upsert(
                 email=f"bench-{slug}@example.ch",
-                password="bench-Passwort-1",  # noqa: S106 - throw-away bench database
+                password="bench-Passwort-1",
                 role="resident",
                 first_name="Bench",
                 last_name=slug.capitalize(),
