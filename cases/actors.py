@@ -33,3 +33,30 @@ def run_step(step_id: int) -> None:
 def sweep_steps() -> None:
     """Per commune, at every scheduler tick: resend automated steps whose message was lost."""
     steps_sweep()
+
+
+HANDOVER_RETRIES = 5
+
+
+@dramatiq.actor(
+    queue_name="steps",
+    max_retries=HANDOVER_RETRIES,
+    min_backoff=2_000,
+    max_backoff=120_000,
+    time_limit=60_000,
+)
+def handover_receive(handover_id: str) -> None:
+    """In the target commune (sent there by tenants.handover): do its side of a hand-over."""
+    from .automation.moves import handover_incoming_process
+
+    message = CurrentMessage.get_current_message()
+    retries = message.options.get("retries", 0) if message is not None else HANDOVER_RETRIES
+    handover_incoming_process(handover_id=handover_id, final_attempt=retries >= HANDOVER_RETRIES)
+
+
+@dramatiq.actor(queue_name="steps", max_retries=HANDOVER_RETRIES, time_limit=60_000)
+def handover_returned(handover_id: str) -> None:
+    """Back in the sending commune: record the target's answer on the case."""
+    from .automation.moves import handover_answer_record
+
+    handover_answer_record(handover_id=handover_id)

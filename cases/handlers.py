@@ -16,11 +16,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class TransientStepError(Exception):
+class StepError(Exception):
+    """A handler's failure: German ``message`` (shown to clerks), machine ``code``, ``details``."""
+
+    def __init__(self, message: str, *, code: str = "", details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.details = dict(details or {})
+
+
+class TransientStepError(StepError):
     """Retry later: the other side may recover."""
 
 
-class PermanentStepError(Exception):
+class PermanentStepError(StepError):
     """Retrying will not help: a clerk has to take over."""
 
 
@@ -34,6 +44,8 @@ class StepCall:
     idempotency_key: str
     data: dict[str, Any]
     previous_outputs: dict[str, Any] = field(default_factory=dict)
+    # Who ordered: cases.automation.identity.applicant_identity (profile, form data, names).
+    applicant: dict[str, str] = field(default_factory=dict)
 
 
 StepHandler = Callable[[StepCall], dict[str, Any]]
@@ -58,3 +70,8 @@ def unregister(adapter_key: str) -> None:
 def handler_get(adapter_key: str) -> StepHandler | None:
     """The handler registered for ``adapter_key``, or None."""
     return _handlers.get(adapter_key)
+
+
+def handler_keys() -> list[str]:
+    """The adapter keys that have a handler."""
+    return sorted(_handlers)

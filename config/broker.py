@@ -16,6 +16,7 @@ JOB_MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
     "tenants.jobs.CommuneJobMiddleware",
+    "cases.automation.warmup.AdapterWarmUpMiddleware",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
 ]
 

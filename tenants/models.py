@@ -1,5 +1,7 @@
 """Communes (one PostgreSQL schema each), their domains and their population figures."""
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
@@ -79,3 +81,50 @@ class PopulationFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune.name} {self.year}: {self.residents}"
+
+
+class Handover(models.Model):
+    """A hand-over between two communes of the portal (e.g. a move from Kriens to Emmen).
+
+    Public schema, by value: the departure side writes it and sends a job into the target
+    commune; the target reads only this row (never the sender's schema), does its part and
+    answers with ``status`` and ``result``; a job back in the sender's commune closes it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("offen")
+        ACKNOWLEDGED = "acknowledged", _("bestätigt")
+        FAILED = "failed", _("gescheitert")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("Art"), max_length=40)
+    from_commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="handovers_out", verbose_name=_("von")
+    )
+    to_commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="handovers_in", verbose_name=_("an")
+    )
+    case_id = models.UUIDField(_("Geschäft der sendenden Gemeinde (UUID)"))
+    case_reference = models.CharField(_("Geschäftsnummer"), max_length=20, blank=True)
+    payload = models.JSONField(_("Inhalt"), default=dict)
+    status = models.CharField(
+        _("Status"), max_length=14, choices=Status.choices, default=Status.PENDING
+    )
+    result = models.JSONField(_("Antwort"), default=dict, blank=True)
+    error = models.TextField(_("Fehler"), blank=True)
+    created_at = models.DateTimeField(_("erstellt"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("verarbeitet (Ziel)"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("abgeschlossen (Absender)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_commune", "case_id", "kind"], name="handover_once_per_case"
+            )
+        ]
+        verbose_name = _("Übergabe zwischen Gemeinden")
+        verbose_name_plural = _("Übergaben zwischen Gemeinden")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.from_commune_id} → {self.to_commune_id} ({self.status})"

@@ -14,6 +14,8 @@ from accounts.models import User
 from tenants.jobs import enqueue_on_commit
 
 from .. import handlers
+from ..automation.failures import failure_record
+from ..automation.identity import applicant_identity
 from ..exceptions import InvalidTransition
 from ..models import (
     CLERK_WORKABLE,
@@ -223,6 +225,7 @@ def _step_input(step: CaseStep) -> dict[str, Any]:
         "version": case.version.number,
         "data": case.data,
         "previous_outputs": previous,
+        "applicant": applicant_identity(user=case.applicant, data=case.data),
     }
 
 
@@ -283,6 +286,7 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
         idempotency_key=step.idempotency_key,
         data=step.case.data,
         previous_outputs=step.input.get("previous_outputs", {}),
+        applicant=step.input.get("applicant", {}),
     )
     try:
         output = handler(call)
@@ -292,13 +296,17 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
         permanent = isinstance(exc, handlers.PermanentStepError) or (
             getattr(exc, "transient", None) is False
         )
-        error = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
-        code = getattr(exc, "code", "")
-        if code:
-            error = f"{error} [{code}]"
+        message = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
+        code = str(getattr(exc, "code", "") or "")
+        error = f"{message} [{code}]" if code else message
         logger.warning("step %s failed: %s", step.idempotency_key, error)
         give_up = permanent or final_attempt
-        _step_failed(step_id=step.pk, error=error, give_up=give_up)
+        _step_failed(
+            step_id=step.pk,
+            error=error,
+            give_up=give_up,
+            failure={"code": code, "message": message, "transient": not permanent},
+        )
         if not give_up:
             raise
         return None
@@ -306,10 +314,16 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
 
 
 @transaction.atomic
-def _step_failed(*, step_id: int, error: str, give_up: bool) -> None:
+def _step_failed(
+    *, step_id: int, error: str, give_up: bool, failure: dict[str, Any] | None = None
+) -> None:
     step = _lock_step(step_id)
     if step is None or step.status != StepStatus.RUNNING:
         return
+    if failure is not None:
+        # For the cantonal office: failing adapters across communes (public, by value); in
+        # this transaction, so a redelivered failure of the same attempt is recorded once.
+        failure_record(step=step, handed_to_clerk=give_up, **failure)
     if give_up:
         _fallback(step=step, reason=error)
     else:
@@ -338,11 +352,12 @@ def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
     step.last_error = ""
     step.completed_at = now
     step.save()
+    summary = str(output.get("summary") or "") if isinstance(output, dict) else ""
     event_write(
         case=case,
         actor=None,
         kind="step_completed",
-        text=f"Schritt «{step.name_de}» automatisch erledigt",
+        text=f"Schritt «{step.name_de}» automatisch erledigt" + (f": {summary}" if summary else ""),
         details={"step": step.key, "adapter": step.adapter_key, "output": output},
         visible=True,
     )

@@ -50,9 +50,10 @@ def test_empty_order_of_a_seeded_service_lists_errors(kriens, in_commune, logged
         assert Case.objects.count() == (0 if "error-summary" in html else 1)
 
 
-def test_wohnsitzbestaetigung_without_adapter_lands_with_a_clerk(kriens, in_commune, seeded):
-    """The automated Wohnsitzbestätigung never stalls while its adapter is not registered: the
-    first automated step becomes a manual task in the clerks' inbox, with the reason."""
+def test_wohnsitzbestaetigung_without_identity_lands_with_a_clerk(kriens, in_commune, seeded):
+    """The automated Wohnsitzbestätigung never stalls when the resident's identity is
+    incomplete (no AHV number, no date of birth): the first automated step becomes a manual
+    task in the clerks' inbox, with the reason."""
     with in_commune(kriens):
         offer = ServiceOffer.objects.select_related("service").get(
             service__key="wohnsitzbestaetigung"
@@ -66,7 +67,7 @@ def test_wohnsitzbestaetigung_without_adapter_lands_with_a_clerk(kriens, in_comm
         step_run(step_id=step.pk)
         step.refresh_from_db()
         assert step.status == StepStatus.MANUAL_FALLBACK
-        assert step.adapter_key in step.last_error
+        assert "AHV-Nummer" in step.last_error and "identity_incomplete" in step.last_error
         case.refresh_from_db()
-        assert case.status == CaseStatus.SUBMITTED
+        assert case.status == CaseStatus.IN_PROGRESS
         assert case.steps.count() == 3

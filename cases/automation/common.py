@@ -1,0 +1,102 @@
+"""Shared pieces of the step handlers: adapter calls with the error mapping, plain data."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from integrations import registry
+from integrations.base import IntegrationError, PermanentError, TransientError
+from integrations.registry import UnknownAdapter
+from tenants.context import current_commune
+from tenants.models import Commune
+
+from ..handlers import PermanentStepError, StepCall, TransientStepError
+from ..models import Case
+
+
+def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
+    """Call the integrations' adapter ``key`` once; its ``TransientError`` becomes
+    ``TransientStepError`` and ``PermanentError`` ``PermanentStepError`` (German message, code
+    and details kept)."""
+    try:
+        adapter = registry.get(key)
+    except UnknownAdapter as exc:
+        raise PermanentStepError(str(exc), code="unknown_adapter") from exc
+    try:
+        return adapter.call(request, idempotency_key=idempotency_key)
+    except TransientError as exc:
+        raise TransientStepError(exc.message, code=exc.code, details=exc.details) from exc
+    except PermanentError as exc:
+        raise PermanentStepError(exc.message, code=exc.code, details=exc.details) from exc
+    except IntegrationError as exc:  # pragma: no cover - only the two kinds exist
+        raise PermanentStepError(exc.message, code=exc.code, details=exc.details) from exc
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe copy: dataclasses as dicts, dates as ISO strings, Decimals as strings, bytes
+    dropped (they are stored as documents, not in a step's output)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not isinstance(getattr(value, f.name), bytes)
+        }
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items() if not isinstance(v, bytes)}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def commune_required() -> Commune:
+    commune = current_commune()
+    if commune is None:
+        raise PermanentStepError("Der Schritt läuft ausserhalb einer Gemeinde.", code="no_commune")
+    return commune
+
+
+def case_of(call: StepCall) -> Case:
+    return Case.objects.select_related("service", "version").get(pk=call.case_id)
+
+
+def person_from(call: StepCall) -> dict[str, Any] | None:
+    """The register's person from an earlier identification step, if any."""
+    for output in call.previous_outputs.values():
+        if isinstance(output, dict) and isinstance(output.get("person"), dict):
+            return output["person"]
+    return None
+
+
+def person_required(call: StepCall) -> dict[str, Any]:
+    person = person_from(call)
+    if person is None:
+        raise PermanentStepError(
+            "Die Person wurde in diesem Geschäft noch nicht im Einwohnerregister identifiziert.",
+            code="not_identified",
+        )
+    return person
+
+
+def date_of(value: Any, *, label: str, required: bool = True) -> dt.date | None:
+    """An ISO date from form or register data; ``PermanentStepError`` when missing/invalid."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        if not required and not value:
+            return None
+        raise PermanentStepError(
+            f"Angabe «{label}» fehlt oder ist kein Datum.", code="invalid_data"
+        ) from None
+
+
+def slug_of(reference: str) -> str:
+    return "".join(c for c in reference if c.isalnum() or c in "-_") or "geschaeft"

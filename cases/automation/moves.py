@@ -1,0 +1,347 @@
+"""Moves (the eCH-0093 process): moveOut to the departure commune's register, moveIn to the
+arrival commune's, each acknowledged (eCH-0020 delivery, eCH-0058 report).
+
+A move between two communes of the portal (Kriens → Emmen) is reported to Kriens's register by
+the Kriens case's ``deregister`` step, which then opens a public ``tenants.Handover``. A job in
+Emmen's schema (``cases.actors.handover_receive``) reads only that record, reports the moveIn to
+Emmen's register and answers; a job back in Kriens (``cases.actors.handover_returned``) writes
+the arrival's acknowledgement into the resident's one case. The resident follows the whole move
+on the case they submitted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.adapters.resident_register.data import (
+    Address,
+    MoveInRequest,
+    MoveOutRequest,
+    Municipality,
+)
+from tenants import handover as handovers
+from tenants.models import Commune, Handover
+
+from ..handlers import PermanentStepError, StepCall, TransientStepError, register
+from ..models import Case
+from ..services.core import event_write
+from ..services.documents import document_generated_add
+from .common import (
+    adapter_call,
+    case_of,
+    commune_required,
+    date_of,
+    person_from,
+    person_required,
+    plain,
+    slug_of,
+)
+
+logger = logging.getLogger(__name__)
+
+HANDOVER_MOVE = "move"
+
+
+def _address(value: Any, *, label: str) -> Address:
+    if not isinstance(value, dict) or not value.get("postcode") or not value.get("town"):
+        raise PermanentStepError(f"Angabe «{label}» fehlt.", code="invalid_data")
+    return Address(
+        street=str(value.get("street", "")),
+        house_number=str(value.get("house_number", "")),
+        postcode=str(value["postcode"]),
+        town=str(value["town"]),
+    )
+
+
+def _store_message(case: Case, step_key: str, xml: bytes, name: str) -> None:
+    """Keep the eCH-0020 delivery that was sent, for the record (internal document)."""
+    document_generated_add(
+        case=case,
+        step_key=step_key,
+        name=name,
+        content=xml,
+        content_type="application/xml",
+        visible_to_resident=False,
+    )
+
+
+@register("resident_register.move_out")
+def move_out(call: StepCall) -> dict:
+    """Report the departure to this commune's register; a destination in another commune of
+    the portal gets the move through a hand-over."""
+    commune = commune_required()
+    person = person_required(call)
+    data = call.data
+    departure = date_of(data.get("move_date"), label="Datum des Umzugs")
+    destination = None
+    goes_to = None
+    if data.get("destination", "ch") == "ch" and isinstance(data.get("new_address"), dict):
+        town = str(data["new_address"].get("town", ""))
+        destination = handovers.commune_for_town(town=town)
+        goes_to = (
+            Municipality(destination.name, destination.bfs_number, destination.canton)
+            if destination is not None
+            else Municipality(town)
+        )
+    result = adapter_call(
+        "resident_register.move_out",
+        MoveOutRequest(
+            bfs_number=commune.bfs_number,
+            commune_name=commune.name,
+            vn=person["vn"],
+            official_name=person["official_name"],
+            first_name=person["first_name"],
+            sex=person["sex"],
+            date_of_birth=date_of(person["date_of_birth"], label="Geburtsdatum"),
+            departure_date=departure,
+            goes_to=goes_to,
+            person_id=str(person.get("person_id") or ""),
+        ),
+        idempotency_key=call.idempotency_key,
+    )
+    case = case_of(call)
+    _store_message(
+        case, call.step_key, result.request_xml, f"ech0020-moveout-{slug_of(call.reference)}.xml"
+    )
+    output = {
+        "message_id": result.message_id,
+        "reference_message_id": result.reference_message_id,
+        "person_id": result.person_id,
+        "summary": f"Wegzug vom Einwohnerregister {commune.name} quittiert (Meldung {result.message_id})",
+    }
+    if destination is not None and destination.pk != commune.pk:
+        handover = _handover_open(
+            case=case, commune=commune, destination=destination, person=person, departure=departure
+        )
+        output["handover"] = str(handover.pk)
+        output["summary"] += f"; an die Zuzugsgemeinde {destination.name} übergeben"
+    return output
+
+
+def _handover_open(
+    *, case: Case, commune: Commune, destination: Commune, person: dict, departure: dt.date
+) -> Handover:
+    from ..actors import handover_receive
+
+    return handovers.handover_open(
+        kind=HANDOVER_MOVE,
+        to_commune=destination,
+        case_id=case.pk,
+        case_reference=case.reference,
+        receiver=handover_receive,
+        payload={
+            "person": {
+                k: person.get(k)
+                for k in (
+                    "vn",
+                    "official_name",
+                    "first_name",
+                    "sex",
+                    "date_of_birth",
+                    "nationality",
+                    "nationality_name",
+                )
+            },
+            "arrival_date": departure.isoformat(),
+            "address": case.data.get("new_address"),
+            "comes_from": {"name": commune.name, "bfs_number": commune.bfs_number},
+        },
+    )
+
+
+def _move_in_request(
+    *, commune: Commune, person: dict, arrival: dt.date, address: Address, comes_from
+) -> MoveInRequest:
+    missing = [
+        k
+        for k in ("vn", "official_name", "first_name", "sex", "date_of_birth")
+        if not person.get(k)
+    ]
+    if missing:
+        raise PermanentStepError(
+            "Für die Anmeldung im Einwohnerregister fehlen Angaben: " + ", ".join(missing) + ".",
+            code="identity_incomplete",
+            details={"missing": missing},
+        )
+    return MoveInRequest(
+        bfs_number=commune.bfs_number,
+        commune_name=commune.name,
+        vn=str(person["vn"]),
+        official_name=str(person["official_name"]),
+        first_name=str(person["first_name"]),
+        sex=str(person["sex"]),
+        date_of_birth=date_of(person["date_of_birth"], label="Geburtsdatum"),
+        nationality=str(person.get("nationality") or "CH"),
+        nationality_name=str(person.get("nationality_name") or "Schweiz"),
+        arrival_date=arrival,
+        address=address,
+        comes_from=comes_from,
+    )
+
+
+@register("resident_register.move_in")
+def move_in(call: StepCall) -> dict:
+    """Report an arrival (``umzug-zuzug``) to this commune's register."""
+    commune = commune_required()
+    data, applicant = call.data, call.applicant
+    known = person_from(call) or {}
+    person = {
+        "vn": known.get("vn") or data.get("ahv_number") or applicant.get("ahv_number"),
+        "official_name": known.get("official_name") or applicant.get("last_name"),
+        "first_name": known.get("first_name") or applicant.get("first_name"),
+        "sex": known.get("sex") or data.get("sex") or applicant.get("sex"),
+        "date_of_birth": known.get("date_of_birth") or applicant.get("date_of_birth"),
+        "nationality": known.get("nationality") or ("CH" if data.get("swiss", True) else ""),
+        "nationality_name": known.get("nationality_name")
+        or ("Schweiz" if data.get("swiss", True) else ""),
+    }
+    previous = data.get("previous_address")
+    origin = (
+        handovers.commune_for_town(town=str(previous.get("town", "")))
+        if isinstance(previous, dict)
+        else None
+    )
+    comes_from = (
+        Municipality(origin.name, origin.bfs_number, origin.canton)
+        if origin is not None
+        else (
+            Municipality(str(previous["town"]))
+            if isinstance(previous, dict) and previous.get("town")
+            else None
+        )
+    )
+    result = adapter_call(
+        "resident_register.move_in",
+        _move_in_request(
+            commune=commune,
+            person=person,
+            arrival=date_of(data.get("move_date"), label="Datum des Umzugs"),
+            address=_address(data.get("new_address"), label="Neue Adresse"),
+            comes_from=comes_from,
+        ),
+        idempotency_key=call.idempotency_key,
+    )
+    case = case_of(call)
+    _store_message(
+        case, call.step_key, result.request_xml, f"ech0020-movein-{slug_of(call.reference)}.xml"
+    )
+    return {
+        "message_id": result.message_id,
+        "reference_message_id": result.reference_message_id,
+        "person_id": result.person_id,
+        "summary": f"Zuzug vom Einwohnerregister {commune.name} quittiert (Meldung {result.message_id})",
+    }
+
+
+@register("resident_register.address_change")
+def address_change(call: StepCall) -> dict:
+    """A move within the commune: the registers here process moveIn and moveOut only, so
+    the address change is the clerk's task (with the data of the case)."""
+    raise PermanentStepError(
+        "Das Einwohnerregister nimmt Adressänderungen nicht elektronisch entgegen: "
+        "bitte von Hand erfassen.",
+        code="not_supported",
+    )
+
+
+# --- the arrival commune's side and the answer back ---------------------------------------------
+
+
+def handover_incoming_process(*, handover_id: str, final_attempt: bool = True) -> Handover | None:
+    """In the arrival commune: report the hand-over's move to this commune's register and
+    answer the departure commune. Idempotent (an answered hand-over is left alone); a transient
+    register error is re-raised for the job's retry until the final attempt."""
+    from ..actors import handover_returned
+
+    handover = handovers.handover_for_target(handover_id=handover_id)
+    if handover is None or handover.status != Handover.Status.PENDING:
+        return handover
+    commune = commune_required()
+    payload = handover.payload
+    try:
+        request = _move_in_request(
+            commune=commune,
+            person=payload.get("person") or {},
+            arrival=date_of(payload.get("arrival_date"), label="Datum des Umzugs"),
+            address=_address(payload.get("address"), label="Neue Adresse"),
+            comes_from=Municipality(
+                handover.from_commune.name,
+                handover.from_commune.bfs_number,
+                handover.from_commune.canton,
+            ),
+        )
+        result = adapter_call(
+            "resident_register.move_in",
+            request,
+            idempotency_key=f"handover-{handover.pk}-move-in",
+        )
+    except TransientStepError as exc:
+        if not final_attempt:
+            raise
+        error = f"{exc.message} [{exc.code}]"
+    except PermanentStepError as exc:
+        error = f"{exc.message} [{exc.code}]"
+    else:
+        return handovers.handover_answer(
+            handover_id=handover.pk,
+            acknowledged=True,
+            result={
+                "message_id": result.message_id,
+                "person_id": result.person_id,
+                "commune": commune.name,
+                "bfs_number": commune.bfs_number,
+            },
+            reply=handover_returned,
+        )
+    logger.warning("handover %s failed in %s: %s", handover.pk, commune.name, error)
+    return handovers.handover_answer(
+        handover_id=handover.pk,
+        acknowledged=False,
+        error=error,
+        result={"commune": commune.name, "bfs_number": commune.bfs_number},
+        reply=handover_returned,
+    )
+
+
+def handover_answer_record(*, handover_id: str) -> bool:
+    """In the departure commune: write the arrival commune's answer into the resident's case
+    (visible on acknowledgement; an internal note for the clerks on failure). Once."""
+    with transaction.atomic():
+        handover, closed_now = handovers.handover_close(handover_id=handover_id)
+        if handover is None or not closed_now:
+            return False
+        case = Case.objects.select_for_update().filter(pk=handover.case_id).first()
+        if case is None:
+            return False
+        arrival = handover.to_commune.name
+        if handover.status == Handover.Status.ACKNOWLEDGED:
+            message_id = handover.result.get("message_id", "")
+            event_write(
+                case=case,
+                actor=None,
+                kind="handover_acknowledged",
+                text=(
+                    f"Zuzug bei der Gemeinde {arrival} automatisch gemeldet und quittiert "
+                    f"(Meldung {message_id})"
+                ),
+                details={"handover": str(handover.pk), **plain(handover.result)},
+                visible=True,
+            )
+        else:
+            event_write(
+                case=case,
+                actor=None,
+                kind="handover_failed",
+                text=(
+                    f"Die Zuzugsgemeinde {arrival} konnte den Zuzug nicht automatisch erfassen: "
+                    f"{handover.error}. Bitte mit der Gemeinde {arrival} klären."
+                ),
+                details={"handover": str(handover.pk), "error": handover.error},
+            )
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    return True
