@@ -32,7 +32,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from integrations.reference import demo_person, processes
+from integrations.reference import processes
 from tests.integrations.conftest import API_KEYS
 
 from .harness import (
@@ -44,10 +44,11 @@ from .harness import (
     rebind_broker,
     wait_until,
 )
-from .worker_handlers import FORM, STEPS
+from .services import spec_fee, spec_form, spec_steps
 
 COMMUNES = ("kriens", "emmen", "horw")
-WORKER_MODULES = ["cases.actors", "tests.machine.worker_handlers"]
+WORKER_MODULES = ["cases.actors"]
+PROFILE_SOURCE = "tests.machine.services.profile_for"
 
 
 def pytest_collection_modifyitems(items):
@@ -60,7 +61,7 @@ def pytest_collection_modifyitems(items):
 class Machine:
     """Handle on the running harness (see the module docstring)."""
 
-    service_key: str
+    services: dict[str, str]  # "wohnsitz"/"hund" → the run-unique service key
     communes: list
     residents: dict
     proxy: TcpProxy
@@ -84,39 +85,45 @@ class Machine:
         self.workers.clear()
 
     # --- residents submit ------------------------------------------------------------------
-    def identity(self, commune, **override) -> dict:
-        person = demo_person(commune.bfs_number)
-        chip = f"756{self.run_tag:05d}{next(self.chips):07d}"
+    def order_data(self, service: str) -> dict:
+        if service == "wohnsitz":
+            return {"purpose": "employer", "delivery": "pdf"}
         return {
-            "bfs": str(commune.bfs_number),
-            "vn": person["vn"],
-            "official_name": person["official_name"],
-            "first_name": person["first_name"].split()[0],
-            "date_of_birth": person["date_of_birth"],
-            "chip": chip,
-            **override,
+            "dog_name": "Bello",
+            "breed": "Labrador",
+            "birth_date": "2022-05-01",
+            "sex": "m",
+            "chip_number": f"756{self.run_tag:05d}{next(self.chips):07d}",
+            "since": "2024-01-15",
+            "exempt": False,
+            "insurance": "Mobiliar, Police 123",
+            "email": "halter@example.ch",
         }
 
-    def submit(self, commune, n: int = 1, **override) -> list[tuple]:
-        """``n`` residents' orders in ``commune`` (each committed on its own, like requests)."""
+    def submit(
+        self, commune, n: int = 1, *, service: str = "wohnsitz", known: bool = True
+    ) -> list[tuple]:
+        """``n`` orders of a resident of ``commune`` (each committed on its own, like
+        requests); ``known=False``: a resident the register does not know."""
         from cases.services import case_submit
 
+        user = self.residents[(commune.slug, known)]
         submitted = []
         with schema_context(commune.schema_name):
             for _ in range(n):
                 case = case_submit(
-                    user=self.residents[commune.slug],
-                    service_key=self.service_key,
-                    data=self.identity(commune, **override),
+                    user=user,
+                    service_key=self.services[service],
+                    data=self.order_data(service),
                 )
                 submitted.append((commune, case.pk))
         return submitted
 
-    def submit_spread(self, n: int) -> list[tuple]:
+    def submit_spread(self, n: int, *, service: str = "wohnsitz") -> list[tuple]:
         """``n`` orders round-robin over the harness's communes."""
         out = []
         for i in range(n):
-            out += self.submit(self.communes[i % len(self.communes)])
+            out += self.submit(self.communes[i % len(self.communes)], service=service)
         return out
 
     # --- observing ---------------------------------------------------------------------------
@@ -181,7 +188,7 @@ def _test_database_url() -> str:
     return urlunparse(urlparse(base)._replace(path=f"/{connection.settings_dict['NAME']}"))
 
 
-def _create_fixture_rows(key: str):
+def _create_fixture_rows(services: dict[str, str]):
     from catalog.offers.models import Stage
     from tenants.models import Commune
     from tests.cases.factories import offer, service_with_steps
@@ -189,58 +196,79 @@ def _create_fixture_rows(key: str):
 
     connection.set_schema_to_public()
     communes = [Commune.objects.get(slug=slug) for slug in COMMUNES]
-    version = service_with_steps(key=key, steps=STEPS, form_definition=FORM, fee="20.00")
+    versions = [
+        service_with_steps(
+            key=services["wohnsitz"],
+            steps=spec_steps("wohnsitzbestaetigung"),
+            form_definition=spec_form("wohnsitzbestaetigung"),
+            fee=spec_fee("wohnsitzbestaetigung"),
+            norm_days=1,
+        ),
+        service_with_steps(
+            key=services["hund"],
+            steps=spec_steps("hund-anmelden", automated_only=True),
+            form_definition=spec_form("hund-anmelden"),
+            fee=spec_fee("hund-anmelden"),
+        ),
+    ]
     residents = {}
     for commune in communes:
         with schema_context(commune.schema_name):
-            offer(version, stage=Stage.AUTOMATED)
-            residents[commune.slug] = UserFactory()
+            for version in versions:
+                offer(version, stage=Stage.AUTOMATED)
+            for known, kind in ((True, "machine"), (False, "nobody")):
+                residents[(commune.slug, known)] = UserFactory(
+                    email=f"{kind}-{commune.bfs_number}-{uuid.uuid4().hex[:6]}@example.ch"
+                )
     connection.set_schema_to_public()
     return communes, residents
 
 
-def _delete_fixture_rows(key: str, communes, residents) -> None:
+def _delete_fixture_rows(keys: list[str], communes, residents) -> None:
     """Delete the harness's own rows (and only those)."""
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
+    from accounts.models import User
     from billing.models import UsageCase, UsageMonthly
     from cases.models import Case
     from catalog.models import Service, ServiceVersion, StepDefinition
     from catalog.offers.models import ServiceOffer
+    from integrations.models import AdapterFailure
 
+    user_ids = [u.pk for u in residents.values()]
     for commune in communes:
         with schema_context(commune.schema_name):
-            ids = [
-                str(pk) for pk in Case.objects.filter(service__key=key).values_list("pk", flat=True)
-            ]
+            cases = Case.objects.filter(service__key__in=keys)
+            ids = [str(pk) for pk in cases.values_list("pk", flat=True)]
             ct = ContentType.objects.get_for_model(Case)
             for model in (UserObjectPermission, GroupObjectPermission):
                 model.objects.filter(content_type=ct, object_pk__in=ids).delete()
             Case.objects.filter(pk__in=ids).delete()
-            ServiceOffer.objects.filter(service__key=key).delete()
-            user = residents.get(commune.slug)
-            if user is not None:
-                type(user).objects.filter(pk=user.pk).delete()
+            ServiceOffer.objects.filter(service__key__in=keys).delete()
+            User.objects.filter(pk__in=user_ids, email__regex=r"^(machine|nobody)-").delete()
     connection.set_schema_to_public()
-    UsageCase.objects.filter(service_key=key).delete()
-    UsageMonthly.objects.filter(service_key=key).delete()
-    StepDefinition.objects.filter(version__service__key=key).delete()
-    ServiceVersion.objects.filter(service__key=key).delete()
-    Service.objects.filter(key=key).delete()
+    UsageCase.objects.filter(service_key__in=keys).delete()
+    AdapterFailure.objects.filter(service_key__in=keys).delete()
+    UsageMonthly.objects.filter(service_key__in=keys).delete()
+    StepDefinition.objects.filter(version__service__key__in=keys).delete()
+    ServiceVersion.objects.filter(service__key__in=keys).delete()
+    Service.objects.filter(key__in=keys).delete()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def machine(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The running harness for the whole session (see the module docstring)."""
+    """The running harness for a test module (see the module docstring); its rows are
+    deleted when the module is done."""
     if rabbitmqctl_path() is None:
         pytest.skip("rabbitmqctl is needed for the harness's own RabbitMQ vhost")
-    key = f"machine-{uuid.uuid4().hex[:8]}"
+    tag = uuid.uuid4().hex[:8]
+    services = {"wohnsitz": f"machine-wohnsitz-{tag}", "hund": f"machine-hund-{tag}"}
     tmp = tmp_path_factory.mktemp("machine")
     with django_db_blocker.unblock(), rabbit_vhost() as vhost:
         proxy = TcpProxy().start()
         url = broker_url(proxy.port, vhost)
-        communes, residents = _create_fixture_rows(key)
+        communes, residents = _create_fixture_rows(services)
         try:
             with (
                 processes.running_registers(api_keys=API_KEYS) as registers,
@@ -257,9 +285,10 @@ def machine(django_db_setup, django_db_blocker, tmp_path_factory):
                     "RESIDENT_REGISTER_API_KEY": API_KEYS["resident"],
                     "DOG_REGISTER_URL": registers["dog"],
                     "DOG_REGISTER_API_KEY": API_KEYS["dog"],
+                    "CASES_APPLICANT_PROFILE": PROFILE_SOURCE,
                 }
                 m = Machine(
-                    service_key=key,
+                    services=services,
                     communes=communes,
                     residents=residents,
                     proxy=proxy,
@@ -273,7 +302,7 @@ def machine(django_db_setup, django_db_blocker, tmp_path_factory):
                     m.stop_workers()
                     proxy.stop()
         finally:
-            _delete_fixture_rows(key, communes, residents)
+            _delete_fixture_rows(list(services.values()), communes, residents)
 
 
 @pytest.fixture

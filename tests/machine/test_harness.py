@@ -8,12 +8,11 @@ import socket
 import pytest
 
 from catalog.offers.models import Stage
-from integrations.reference import demo_person
 from tests.cases.factories import offer, service_with_steps
 from tests.factories import UserFactory
 
 from .harness import TcpProxy
-from .worker_handlers import FORM, STEPS
+from .services import spec_form, spec_steps
 
 AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
 
@@ -45,30 +44,28 @@ def test_proxy_stop_cuts_connections_and_start_reopens_the_same_port():
 
 
 @pytest.mark.django_db
-def test_harness_service_is_a_valid_automated_service(kriens, in_commune):
-    """The harness service publishes with three automated steps; an order for a register
-    resident creates them pending and enqueues the first one after commit."""
+def test_harness_services_use_the_wired_step_handlers(kriens, in_commune):
+    """The harness's Wohnsitzbestätigung publishes with the seeded steps, each of which has a
+    registered step handler; an order creates the steps pending."""
+    from cases import handlers
     from cases.services import case_submit
 
-    version = service_with_steps(key="machine-check", steps=STEPS, form_definition=FORM)
-    person = demo_person(kriens.bfs_number)
+    steps = spec_steps("wohnsitzbestaetigung")
+    assert [s["adapter"] for s in steps] == [
+        "resident_register.identify",
+        "documents.residence_certificate",
+        "billing.qr_invoice",
+    ]
+    assert all(handlers.handler_get(s["adapter"]) for s in steps)
+    assert all(
+        handlers.handler_get(s["adapter"]) for s in spec_steps("hund-anmelden", automated_only=True)
+    )
+    version = service_with_steps(
+        key="machine-check", steps=steps, form_definition=spec_form("wohnsitzbestaetigung")
+    )
     with in_commune(kriens):
         offer(version, stage=Stage.AUTOMATED)
         case = case_submit(
-            user=UserFactory(),
-            service_key="machine-check",
-            data={
-                "bfs": str(kriens.bfs_number),
-                "vn": person["vn"],
-                "official_name": person["official_name"],
-                "first_name": person["first_name"],
-                "date_of_birth": person["date_of_birth"],
-                "chip": "756000000000001",
-            },
+            user=UserFactory(), service_key="machine-check", data={"delivery": "pdf"}
         )
-        assert [s.adapter_key for s in case.steps.order_by("position")] == [
-            "machine.identify",
-            "machine.register",
-            "machine.receipt",
-        ]
         assert set(case.steps.values_list("status", flat=True)) == {"pending"}

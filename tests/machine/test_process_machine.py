@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import collections
 import time
 
 import pytest
@@ -13,34 +14,41 @@ pytestmark = pytest.mark.integration
 
 
 def _documents_per_case(harness, cases) -> dict:
+    """Per case: how many generated documents per step (certificate PDF, QR-bill)."""
     counts = {}
     for commune, case_id in cases:
         with harness.in_commune(commune):
-            counts[case_id] = Document.objects.filter(case_id=case_id, field_key="receipt").count()
+            docs = Document.objects.filter(case_id=case_id, kind=Document.Kind.GENERATED)
+            counts[case_id] = collections.Counter(docs.values_list("field_key", flat=True))
     return counts
 
 
+def _one_each(harness, cases, *keys) -> bool:
+    return all(c == dict.fromkeys(keys, 1) for c in _documents_per_case(harness, cases).values())
+
+
 def test_200_cases_across_three_communes_all_complete(harness):
-    """(a) 200 orders in Kriens, Emmen and Horw, two worker processes: every case completes,
-    every step automatically, with one registration and one document per case."""
-    effects = harness.counters("dog")["effects"]
+    """(a) 200 Wohnsitzbestätigungen in Kriens, Emmen and Horw, two worker processes: every
+    case completes, every step automatically (identify → certificate PDF → QR-bill), with one
+    certificate and one invoice per case."""
     harness.start_worker()
     harness.start_worker()
     cases = harness.submit_spread(200)
     assert {c.slug for c, _ in cases} == {"kriens", "emmen", "horw"}
 
-    harness.wait_completed(cases, timeout=90)
+    harness.wait_completed(cases, timeout=120)
 
     assert harness.step_statuses(cases) == {StepStatus.DONE: 600}
-    assert harness.counters("dog")["effects"] - effects == 200
-    assert set(_documents_per_case(harness, cases).values()) == {1}
+    assert _one_each(harness, cases, "certificate", "invoice")
 
 
 def test_worker_killed_mid_steps_every_case_completes_once(harness):
     """(b) A worker killed with SIGKILL while steps run, then a fresh one: every case completes,
-    no registration and no document happens twice."""
+    no dog registration, certificate or invoice happens twice."""
     effects = harness.counters("dog")["effects"]
-    cases = harness.submit_spread(60)
+    dogs = harness.submit_spread(30, service="hund")
+    certificates = harness.submit_spread(30)
+    cases = dogs + certificates
     worker = harness.start_worker()
     # Kill it once it is in the middle of the work: some steps done, many still to run.
     harness_wait = time.monotonic()
@@ -62,25 +70,27 @@ def test_worker_killed_mid_steps_every_case_completes_once(harness):
         harness.wait_completed(cases, timeout=30)
 
     assert harness.step_statuses(cases) == {StepStatus.DONE: 180}
-    assert harness.counters("dog")["effects"] - effects == 60
-    assert set(_documents_per_case(harness, cases).values()) == {1}
+    assert harness.counters("dog")["effects"] - effects == 30
+    assert _one_each(harness, dogs, "invoice")
+    assert _one_each(harness, certificates, "certificate", "invoice")
     for commune, case_id in cases:
         with harness.in_commune(commune):
             completed = Case.objects.get(pk=case_id).events.filter(kind="completed").count()
             assert completed <= 1
 
 
-def test_broker_down_while_residents_submit_then_everything_completes(harness):
+def test_broker_down_while_residents_submit_then_everything_completes(harness, caplog):
     """(c) The broker is unreachable while residents submit: every submission succeeds (the
     send is left to the sweeper); once the broker is back and the sweeper ran, every case
     completes."""
-    effects = harness.counters("dog")["effects"]
     harness.start_worker()
     harness.proxy.stop()
 
-    cases = harness.submit_spread(15)
+    with caplog.at_level("ERROR", logger="tenants.jobs"):
+        cases = harness.submit_spread(15)
 
     assert len(cases) == 15
+    assert sum("left for the sweeper" in r.getMessage() for r in caplog.records) == 15
     assert harness.statuses(cases)[CaseStatus.COMPLETED] == 0
     assert harness.step_statuses(cases)[StepStatus.PENDING] == 45  # nothing ran, nothing lost
 
@@ -89,23 +99,25 @@ def test_broker_down_while_residents_submit_then_everything_completes(harness):
     harness.wait_completed(cases, timeout=45)
 
     assert harness.step_statuses(cases) == {StepStatus.DONE: 45}
-    assert harness.counters("dog")["effects"] - effects == 15
+    assert _one_each(harness, cases, "certificate", "invoice")
 
 
 def test_register_5xx_then_recovers_retried_without_duplicates(harness):
-    """(d) The resident register answers HTTP 500 for a while, then recovers: the steps are
-    retried and every case completes, with one registration and one document each."""
+    """(d) The registers answer HTTP 500 for a while, then recover: the steps are retried and
+    every case completes, with one dog registration and one invoice each."""
     before = {name: harness.counters(name) for name in ("resident", "dog")}
     harness.control("resident", "error500", count=25, path_prefix="/communes")
+    harness.control("dog", "error500", count=10, path_prefix="/dogs")
     harness.start_worker()
-    cases = harness.submit_spread(10)
+    cases = harness.submit_spread(10, service="hund")
 
-    harness.wait_completed(cases, timeout=60)
+    harness.wait_completed(cases, timeout=90)
 
-    resident = harness.counters("resident")
-    assert resident["calls"] - before["resident"]["calls"] >= 10 + 25  # the failures were retried
-    assert harness.counters("dog")["effects"] - before["dog"]["effects"] == 10
-    assert set(_documents_per_case(harness, cases).values()) == {1}
+    after = {name: harness.counters(name) for name in ("resident", "dog")}
+    assert after["resident"]["calls"] - before["resident"]["calls"] >= 10 + 25  # retried
+    assert after["dog"]["calls"] - before["dog"]["calls"] >= 10 + 10
+    assert after["dog"]["effects"] - before["dog"]["effects"] == 10  # no duplicates
+    assert _one_each(harness, cases, "invoice")
     attempts = []
     for commune, case_id in cases:
         with harness.in_commune(commune):
@@ -119,7 +131,9 @@ def test_permanent_register_error_ends_as_clerk_task(harness):
     effects = harness.counters("dog")["effects"]
     harness.start_worker()
     commune = harness.communes[0]
-    cases = harness.submit(commune, n=3, official_name="Niemand")
+    cases = harness.submit(commune, n=2, known=False) + harness.submit(
+        commune, n=1, service="hund", known=False
+    )
 
     def all_fallen_back():
         return harness.step_statuses(cases)[StepStatus.MANUAL_FALLBACK] == 3
@@ -132,9 +146,11 @@ def test_permanent_register_error_ends_as_clerk_task(harness):
             step = CaseStep.objects.get(case_id=case_id, key="identify")
             assert step.status == StepStatus.MANUAL_FALLBACK
             assert step.attempts == 1
-            assert step.input["data"]["official_name"] == "Niemand"
+            assert step.input["applicant"]["last_name"] == "Niemand"
             assert "nicht gefunden" in step.last_error
             assert step.case.status != CaseStatus.COMPLETED
             later = CaseStep.objects.filter(case_id=case_id, position__gt=1)
             assert set(later.values_list("status", flat=True)) == {StepStatus.PENDING}
     assert harness.counters("dog")["effects"] == effects
+    with harness.in_commune(commune):
+        assert not Document.objects.filter(case_id__in=[pk for _, pk in cases]).exists()
