@@ -33,7 +33,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from integrations.reference import processes
-from tests.integrations.conftest import API_KEYS
+from tests.integrations.conftest import API_KEYS, CLIENT_TIMEOUT
 
 from .harness import (
     TcpProxy,
@@ -55,6 +55,19 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/machine/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.integration)
+            if "harness" in item.fixturenames:
+                # Only so that pytest-django sets up the test database even when no other
+                # collected test asks for it (``-k``, a single file); see _django_db_marker.
+                item.add_marker(pytest.mark.django_db)
+
+
+@pytest.fixture(autouse=True)
+def _django_db_marker(request):
+    """pytest-django's marker fixture, except for harness tests: they carry ``django_db`` only
+    for the database set-up and must not run inside its per-test transaction (the workers
+    need committed rows; see the module docstring)."""
+    if request.node.get_closest_marker("django_db") and "harness" not in request.fixturenames:
+        request.getfixturevalue("_django_db_helper")
 
 
 @dataclass
@@ -256,6 +269,12 @@ def _delete_fixture_rows(keys: list[str], communes, residents) -> None:
     Service.objects.filter(key__in=keys).delete()
 
 
+def _ensure_test_database() -> None:
+    """Never let the harness commit into a database that is not a test database."""
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        pytest.fail(f"harness refuses database {connection.settings_dict['NAME']!r}")
+
+
 @pytest.fixture(scope="module")
 def machine(django_db_setup, django_db_blocker, tmp_path_factory):
     """The running harness for a test module (see the module docstring); its rows are
@@ -266,6 +285,7 @@ def machine(django_db_setup, django_db_blocker, tmp_path_factory):
     services = {"wohnsitz": f"machine-wohnsitz-{tag}", "hund": f"machine-hund-{tag}"}
     tmp = tmp_path_factory.mktemp("machine")
     with django_db_blocker.unblock(), rabbit_vhost() as vhost:
+        _ensure_test_database()
         proxy = TcpProxy().start()
         url = broker_url(proxy.port, vhost)
         communes, residents = _create_fixture_rows(services)
@@ -286,6 +306,9 @@ def machine(django_db_setup, django_db_blocker, tmp_path_factory):
                     "DOG_REGISTER_URL": registers["dog"],
                     "DOG_REGISTER_API_KEY": API_KEYS["dog"],
                     "CASES_APPLICANT_PROFILE": PROFILE_SOURCE,
+                    # Short client timeouts: the registers' "timeout" mode answers too late.
+                    "RESIDENT_REGISTER_TIMEOUT": str(CLIENT_TIMEOUT),
+                    "DOG_REGISTER_TIMEOUT": str(CLIENT_TIMEOUT),
                 }
                 m = Machine(
                     services=services,
