@@ -7,7 +7,8 @@ fixture ``machine`` works in autocommit mode through ``django_db_blocker.unblock
 any per-test transaction, on the normal test database with its 80 communes: it commits its own
 rows (a harness service with a run-unique key, its offers in three communes, one resident per
 commune) and at the end deletes exactly those rows and every case of that service (with their
-steps, events, documents, permissions and usage counts). Nothing else is touched, so the other
+steps, events, documents, permissions, usage counts and adapter failures) and puts the
+communes' reference counters back. Nothing else is touched, so the other
 tests of the same run, and later runs with ``--reuse-db``, never see them.
 
 RabbitMQ: a throw-away vhost per session, reached through a ``TcpProxy`` the tests can stop.
@@ -202,6 +203,9 @@ def _test_database_url() -> str:
 
 
 def _create_fixture_rows(services: dict[str, str]):
+    from django.contrib.auth.models import Group
+
+    from cases.models import ReferenceCounter
     from catalog.offers.models import Stage
     from tenants.models import Commune
     from tests.cases.factories import offer, service_with_steps
@@ -224,9 +228,13 @@ def _create_fixture_rows(services: dict[str, str]):
             fee=spec_fee("hund-anmelden"),
         ),
     ]
-    residents = {}
+    residents, counters = {}, {}
     for commune in communes:
         with schema_context(commune.schema_name):
+            counters[commune.slug] = {
+                "references": dict(ReferenceCounter.objects.values_list("year", "last_number")),
+                "groups": set(Group.objects.values_list("pk", flat=True)),
+            }
             for version in versions:
                 offer(version, stage=Stage.AUTOMATED)
             for known, kind in ((True, "machine"), (False, "nobody")):
@@ -234,17 +242,18 @@ def _create_fixture_rows(services: dict[str, str]):
                     email=f"{kind}-{commune.bfs_number}-{uuid.uuid4().hex[:6]}@example.ch"
                 )
     connection.set_schema_to_public()
-    return communes, residents
+    return communes, residents, counters
 
 
-def _delete_fixture_rows(keys: list[str], communes, residents) -> None:
+def _delete_fixture_rows(keys: list[str], communes, residents, counters) -> None:
     """Delete the harness's own rows (and only those)."""
+    from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from accounts.models import User
     from billing.models import UsageCase, UsageMonthly
-    from cases.models import Case
+    from cases.models import Case, ReferenceCounter
     from catalog.models import Service, ServiceVersion, StepDefinition
     from catalog.offers.models import ServiceOffer
     from integrations.models import AdapterFailure
@@ -260,6 +269,13 @@ def _delete_fixture_rows(keys: list[str], communes, residents) -> None:
             Case.objects.filter(pk__in=ids).delete()
             ServiceOffer.objects.filter(service__key__in=keys).delete()
             User.objects.filter(pk__in=user_ids, email__regex=r"^(machine|nobody)-").delete()
+            # The reference counters go back to where they were (other tests count from 1).
+            before = counters[commune.slug]["references"]
+            ReferenceCounter.objects.exclude(year__in=before).delete()
+            for year, number in before.items():
+                ReferenceCounter.objects.filter(year=year).update(last_number=number)
+            # Groups the case machine created on the way (granted per case).
+            Group.objects.exclude(pk__in=counters[commune.slug]["groups"]).delete()
     connection.set_schema_to_public()
     UsageCase.objects.filter(service_key__in=keys).delete()
     AdapterFailure.objects.filter(service_key__in=keys).delete()
@@ -288,7 +304,7 @@ def machine(django_db_setup, django_db_blocker, tmp_path_factory):
         _ensure_test_database()
         proxy = TcpProxy().start()
         url = broker_url(proxy.port, vhost)
-        communes, residents = _create_fixture_rows(services)
+        communes, residents, counters = _create_fixture_rows(services)
         try:
             with (
                 processes.running_registers(api_keys=API_KEYS) as registers,
@@ -325,7 +341,7 @@ def machine(django_db_setup, django_db_blocker, tmp_path_factory):
                     m.stop_workers()
                     proxy.stop()
         finally:
-            _delete_fixture_rows(list(services.values()), communes, residents)
+            _delete_fixture_rows(list(services.values()), communes, residents, counters)
 
 
 @pytest.fixture
