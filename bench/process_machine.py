@@ -14,7 +14,10 @@ worker processes (``config.settings.integration``) and measures, in one run:
 - ``noop_per_s``: a no-op actor on the same broker, 1 worker process (2 threads), first to last
   message;
 - ``ratio_to_noop`` = ``cases_per_s_1w / noop_per_s`` (a case is three step messages plus the
-  commits between them), and ``step_ratio_to_noop`` = ``3 * cases_per_s_1w / noop_per_s``.
+  commits between them), and ``step_ratio_to_noop`` = ``3 * cases_per_s_1w / noop_per_s``;
+- ``empty_cases_per_s_1w``: the same backlog for a service of three automated steps whose
+  handler does nothing (the machine's own cost: locks, events, status, enqueue), and
+  ``machine_step_ratio_to_noop`` = ``3 * empty_cases_per_s_1w / noop_per_s``.
 
 Env: BENCH_E2E (cases, default 30), BENCH_BACKLOG (default 100), BENCH_NOOP (default 3000).
 """
@@ -35,6 +38,7 @@ from tests.machine.harness import Worker, rabbit_vhost, wait_until
 
 COMMUNES = ("kriens", "emmen", "horw")
 SERVICE_KEY = "wohnsitzbestaetigung"
+EMPTY_SERVICE_KEY = "bench-leer"
 WORKER_MODULES = ["cases.actors", "bench._machine_worker"]
 WIRED_KEYS = ("resident_register.identify", "documents.residence_certificate", "billing.qr_invoice")
 API_KEYS = {"resident": "bench-resident-key", "dog": "bench-dog-key"}
@@ -57,6 +61,12 @@ def _prepare():
     from catalog.models import Service
     from catalog.offers.models import ServiceOffer, Stage
     from catalog.seed.loader import seed_catalog
+    from catalog.services import (
+        service_create,
+        version_create_draft,
+        version_publish,
+        version_set_steps,
+    )
     from tenants.models import Commune
     from tenants.services import communes_import
 
@@ -64,13 +74,39 @@ def _prepare():
     communes_import()
     seed_catalog(keys=[SERVICE_KEY])
     service = Service.objects.get(key=SERVICE_KEY)
+    empty = service_create(key=EMPTY_SERVICE_KEY, level="gemeinde")
+    draft = version_create_draft(
+        service=empty,
+        name_de="Bench ohne Schnittstellen",
+        name_en="Bench without adapters",
+        summary_de="Nur für Messungen: drei automatische Schritte, die nichts tun.",
+        fee="0.00",
+        service_norm_days=1,
+        form_definition={"fields": []},
+    )
+    version_set_steps(
+        version=draft,
+        steps=[
+            {
+                "key": f"leer-{i}",
+                "name_de": f"Leerer Schritt {i}",
+                "name_en": f"Empty step {i}",
+                "kind": "automated",
+                "adapter_key": "bench.noop",
+                "responsible_group": "Einwohnerdienste",
+            }
+            for i in (1, 2, 3)
+        ],
+    )
+    version_publish(version=draft)
     communes, residents = [], {}
     for slug in COMMUNES:
         commune = Commune.objects.get(slug=slug)
         with schema_context(commune.schema_name):
-            ServiceOffer.objects.update_or_create(
-                service=service, defaults={"stage": Stage.AUTOMATED, "active": True}
-            )
+            for offered in (service, empty):
+                ServiceOffer.objects.update_or_create(
+                    service=offered, defaults={"stage": Stage.AUTOMATED, "active": True}
+                )
             residents[slug], _ = user_upsert(
                 email=f"bench-{commune.bfs_number}@example.ch",
                 password="bench-Passwort-1",
@@ -99,7 +135,7 @@ class Bench:
             w.stop()
         self.workers.clear()
 
-    def submit(self, commune):
+    def submit(self, commune, *, empty: bool = False):
         from django_tenants.utils import schema_context
 
         from cases.services import case_submit
@@ -107,10 +143,8 @@ class Bench:
         with schema_context(commune.schema_name):
             case = case_submit(
                 user=self.residents[commune.slug],
-                service_key=SERVICE_KEY,
-                data={"purpose": "employer", "delivery": "pdf"}
-                if _has_delivery()
-                else {"purpose": "employer"},
+                service_key=EMPTY_SERVICE_KEY if empty else SERVICE_KEY,
+                data={} if empty else {"purpose": "employer", "delivery": "pdf"},
             )
         return commune, case.pk
 
@@ -167,8 +201,8 @@ class Bench:
         profile["between_steps_s"] = round(statistics.mean(gap), 4) if gap else 0.0
         return profile
 
-    def backlog(self, workers: int) -> float:
-        cases = [self.submit(self.communes[i % 3]) for i in range(BACKLOG)]
+    def backlog(self, workers: int, *, empty: bool = False) -> float:
+        cases = [self.submit(self.communes[i % 3], empty=empty) for i in range(BACKLOG)]
         self.start_workers(workers)
         self.wait(cases, timeout=600)
         self.stop_workers()
@@ -191,19 +225,6 @@ class Bench:
         t0 = float((marker / "noop-0").read_text())
         t1 = float((marker / f"noop-{last}").read_text())
         return (NOOP - 1) / (t1 - t0)
-
-
-_DELIVERY: list[bool] = []
-
-
-def _has_delivery() -> bool:
-    if not _DELIVERY:
-        from catalog.models import ServiceVersion
-
-        version = ServiceVersion.objects.filter(service__key=SERVICE_KEY).order_by("-number")[0]
-        keys = {f["key"] for f in version.form_definition.get("fields", [])}
-        _DELIVERY.append("delivery" in keys)
-    return _DELIVERY[0]
 
 
 def main() -> None:
@@ -261,6 +282,11 @@ def main() -> None:
             log(f"Durchsatz 1 Worker-Prozess ({BACKLOG} Fälle): {per_s_1w:.1f} Fälle/s")
             per_s_2w = bench.backlog(2)
             log(f"Durchsatz 2 Worker-Prozesse ({BACKLOG} Fälle): {per_s_2w:.1f} Fälle/s")
+            empty_per_s = bench.backlog(1, empty=True)
+            log(
+                f"Durchsatz 1 Worker-Prozess, Fälle mit 3 leeren Schritten ({BACKLOG}): "
+                f"{empty_per_s:.1f} Fälle/s = {3 * empty_per_s:.0f} Schritte/s"
+            )
             noop = bench.noop()
             log(f"No-op-Actor, 1 Worker-Prozess ({NOOP} Nachrichten): {noop:.0f} Nachrichten/s")
         finally:
@@ -276,6 +302,8 @@ def main() -> None:
         "noop_per_s": round(noop, 1),
         "ratio_to_noop": round(per_s_1w / noop, 4),
         "step_ratio_to_noop": round(3 * per_s_1w / noop, 4),
+        "empty_cases_per_s_1w": round(empty_per_s, 2),
+        "machine_step_ratio_to_noop": round(3 * empty_per_s / noop, 4),
         **{k: v for k, v in profile.items()},
     }
     log(f"ratio_to_noop {result['ratio_to_noop']} (Ziel ≥ 0.25), e2e Ziel Median ≤ 2 s, p95 ≤ 5 s")
