@@ -51,7 +51,9 @@ def handover_receive(handover_id: str) -> None:
 
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message is not None else HANDOVER_RETRIES
-    handover_incoming_process(handover_id=handover_id, final_attempt=retries >= HANDOVER_RETRIES)
+    handover_incoming_process(
+        handover_id=handover_id, final_attempt=retries >= HANDOVER_RETRIES, attempt=retries + 1
+    )
 
 
 @dramatiq.actor(queue_name="steps", max_retries=HANDOVER_RETRIES, time_limit=60_000)
@@ -60,3 +62,12 @@ def handover_returned(handover_id: str) -> None:
     from .automation.moves import handover_answer_record
 
     handover_answer_record(handover_id=handover_id)
+
+
+@periodic
+@dramatiq.actor(queue_name="steps", max_retries=0, time_limit=60_000)
+def sweep_handovers() -> None:
+    """Per commune, at every scheduler tick: hand-overs whose job or answer was lost."""
+    from .automation.moves import handovers_sweep
+
+    handovers_sweep()

@@ -10,6 +10,7 @@ run are passed in by the caller (tenants knows no higher app).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -61,8 +62,43 @@ def handover_open(
             },
         )
         if handover.status == Handover.Status.PENDING:
+            Handover.objects.filter(pk=handover.pk).update(last_sent_at=timezone.now())
             _send_on_commit(receiver, to_commune.schema_name, handover.pk)
     return handover
+
+
+def handovers_resend_pending(
+    *, receiver: dramatiq.Actor, resend_after: dt.timedelta, now: dt.datetime | None = None
+) -> int:
+    """Send the target's job again for this commune's hand-overs that are still unanswered
+    ``resend_after`` after their last sending (message lost: broker down, worker killed).
+    Returns how many were sent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Handover.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("to_commune")
+            .filter(
+                from_commune=_here(),
+                status=Handover.Status.PENDING,
+                last_sent_at__lt=now - resend_after,
+            )
+            .order_by("last_sent_at")[:200]
+        )
+        for handover in due:
+            Handover.objects.filter(pk=handover.pk).update(last_sent_at=now)
+            _send_on_commit(receiver, handover.to_commune.schema_name, handover.pk)
+    return len(due)
+
+
+def handovers_answered_open() -> list[uuid.UUID]:
+    """This commune's hand-overs that have an answer it has not taken note of yet (the reply
+    job was lost)."""
+    return list(
+        Handover.objects.filter(from_commune=_here(), closed_at__isnull=True)
+        .exclude(status=Handover.Status.PENDING)
+        .values_list("pk", flat=True)[:200]
+    )
 
 
 def handover_for_target(*, handover_id: uuid.UUID | str) -> Handover | None:

@@ -113,6 +113,7 @@ class Handover(models.Model):
     result = models.JSONField(_("Antwort"), default=dict, blank=True)
     error = models.TextField(_("Fehler"), blank=True)
     created_at = models.DateTimeField(_("erstellt"), auto_now_add=True)
+    last_sent_at = models.DateTimeField(_("zuletzt an das Ziel gesendet"), null=True, blank=True)
     processed_at = models.DateTimeField(_("verarbeitet (Ziel)"), null=True, blank=True)
     closed_at = models.DateTimeField(_("abgeschlossen (Absender)"), null=True, blank=True)
 

@@ -24,6 +24,7 @@ from integrations.adapters.resident_register.data import (
     MoveOutRequest,
     Municipality,
 )
+from integrations.failures import adapter_failure_record
 from tenants import handover as handovers
 from tenants.models import Commune, Handover
 
@@ -252,7 +253,9 @@ def address_change(call: StepCall) -> dict:
 # --- the arrival commune's side and the answer back ---------------------------------------------
 
 
-def handover_incoming_process(*, handover_id: str, final_attempt: bool = True) -> Handover | None:
+def handover_incoming_process(
+    *, handover_id: str, final_attempt: bool = True, attempt: int = 1
+) -> Handover | None:
     """In the arrival commune: report the hand-over's move to this commune's register and
     answer the departure commune. Idempotent (an answered hand-over is left alone); a transient
     register error is re-raised for the job's retry until the final attempt."""
@@ -280,11 +283,24 @@ def handover_incoming_process(*, handover_id: str, final_attempt: bool = True) -
             request,
             idempotency_key=f"handover-{handover.pk}-move-in",
         )
-    except TransientStepError as exc:
-        if not final_attempt:
+    except (TransientStepError, PermanentStepError) as exc:
+        transient = isinstance(exc, TransientStepError)
+        adapter_failure_record(
+            commune_bfs=commune.bfs_number,
+            commune_name=commune.name,
+            case_id=handover.case_id,
+            case_reference=handover.case_reference,
+            service_key=f"handover:{handover.kind}",
+            step_key=f"handover-{handover.kind}",
+            attempt=attempt,
+            adapter_key="resident_register.move_in",
+            transient=transient,
+            handed_to_clerk=not transient or final_attempt,
+            error_code=exc.code,
+            error_message=exc.message,
+        )
+        if transient and not final_attempt:
             raise
-        error = f"{exc.message} [{exc.code}]"
-    except PermanentStepError as exc:
         error = f"{exc.message} [{exc.code}]"
     else:
         return handovers.handover_answer(
@@ -345,3 +361,21 @@ def handover_answer_record(*, handover_id: str) -> bool:
             )
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     return True
+
+
+HANDOVER_RESEND_AFTER = dt.timedelta(minutes=10)
+
+
+def handovers_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """In each commune, periodically: re-send its unanswered hand-overs whose message may be
+    lost, and record answers whose reply job was lost. Safe any time (both sides are
+    idempotent)."""
+    from ..actors import handover_receive
+
+    resent = handovers.handovers_resend_pending(
+        receiver=handover_receive, resend_after=HANDOVER_RESEND_AFTER, now=now
+    )
+    recorded = sum(
+        handover_answer_record(handover_id=str(pk)) for pk in handovers.handovers_answered_open()
+    )
+    return {"resent": resent, "recorded": recorded}

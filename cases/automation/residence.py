@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from integrations.adapters.documents.adapters import ResidenceCertificateRequest
-from integrations.adapters.qr_invoice.adapters import InvoiceRequest, Party
+from integrations.adapters.qr_invoice.adapters import InvoiceRequest, Party, qr_invoice_pdf
 from integrations.adapters.resident_register.data import IdentifyRequest
 from integrations.reference.population import commune_postcode
 
@@ -169,37 +170,54 @@ def _debtor(call: StepCall) -> Party | None:
 
 @register("billing.qr_invoice")
 def qr_invoice(call: StepCall) -> dict:
-    """The case's fee as Swiss QR-bill (creditor: the commune), attached to the case as SVG;
-    a case without fee gets no invoice."""
+    """The case's fee as Swiss QR-bill (creditor: the commune), attached to the case as A4 PDF
+    with the payment part and as the payment part's SVG; a case without fee gets no invoice."""
     commune = commune_required()
     case = case_of(call)
     amount = Decimal(case.fee or 0)
     if amount <= 0:
         return {"amount": "0.00", "summary": "keine Gebühr, keine Rechnung"}
     service_name = case.version.name_de if case.version_id else call.service_key
-    invoice = adapter_call(
-        "billing.qr_invoice",
-        InvoiceRequest(
-            creditor=creditor_of(commune),
-            bfs_number=commune.bfs_number,
-            amount=amount,
-            case_reference=call.reference,
-            purpose=f"{service_name}, {call.reference}",
-            debtor=_debtor(call),
-        ),
-        idempotency_key=call.idempotency_key,
+    request = InvoiceRequest(
+        creditor=creditor_of(commune),
+        bfs_number=commune.bfs_number,
+        amount=amount,
+        case_reference=call.reference,
+        purpose=f"{service_name}, {call.reference}",
+        debtor=_debtor(call),
     )
-    name = f"rechnung-{slug_of(call.reference)}.svg"
+    invoice = adapter_call("billing.qr_invoice", request, idempotency_key=call.idempotency_key)
+    slug = slug_of(call.reference)
+    pdf = None
+    if getattr(settings, "CASES_INVOICE_PDF", True):
+        name = f"rechnung-{slug}.pdf"
+        # A redelivered step does not render the PDF again.
+        pdf = case.documents.filter(field_key=call.step_key, name=name).first()
+    if getattr(settings, "CASES_INVOICE_PDF", True) and pdf is None:
+        pdf = document_generated_add(
+            case=case,
+            step_key=call.step_key,
+            name=name,
+            content=qr_invoice_pdf(
+                request,
+                invoice,
+                title=f"Rechnung {service_name}",
+                issue_date=timezone.localdate(case.submitted_at).strftime("%d.%m.%Y"),
+            ),
+            content_type="application/pdf",
+            visible_to_resident=True,
+        )
     document = document_generated_add(
         case=case,
         step_key=call.step_key,
-        name=name,
+        name=f"qr-einzahlungsschein-{slug}.svg",
         content=invoice.svg,
         content_type="image/svg+xml",
         visible_to_resident=True,
     )
     return {
-        "document": str(document.pk),
+        "document": str((pdf or document).pk),
+        "payment_part": str(document.pk),
         "amount": f"{invoice.amount:.2f}",
         "currency": invoice.currency,
         "iban": invoice.iban,

@@ -13,8 +13,9 @@ from .documents import document_generated_add, document_store
 from .forms import OrderInvalid, order_form_class, order_validate
 from .messages import message_send
 from .resident import case_answer_info, case_withdraw
-from .steps import case_advance, step_complete, step_retry, step_run, steps_sweep
+from .steps import case_advance, step_complete, step_retry, step_run
 from .submit import case_submit, offer_for_order, reference_next
+from .sweep import steps_sweep
 
 __all__ = [
     "InvalidTransition",

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -365,45 +365,3 @@ def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
     if case.status == CaseStatus.COMPLETED:
         notify_on_commit(recipient=case.applicant, case=case)
     return step
-
-
-# A pending step whose message should have run by now, and a running step older than the
-# actor's time limit, are considered lost (broker down, worker killed) and sent again.
-SWEEP_PENDING_AFTER = dt.timedelta(minutes=5)
-SWEEP_RUNNING_AFTER = dt.timedelta(minutes=10)
-
-
-def steps_sweep(*, now: dt.datetime | None = None) -> int:
-    """Re-enqueue the automated steps of this commune that are due but have no live message.
-
-    Safe to run any time: ``step_run`` does nothing for a step that moved on, and adapters get
-    the same idempotency key again. Returns the number of steps sent.
-    """
-    now = now or timezone.now()
-    candidates = (
-        CaseStep.objects.filter(
-            kind=StepKind.AUTOMATED,
-            case__stage="automated",
-            case__status__in=[CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS],
-        )
-        .filter(
-            models.Q(status=StepStatus.PENDING, updated_at__lt=now - SWEEP_PENDING_AFTER)
-            | models.Q(
-                status__in=[StepStatus.RUNNING, StepStatus.FAILED],
-                updated_at__lt=now - SWEEP_RUNNING_AFTER,
-            )
-        )
-        .select_related("case")
-        .order_by("updated_at")[:500]
-    )
-    sent = 0
-    with transaction.atomic():
-        for step in candidates:
-            current = current_step(step.case)
-            if current is None or current.pk != step.pk:
-                continue
-            # Touch the step so the next sweep waits again before resending it.
-            CaseStep.objects.filter(pk=step.pk).update(updated_at=now)
-            _enqueue(step)
-            sent += 1
-    return sent

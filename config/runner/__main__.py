@@ -235,6 +235,12 @@ def _print_ready(port: int, health: dict, registers: list[tuple[str, int]]) -> N
     ]
     for role, email, *_ in DEMO_USERS:
         lines.append(f"    {role:<9} {email} / {creds[f'{DEMO_COMMUNE}:{role}']}")
+    demo_file = ROOT / "var" / "seed_demo.json"
+    if demo_file.exists():
+        demo = json.loads(demo_file.read_text())
+        lines.append(f"  Demo im Einwohnerregister (seed_demo, Anmeldung {demo['login_url']}):")
+        for role in ("resident", "clerk"):
+            lines.append(f"    {role:<9} {demo[role]['email']} / {demo[role]['password']}")
     for register, register_port in registers:
         lines.append(f"  Referenzregister {register}: http://127.0.0.1:{register_port}/")
     lines.append("Passwörter in var/credentials.json. Beenden mit Ctrl-C.")

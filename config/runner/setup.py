@@ -48,6 +48,23 @@ def credentials(path: Path) -> dict:
     return data
 
 
+def _seed_demo(call_command, options: dict) -> None:
+    """Run seed_demo, show its JSON (demo resident in the reference register, demo clerk) and
+    keep it in var/seed_demo.json for the ready message."""
+    import io
+
+    from django.conf import settings
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    text = out.getvalue().strip()
+    print(f"  {text}", flush=True)
+    path = Path(settings.BASE_DIR) / "var" / "seed_demo.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(text + "\n")
+
+
 def _pending_tenant_schemas() -> list[str]:
     """Commune schemas that lack migrations the code has (after an update of the tree)."""
     from django.db import connection
@@ -119,7 +136,10 @@ def main() -> int:
             continue
         label = " ".join([name, *args, *(f"--{k} {v}" for k, v in options.items())])
         started = _step(label)
-        call_command(name, *args, **options)
+        if name == "seed_demo":
+            _seed_demo(call_command, options)
+        else:
+            call_command(name, *args, **options)
         _done(started)
 
     started = _step("Benutzer für Kanton und Demo-Gemeinde Kriens")

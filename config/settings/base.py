@@ -263,6 +263,14 @@ INTEGRATIONS = {
     "billing": {"qr_iban": env("QR_IBAN", default="CH4431999123000889012")},
 }
 
+# Where automated steps take the applicant's identity from (a function user -> dict, see
+# cases/automation/identity.py); the residents' profile by default.
+CASES_APPLICANT_PROFILE = env("CASES_APPLICANT_PROFILE", default="accounts.selectors.profile_for")
+
+# Fee invoices also as printable A4 PDF with the payment part (≈ 0.16 s per invoice); off: the
+# QR payment part (SVG) only.
+CASES_INVOICE_PDF = env.bool("CASES_INVOICE_PDF", default=True)
+
 # --- Logging: JSON lines that carry the commune -------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {

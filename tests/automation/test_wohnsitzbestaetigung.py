@@ -35,14 +35,20 @@ def test_completes_with_pdf_and_qr_bill_and_no_clerk(kriens, in_commune, residen
         assert all(s.completed_by_id is None for s in steps)
         assert steps[0].output["register_person_id"] == person["person_id"]
         assert steps[0].input["applicant"]["ahv_number"] == person["vn"]
-        docs = {d.content_type: d for d in case.documents.all()}
-        assert set(docs) == {"application/pdf", "image/svg+xml"}
+        docs = {d.name: d for d in case.documents.all()}
+        slug = case.reference
+        assert set(docs) == {
+            f"wohnsitzbestaetigung-{slug}.pdf",
+            f"rechnung-{slug}.pdf",
+            f"qr-einzahlungsschein-{slug}.svg",
+        }
         assert all(
             d.visible_to_resident and d.kind == Document.Kind.GENERATED for d in docs.values()
         )
-        with docs["application/pdf"].file.open("rb") as f:
-            assert f.read(5) == b"%PDF-"
-        with docs["image/svg+xml"].file.open("rb") as f:
+        for name in (f"wohnsitzbestaetigung-{slug}.pdf", f"rechnung-{slug}.pdf"):
+            with docs[name].file.open("rb") as f:
+                assert f.read(5) == b"%PDF-"
+        with docs[f"qr-einzahlungsschein-{slug}.svg"].file.open("rb") as f:
             svg = f.read().decode()
         assert "<svg" in svg and "20.00" in svg
         invoice = steps[2].output
@@ -53,16 +59,23 @@ def test_completes_with_pdf_and_qr_bill_and_no_clerk(kriens, in_commune, residen
         assert "PDF" in events[1] and "CHF 20.00" in events[2]
 
 
-def test_redelivered_steps_store_nothing_twice(kriens, in_commune, resident_of):
-    """A message delivered again after the case completed changes nothing; a handler run twice
-    with the same call stores its document once."""
+def test_redelivered_steps_store_nothing_twice(
+    kriens, in_commune, resident_of, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A message delivered again after the case completed changes nothing (no document, event
+    or e-mail); a handler run twice with the same call stores its document once."""
     resident = resident_of(kriens)
     with in_commune(kriens):
-        case = run_automated(_submit(resident))
+        case = _submit(resident)
+        with django_capture_on_commit_callbacks(execute=True):
+            case = run_automated(case)
+        assert [m.to for m in mailoutbox] == [[resident.email]]
         events = case.events.count()
-        for step in case.steps.all():
-            assert step_run(step_id=step.pk) is None
-        assert case.documents.count() == 2 and case.events.count() == events
+        with django_capture_on_commit_callbacks(execute=True):
+            for step in case.steps.all():
+                assert step_run(step_id=step.pk) is None
+        assert case.documents.count() == 3 and case.events.count() == events
+        assert len(mailoutbox) == 1
         for step in case.steps.filter(key__in=["certificate", "invoice"]):
             call = handlers.StepCall(
                 case_id=case.pk,
@@ -76,7 +89,7 @@ def test_redelivered_steps_store_nothing_twice(kriens, in_commune, resident_of):
                 applicant=step.input["applicant"],
             )
             handlers.handler_get(step.adapter_key)(call)
-        assert case.documents.count() == 2
+        assert case.documents.count() == 3
 
 
 def test_register_5xx_is_retried_then_recovers(kriens, in_commune, resident_of, control):
@@ -116,3 +129,17 @@ def test_person_not_found_becomes_a_clerk_task(kriens, in_commune, resident_of):
     failure = AdapterFailure.objects.get(case_id=case.pk)
     assert failure.handed_to_clerk and not failure.transient
     assert failure.error_code == "person_not_found"
+
+
+def test_invoice_without_pdf_when_switched_off(kriens, in_commune, resident_of, settings):
+    """With CASES_INVOICE_PDF off the invoice is the QR payment part (SVG) only."""
+    settings.CASES_INVOICE_PDF = False
+    resident = resident_of(kriens)
+    with in_commune(kriens):
+        case = run_automated(_submit(resident))
+        assert case.status == CaseStatus.COMPLETED
+        names = set(case.documents.values_list("name", flat=True))
+        assert names == {
+            f"wohnsitzbestaetigung-{case.reference}.pdf",
+            f"qr-einzahlungsschein-{case.reference}.svg",
+        }

@@ -164,3 +164,60 @@ class QrInvoiceAdapter(Adapter):
             iban=account,
             amount=amount,
         )
+
+
+def _escape(value: str) -> str:
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def _address_lines(party: Party | None) -> str:
+    if party is None:
+        return ""
+    lines = [
+        party.name,
+        f"{party.street} {party.house_number}".strip(),
+        f"{party.postcode} {party.town}",
+    ]
+    return "<br>".join(_escape(line) for line in lines if line)
+
+
+def qr_invoice_pdf(
+    request: InvoiceRequest, invoice: QrInvoice, *, title: str, issue_date: str
+) -> bytes:
+    """The invoice as A4 PDF with the QR payment part at the bottom (WeasyPrint), for residents
+    who print it. ``issue_date`` as printed (e.g. 28.11.2026)."""
+    import base64
+
+    from weasyprint import HTML  # heavy import, only where PDFs are made
+
+    svg = base64.b64encode(invoice.svg).decode()
+    html = f"""<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{_escape(title)}</title>
+<style>
+@page {{ size: A4; margin: 0; }}
+body {{ font-family: 'DejaVu Sans', sans-serif; font-size: 10pt; margin: 0; }}
+.head {{ padding: 20mm 20mm 0 20mm; }}
+.debtor {{ margin: 15mm 0 10mm 100mm; }}
+h1 {{ font-size: 14pt; margin: 0 0 6mm 0; }}
+table {{ border-collapse: collapse; width: 100%; }}
+td, th {{ text-align: left; padding: 1.5mm 0; border-bottom: 0.3pt solid #999; }}
+td.amount {{ text-align: right; }}
+.payment {{ position: absolute; bottom: 0; left: 0; width: 210mm; height: 105mm; }}
+</style></head><body>
+<div class="head">
+<p>{_address_lines(request.creditor)}</p>
+<p class="debtor">{_address_lines(request.debtor)}</p>
+<h1>{_escape(title)}</h1>
+<p>Datum: {_escape(issue_date)}<br>Referenz: {_escape(invoice.reference_formatted)}</p>
+<table><tr><th scope="col">Leistung</th><th scope="col" style="text-align:right">Betrag</th></tr>
+<tr><td>{_escape(request.purpose)}</td><td class="amount">{invoice.currency} {invoice.amount:.2f}</td></tr></table>
+<p>Bitte bezahlen Sie den Betrag innert 30 Tagen mit dem QR-Einzahlungsschein.</p>
+</div>
+<img class="payment" alt="QR-Einzahlungsschein" src="data:image/svg+xml;base64,{svg}">
+</body></html>"""
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,123 @@
+"""Demo accounts of one commune: a resident who is in the commune's reference resident register
+and a clerk of the commune's service groups. Prints one JSON object (contract, see README)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from accounts.services import user_upsert
+from integrations.reference import demo_person
+from tenants.models import Commune
+
+# Created when the commune has not run seed_offers yet (the clerk must belong to some group).
+DEFAULT_GROUP = "Einwohnerdienste"
+
+
+def demo_password(*, commune: str, role: str) -> str:
+    """Deterministic per installation (SECRET_KEY), commune and role: a re-run prints and sets
+    the same password."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"seed_demo:{commune}:{role}".encode(), hashlib.sha256
+    ).digest()
+    return "Demo-" + base64.urlsafe_b64encode(digest).decode()[:16]
+
+
+def _profile_store(user: User, person: dict) -> bool:
+    """Store the identity in the resident's profile when this tree has profiles."""
+    try:
+        from accounts.services import profile_update
+    except ImportError:
+        return False
+    address = person["address"]
+    try:
+        profile_update(
+            user=user,
+            first_name=person["first_name"],
+            last_name=person["official_name"],
+            date_of_birth=dt.date.fromisoformat(person["date_of_birth"]),
+            ahv_number=person["vn"],
+            street=address["street"],
+            house_number=address["house_number"],
+            postcode=address["postcode"],
+            town=address["town"],
+        )
+    except ValidationError as exc:
+        raise CommandError(f"Profil der Demo-Person ungültig: {exc.messages}") from exc
+    return True
+
+
+class Command(BaseCommand):
+    help = (
+        "Creates (idempotent) a demo resident whose identity is in the commune's reference "
+        "register and a demo clerk; prints one JSON object with their e-mails and passwords."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--commune", required=True, help="slug of the commune, e.g. kriens")
+
+    def handle(self, *args, commune, **options):
+        target = Commune.objects.filter(slug=commune).first()
+        if target is None:
+            raise CommandError(f"Keine Gemeinde mit dem Kurznamen {commune!r}.")
+        if not target.is_active:
+            raise CommandError(f"{target.name} ist fusioniert (in {target.merged_into.name}).")
+        person = demo_person(target.bfs_number)
+        passwords = {
+            role: demo_password(commune=target.slug, role=role) for role in ("resident", "clerk")
+        }
+        with schema_context(target.schema_name):
+            resident, _ = user_upsert(
+                email=f"einwohner.demo@{target.slug}.example.ch",
+                password=passwords["resident"],
+                role=User.Role.RESIDENT,
+                first_name=person["first_name"],
+                last_name=person["official_name"],
+            )
+            profile = _profile_store(resident, person)
+            clerk, _ = user_upsert(
+                email=f"sachbearbeitung.demo@{target.slug}.example.ch",
+                password=passwords["clerk"],
+                role=User.Role.CLERK,
+                first_name="Demo",
+                last_name="Sachbearbeitung",
+            )
+            if not Group.objects.exists():
+                Group.objects.create(name=DEFAULT_GROUP)
+            groups = list(Group.objects.order_by("name"))
+            clerk.groups.add(*groups)
+            group_names = [g.name for g in groups]
+        host = target.primary_domain or settings.PORTAL_DOMAIN
+        port = str(settings.PORTAL_PORT)
+        netloc = host if port in ("", "80", "443") else f"{host}:{port}"
+        result = {
+            "commune": target.slug,
+            "bfs_number": target.bfs_number,
+            "login_url": f"{settings.PORTAL_SCHEME}://{netloc}/login/",
+            "resident": {
+                "email": resident.email,
+                "password": passwords["resident"],
+                "first_name": person["first_name"],
+                "last_name": person["official_name"],
+                "date_of_birth": person["date_of_birth"],
+                "ahv_number": person["vn"],
+                "register_person_id": person["person_id"],
+                "identity_in_profile": profile,
+            },
+            "clerk": {
+                "email": clerk.email,
+                "password": passwords["clerk"],
+                "groups": group_names,
+            },
+        }
+        self.stdout.write(json.dumps(result, ensure_ascii=False))

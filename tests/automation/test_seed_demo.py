@@ -1,0 +1,75 @@
+"""seed_demo: one JSON object with a demo resident (in the reference register) and a clerk."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import User
+from catalog.services import offers_seed_defaults
+from integrations.reference import demo_person
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(slug: str) -> dict:
+    out = io.StringIO()
+    call_command("seed_demo", commune=slug, stdout=out)
+    text = out.getvalue().strip()
+    assert text.count("\n") == 0
+    return json.loads(text)
+
+
+def test_prints_demo_resident_and_clerk_idempotently(kriens, in_commune, catalogue):
+    """The resident is the commune's demo person of the reference register; the clerk belongs
+    to the commune's service groups; a second run prints the same and creates nobody new."""
+    with in_commune(kriens):
+        offers_seed_defaults()
+    first = _run("kriens")
+    person = demo_person(kriens.bfs_number)
+    assert first["resident"]["ahv_number"] == person["vn"]
+    assert first["resident"]["last_name"] == person["official_name"]
+    assert first["bfs_number"] == kriens.bfs_number
+    with in_commune(kriens):
+        users = User.objects.count()
+        resident = User.objects.get(email=first["resident"]["email"])
+        clerk = User.objects.get(email=first["clerk"]["email"])
+        assert resident.check_password(first["resident"]["password"])
+        assert clerk.check_password(first["clerk"]["password"]) and clerk.is_clerk
+        assert (resident.first_name, resident.last_name) == (
+            person["first_name"],
+            person["official_name"],
+        )
+        assert clerk.groups.filter(name="Einwohnerdienste").exists()
+    assert "Einwohnerdienste" in first["clerk"]["groups"]
+    second = _run("kriens")
+    assert second == first
+    with in_commune(kriens):
+        assert User.objects.count() == users
+
+
+def test_unknown_commune_is_refused(db):
+    """An unknown slug is a clear error and prints no JSON."""
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Keine Gemeinde"):
+        call_command("seed_demo", commune="atlantis", stdout=out)
+    assert out.getvalue() == ""
+
+
+def test_run_command_shows_and_keeps_the_demo_credentials(kriens, settings, tmp_path, capsys):
+    """bin/run's set-up prints seed_demo's JSON and keeps it in var/seed_demo.json (mode 600)
+    for its ready message."""
+    from django.core.management import call_command as django_call_command
+
+    from config.runner.setup import _seed_demo
+
+    settings.BASE_DIR = tmp_path
+    _seed_demo(django_call_command, {"commune": "kriens"})
+    saved = json.loads((tmp_path / "var" / "seed_demo.json").read_text())
+    assert saved["resident"]["email"] in capsys.readouterr().out
+    assert saved["clerk"]["password"]
+    assert (tmp_path / "var" / "seed_demo.json").stat().st_mode & 0o777 == 0o600
