@@ -16,17 +16,22 @@ pytestmark = pytest.mark.integration
 
 
 def _documents_per_case(harness, cases) -> dict:
-    """Per case: how many generated documents per step (certificate PDF, QR-bill)."""
+    """Per case: how often each generated document (step, file name) was stored."""
     counts = {}
     for commune, case_id in cases:
         with harness.in_commune(commune):
             docs = Document.objects.filter(case_id=case_id, kind=Document.Kind.GENERATED)
-            counts[case_id] = collections.Counter(docs.values_list("field_key", flat=True))
+            counts[case_id] = collections.Counter(docs.values_list("field_key", "name"))
     return counts
 
 
-def _one_each(harness, cases, *keys) -> bool:
-    return all(c == dict.fromkeys(keys, 1) for c in _documents_per_case(harness, cases).values())
+def _one_each(harness, cases, *steps) -> bool:
+    """Every case has documents from exactly ``steps`` (certificate PDF; invoice PDF and QR
+    payment part), none of them twice."""
+    for counter in _documents_per_case(harness, cases).values():
+        if set(counter.values()) != {1} or {step for step, _ in counter} != set(steps):
+            return False
+    return True
 
 
 def test_200_cases_across_three_communes_all_complete(harness):
