@@ -25,6 +25,7 @@ from integrations.adapters.resident_register.data import (
     Municipality,
 )
 from integrations.failures import adapter_failure_record
+from integrations.reference.population import LUZERN
 from tenants import handover as handovers
 from tenants.models import Commune, Handover
 
@@ -71,6 +72,19 @@ def _store_message(case: Case, step_key: str, xml: bytes, name: str) -> None:
     )
 
 
+def destination_commune(address: dict) -> Commune | None:
+    """The portal commune a Swiss address lies in: by the town's name, else by a postcode that
+    belongs to exactly one Luzern commune (e.g. "6020 Emmenbrücke" → Emmen)."""
+    commune = handovers.commune_for_town(town=str(address.get("town", "")))
+    if commune is not None:
+        return commune
+    postcode = str(address.get("postcode", "")).strip()
+    matches = [bfs for bfs, (_name, code) in LUZERN.items() if code == postcode]
+    if len(matches) != 1:
+        return None
+    return Commune.objects.filter(bfs_number=matches[0], status=Commune.Status.ACTIVE).first()
+
+
 @register("resident_register.move_out")
 def move_out(call: StepCall) -> dict:
     """Report the departure to this commune's register; a destination in another commune of
@@ -83,7 +97,7 @@ def move_out(call: StepCall) -> dict:
     goes_to = None
     if data.get("destination", "ch") == "ch" and isinstance(data.get("new_address"), dict):
         town = str(data["new_address"].get("town", ""))
-        destination = handovers.commune_for_town(town=town)
+        destination = destination_commune(data["new_address"])
         goes_to = (
             Municipality(destination.name, destination.bfs_number, destination.canton)
             if destination is not None

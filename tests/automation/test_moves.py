@@ -240,3 +240,12 @@ def test_cantonal_staff_see_handovers(kriens, emmen, in_commune, resident_of, pu
     html = page.content.decode()
     assert page.status_code == 200 and case.reference in html and "Emmen" in html
     assert public_client.get("/admin/tenants/handover/add/").status_code == 403
+
+
+def test_destination_found_by_postcode(kriens, emmen, in_commune, resident_of):
+    """ "6020 Emmenbrücke" is in Emmen: the move is handed over to Emmen."""
+    resident = resident_of(kriens, generate_resident(kriens.bfs_number, 17))
+    address = {**EMMEN_ADDRESS, "town": "Emmenbrücke"}
+    with in_commune(kriens):
+        case = run_automated(_wegzug(resident, town_address=address))
+    assert Handover.objects.get(case_id=case.pk).to_commune == emmen

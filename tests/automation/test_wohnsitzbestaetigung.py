@@ -34,7 +34,8 @@ def test_completes_with_pdf_and_qr_bill_and_no_clerk(kriens, in_commune, residen
         assert [s.status for s in steps] == [StepStatus.DONE] * 3
         assert all(s.completed_by_id is None for s in steps)
         assert steps[0].output["register_person_id"] == person["person_id"]
-        assert steps[0].input["applicant"]["ahv_number"] == person["vn"]
+        applicant_vn = steps[0].input["applicant"]["ahv_number"].replace(".", "")
+        assert applicant_vn == person["vn"]  # the profile stores it as 756.XXXX.XXXX.XX
         docs = {d.name: d for d in case.documents.all()}
         slug = case.reference
         assert set(docs) == {
@@ -143,3 +144,23 @@ def test_invoice_without_pdf_when_switched_off(kriens, in_commune, resident_of, 
             f"wohnsitzbestaetigung-{case.reference}.pdf",
             f"qr-einzahlungsschein-{case.reference}.svg",
         }
+
+
+def test_resident_sees_status_documents_and_automatic_steps(
+    kriens, in_commune, resident_of, commune_client
+):
+    """On the resident's case page: completed, the certificate and the invoice to download,
+    and the steps that ran automatically; the certificate downloads as PDF attachment."""
+    resident = resident_of(kriens)
+    with in_commune(kriens):
+        case = run_automated(_submit(resident))
+        certificate = case.documents.get(name=f"wohnsitzbestaetigung-{case.reference}.pdf")
+    client = commune_client(kriens, user=resident)
+    html = client.get(f"/meine-geschaefte/{case.pk}/").content.decode()
+    assert "abgeschlossen" in html
+    assert f"wohnsitzbestaetigung-{case.reference}.pdf" in html
+    assert f"rechnung-{case.reference}.pdf" in html
+    assert "automatisch erledigt" in html
+    download = client.get(f"/dokumente/{certificate.pk}/")
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
