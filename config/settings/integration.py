@@ -24,5 +24,3 @@ CACHES = {
 # Retries of automated steps (cases.actors.run_step): milliseconds.
 CASE_STEP_MIN_BACKOFF_MS = env.int("CASE_STEP_MIN_BACKOFF_MS", default=200)
 CASE_STEP_MAX_BACKOFF_MS = env.int("CASE_STEP_MAX_BACKOFF_MS", default=1_000)
-# Where automated steps read the applicant's identity (cases.automation.identity).
-CASES_APPLICANT_PROFILE = env("CASES_APPLICANT_PROFILE", default="accounts.selectors.profile_for")
