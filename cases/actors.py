@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dramatiq
+from django.conf import settings
 from dramatiq.middleware import CurrentMessage
 
 from tenants.scheduler import periodic
@@ -15,8 +16,9 @@ MAX_RETRIES = 5
 @dramatiq.actor(
     queue_name="steps",
     max_retries=MAX_RETRIES,
-    min_backoff=2_000,
-    max_backoff=120_000,
+    # Milliseconds; the integration harness shortens them (config/settings/integration.py).
+    min_backoff=getattr(settings, "CASE_STEP_MIN_BACKOFF_MS", 2_000),
+    max_backoff=getattr(settings, "CASE_STEP_MAX_BACKOFF_MS", 120_000),
     time_limit=120_000,
 )
 def run_step(step_id: int) -> None:

@@ -24,11 +24,23 @@ def current_schema() -> str:
 
 
 def enqueue_on_commit(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
-    """Send ``actor`` once the current transaction commits, in the commune current *now*."""
+    """Send ``actor`` once the current transaction commits, in the commune current *now*.
+
+    The data is committed by then: a failing send (broker down) must not fail the request that
+    committed it. The error is logged and the work is left for a periodic sweeper (e.g.
+    ``cases.actors.sweep_steps``), which re-enqueues what has no live message.
+    """
     schema = current_schema()
 
     def send() -> None:
-        actor.send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})
+        try:
+            actor.send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})
+        except Exception:
+            logger.exception(
+                "enqueue of %s failed (broker unreachable?); left for the sweeper",
+                actor.actor_name,
+                extra={"commune_schema": schema, "job_args": repr(args)[:200]},
+            )
 
     transaction.on_commit(send)
 

@@ -118,6 +118,28 @@ def test_enqueue_on_commit_sends_nothing_on_rollback(
     assert broker.queues.get("tenancy-tests") is None or broker.queues["tenancy-tests"].qsize() == 0
 
 
+def test_enqueue_on_commit_survives_an_unreachable_broker(
+    kriens, in_commune, broker, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    """The data is committed before the send: a broker that is down does not fail the caller;
+    the failure is logged for the sweeper, and nothing is queued."""
+    from dramatiq.brokers.rabbitmq import ConnectionClosed
+
+    def down(message, *, delay=None):
+        raise ConnectionClosed(OSError("connection refused"))
+
+    monkeypatch.setattr(broker, "enqueue", down)
+    with (
+        caplog.at_level("ERROR", logger="tenants.jobs"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        in_commune(kriens),
+    ):
+        enqueue_on_commit(record_schema, "lost")
+    assert len(callbacks) == 1
+    assert any("left for the sweeper" in r.getMessage() for r in caplog.records)
+    assert broker.queues.get("tenancy-tests") is None or broker.queues["tenancy-tests"].qsize() == 0
+
+
 def test_the_scheduler_fans_out_once_per_active_commune(broker, run_jobs, monkeypatch):
     """One tick sends each periodic actor once to every active commune (merged Honau excluded)."""
     from tenants import scheduler

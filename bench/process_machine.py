@@ -1,0 +1,315 @@
+"""Process machine end to end: Wohnsitzbestätigung through real RabbitMQ and worker processes.
+
+Run from the project root: ``.venv/bin/python -m bench.process_machine`` (DATABASE_URL names
+the base database; the bench creates ``<name>_bench`` and drops it afterwards, and a throw-away
+RabbitMQ vhost on 127.0.0.1:5672). It starts the reference registers and ``python -m dramatiq``
+worker processes (``config.settings.integration``) and measures, in one run:
+
+- ``e2e_median_s`` / ``e2e_p95_s``: one Wohnsitzbestätigung at a time, from submission
+  (``Case.submitted_at``) to completed (``closed_at``): identify in the register, certificate
+  PDF, QR-bill, both stored in the case; one warm worker process (2 threads);
+- ``cases_per_s_1w`` / ``cases_per_s_2w``: a backlog of queued cases worked off by 1 or 2
+  worker processes (2 threads each), from the first step's start to the last case's completion
+  (worker start-up excluded);
+- ``noop_per_s``: a no-op actor on the same broker, 1 worker process (2 threads), first to last
+  message;
+- ``ratio_to_noop`` = ``cases_per_s_1w / noop_per_s`` (a case is three step messages plus the
+  commits between them), and ``step_ratio_to_noop`` = ``3 * cases_per_s_1w / noop_per_s``;
+- ``empty_cases_per_s_1w``: the same backlog for a service of three automated steps whose
+  handler does nothing (the machine's own cost: locks, events, status, enqueue), and
+  ``machine_step_ratio_to_noop`` = ``3 * empty_cases_per_s_1w / noop_per_s``.
+
+Env: BENCH_E2E (cases, default 30), BENCH_BACKLOG (default 100), BENCH_NOOP (default 3000).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._db import bench_database
+from integrations.reference import processes
+from tests.machine.harness import Worker, rabbit_vhost, wait_until
+
+COMMUNES = ("kriens", "emmen", "horw")
+SERVICE_KEY = "wohnsitzbestaetigung"
+EMPTY_SERVICE_KEY = "bench-leer"
+WORKER_MODULES = ["cases.actors", "bench._machine_worker"]
+WIRED_KEYS = ("resident_register.identify", "documents.residence_certificate", "billing.qr_invoice")
+API_KEYS = {"resident": "bench-resident-key", "dog": "bench-dog-key"}
+E2E = int(os.environ.get("BENCH_E2E", "30"))
+BACKLOG = int(os.environ.get("BENCH_BACKLOG", "100"))
+NOOP = int(os.environ.get("BENCH_NOOP", "3000"))
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+def _prepare():
+    """Schemas, communes, the seeded Wohnsitzbestätigung offered at stage automated, residents."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from accounts.services import user_upsert
+    from catalog.models import Service
+    from catalog.offers.models import ServiceOffer, Stage
+    from catalog.seed.loader import seed_catalog
+    from catalog.services import (
+        service_create,
+        version_create_draft,
+        version_publish,
+        version_set_steps,
+    )
+    from tenants.models import Commune
+    from tenants.services import communes_import
+
+    call_command("migrate_schemas", "--shared", verbosity=0)
+    communes_import()
+    seed_catalog(keys=[SERVICE_KEY])
+    service = Service.objects.get(key=SERVICE_KEY)
+    empty = service_create(key=EMPTY_SERVICE_KEY, level="gemeinde")
+    draft = version_create_draft(
+        service=empty,
+        name_de="Bench ohne Schnittstellen",
+        name_en="Bench without adapters",
+        summary_de="Nur für Messungen: drei automatische Schritte, die nichts tun.",
+        fee="0.00",
+        service_norm_days=1,
+        form_definition={"fields": []},
+    )
+    version_set_steps(
+        version=draft,
+        steps=[
+            {
+                "key": f"leer-{i}",
+                "name_de": f"Leerer Schritt {i}",
+                "name_en": f"Empty step {i}",
+                "kind": "automated",
+                "adapter_key": "bench.noop",
+                "responsible_group": "Einwohnerdienste",
+            }
+            for i in (1, 2, 3)
+        ],
+    )
+    version_publish(version=draft)
+    communes, residents = [], {}
+    for slug in COMMUNES:
+        commune = Commune.objects.get(slug=slug)
+        with schema_context(commune.schema_name):
+            for offered in (service, empty):
+                ServiceOffer.objects.update_or_create(
+                    service=offered, defaults={"stage": Stage.AUTOMATED, "active": True}
+                )
+            residents[slug], _ = user_upsert(
+                email=f"bench-{commune.bfs_number}@example.ch",
+                password="bench-Passwort-1",
+                role="resident",
+                first_name="Bench",
+                last_name=slug.capitalize(),
+            )
+        communes.append(commune)
+    connection.set_schema_to_public()
+    return communes, residents
+
+
+class Bench:
+    def __init__(self, communes, residents, env, tmp: Path):
+        self.communes, self.residents, self.env, self.tmp = communes, residents, env, tmp
+        self.workers: list[Worker] = []
+
+    def start_workers(self, n: int) -> None:
+        for _ in range(n):
+            log_path = self.tmp / f"worker-{len(self.workers)}.log"
+            w = Worker(env=self.env, modules=WORKER_MODULES, threads=2, log_path=log_path)
+            self.workers.append(w.start())
+
+    def stop_workers(self) -> None:
+        for w in self.workers:
+            w.stop()
+        self.workers.clear()
+
+    def submit(self, commune, *, empty: bool = False):
+        from django_tenants.utils import schema_context
+
+        from cases.services import case_submit
+
+        with schema_context(commune.schema_name):
+            case = case_submit(
+                user=self.residents[commune.slug],
+                service_key=EMPTY_SERVICE_KEY if empty else SERVICE_KEY,
+                data={} if empty else {"purpose": "employer", "delivery": "pdf"},
+            )
+        return commune, case.pk
+
+    def rows(self, cases):
+        """(submitted_at, closed_at, status, first step start) per case."""
+        from django.db.models import Min
+        from django_tenants.utils import schema_context
+
+        from cases.models import Case
+
+        out = []
+        by = {}
+        for commune, pk in cases:
+            by.setdefault(commune, []).append(pk)
+        for commune, ids in by.items():
+            with schema_context(commune.schema_name):
+                out += list(
+                    Case.objects.filter(pk__in=ids)
+                    .annotate(first_start=Min("steps__started_at"))
+                    .values_list("submitted_at", "closed_at", "status", "first_start")
+                )
+        return out
+
+    def completed(self, cases) -> int:
+        return sum(1 for r in self.rows(cases) if r[2] == "completed")
+
+    def wait(self, cases, timeout: float) -> None:
+        wait_until(
+            lambda: self.completed(cases) == len(cases),
+            timeout=timeout,
+            interval=0.01 if len(cases) == 1 else 0.2,
+            what=f"{len(cases)} Wohnsitzbestätigungen completed",
+        )
+
+    def step_profile(self, cases) -> dict[str, float]:
+        """Mean seconds per step (running) and between steps (commit → broker → next start)."""
+        from django_tenants.utils import schema_context
+
+        from cases.models import CaseStep
+
+        run, gap = {}, []
+        for commune, pk in cases:
+            with schema_context(commune.schema_name):
+                steps = list(
+                    CaseStep.objects.filter(case_id=pk)
+                    .order_by("position")
+                    .values_list("key", "started_at", "completed_at")
+                )
+            for i, (key, start, end) in enumerate(steps):
+                run.setdefault(key, []).append((end - start).total_seconds())
+                if i:
+                    gap.append((start - steps[i - 1][2]).total_seconds())
+        profile = {f"step_{k}_s": round(statistics.mean(v), 4) for k, v in run.items()}
+        profile["between_steps_s"] = round(statistics.mean(gap), 4) if gap else 0.0
+        return profile
+
+    def backlog(self, workers: int, *, empty: bool = False) -> float:
+        cases = [self.submit(self.communes[i % 3], empty=empty) for i in range(BACKLOG)]
+        self.start_workers(workers)
+        self.wait(cases, timeout=600)
+        self.stop_workers()
+        rows = self.rows(cases)
+        first = min(r[3] for r in rows)
+        last = max(r[1] for r in rows)
+        return len(cases) / (last - first).total_seconds()
+
+    def noop(self) -> float:
+        from bench._machine_worker import bench_noop
+
+        marker = self.tmp / "noop"
+        marker.mkdir()
+        last = NOOP - 1
+        for i in range(NOOP):
+            bench_noop.send(i, last, str(marker))
+        self.start_workers(1)
+        wait_until(lambda: (marker / f"noop-{last}").exists(), timeout=300, what="noop run")
+        self.stop_workers()
+        t0 = float((marker / "noop-0").read_text())
+        t1 = float((marker / f"noop-{last}").read_text())
+        return (NOOP - 1) / (t1 - t0)
+
+
+def main() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.integration"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["REDIS_URL"] = ""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-machine-"))
+    with (
+        bench_database("bench") as dbname,
+        rabbit_vhost("ep-bench") as vhost,
+        processes.running_registers(api_keys=API_KEYS) as registers,
+    ):
+        env = {
+            "BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
+            "MEDIA_ROOT": str(tmp / "media"),
+            "RESIDENT_REGISTER_URL": registers["resident"],
+            "RESIDENT_REGISTER_API_KEY": API_KEYS["resident"],
+            "DOG_REGISTER_URL": registers["dog"],
+            "DOG_REGISTER_API_KEY": API_KEYS["dog"],
+            "CASES_APPLICANT_PROFILE": "bench._machine_worker.profile_for",
+        }
+        os.environ.update(env)
+        env = {**env, "DATABASE_URL": os.environ["DATABASE_URL"]}
+        import django
+
+        django.setup()
+        from cases import handlers
+
+        started = time.monotonic()
+        communes, residents = _prepare()
+        log(f"Datenbank {dbname}, vhost {vhost}: vorbereitet in {time.monotonic() - started:.1f} s")
+        missing = [k for k in WIRED_KEYS if handlers.handler_get(k) is None]
+        if missing:
+            raise SystemExit(f"Keine Schritt-Handler für {', '.join(missing)}")
+        bench = Bench(communes, residents, env, tmp)
+        try:
+            # End to end, one case at a time, one warm worker process.
+            bench.start_workers(1)
+            warm = [bench.submit(c) for c in communes]
+            bench.wait(warm, timeout=120)
+            e2e_cases = []
+            for i in range(E2E):
+                case = bench.submit(communes[i % 3])
+                bench.wait([case], timeout=60)
+                e2e_cases.append(case)
+            bench.stop_workers()
+            e2e = sorted((r[1] - r[0]).total_seconds() for r in bench.rows(e2e_cases))
+            median = statistics.median(e2e)
+            p95 = e2e[max(0, round(0.95 * len(e2e)) - 1)]
+            profile = bench.step_profile(e2e_cases)
+            log(f"Ende zu Ende ({E2E} Fälle): Median {median:.3f} s, p95 {p95:.3f} s")
+            log("  davon: " + ", ".join(f"{k} {v:.3f}" for k, v in profile.items()))
+
+            per_s_1w = bench.backlog(1)
+            log(f"Durchsatz 1 Worker-Prozess ({BACKLOG} Fälle): {per_s_1w:.1f} Fälle/s")
+            per_s_2w = bench.backlog(2)
+            log(f"Durchsatz 2 Worker-Prozesse ({BACKLOG} Fälle): {per_s_2w:.1f} Fälle/s")
+            empty_per_s = bench.backlog(1, empty=True)
+            log(
+                f"Durchsatz 1 Worker-Prozess, Fälle mit 3 leeren Schritten ({BACKLOG}): "
+                f"{empty_per_s:.1f} Fälle/s = {3 * empty_per_s:.0f} Schritte/s"
+            )
+            noop = bench.noop()
+            log(f"No-op-Actor, 1 Worker-Prozess ({NOOP} Nachrichten): {noop:.0f} Nachrichten/s")
+        finally:
+            bench.stop_workers()
+            from django.db import connections
+
+            connections.close_all()
+    result = {
+        "e2e_median_s": round(median, 3),
+        "e2e_p95_s": round(p95, 3),
+        "cases_per_s_1w": round(per_s_1w, 2),
+        "cases_per_s_2w": round(per_s_2w, 2),
+        "noop_per_s": round(noop, 1),
+        "ratio_to_noop": round(per_s_1w / noop, 4),
+        "step_ratio_to_noop": round(3 * per_s_1w / noop, 4),
+        "empty_cases_per_s_1w": round(empty_per_s, 2),
+        "machine_step_ratio_to_noop": round(3 * empty_per_s / noop, 4),
+        **{k: v for k, v in profile.items()},
+    }
+    log(f"ratio_to_noop {result['ratio_to_noop']} (Ziel ≥ 0.25), e2e Ziel Median ≤ 2 s, p95 ≤ 5 s")
+    print(json.dumps(result), flush=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
