@@ -110,14 +110,21 @@ def resident_register(
 
     Sends one e-mail holding only the verification link, built on `base_url` (the commune's
     own host, e.g. "https://kriens.portal.lu.ch"). Whether the address is known is never
-    revealed to the caller: for an active account the mail instead points to the password
-    reset, and nothing is changed (returns None). A repeated registration of a still
-    unverified address replaces its password and names, which voids the earlier link.
+    revealed to the caller: for an existing account the mail instead points to the password
+    reset, and nothing is changed (returns None); a deactivated account or a clerk's is never
+    reactivated this way. A repeated registration of a still unverified resident address
+    replaces its password and names, which voids the earlier link.
     The password must already have passed Django's validators (the form does that).
     """
     email = User.objects.normalize_email(email).strip().lower()
     user = User.objects.select_for_update().filter(email=email).first()
-    if user is not None and user.is_active:
+    pending = (
+        user is not None
+        and not user.is_active
+        and user.role == User.Role.RESIDENT
+        and user.last_login is None
+    )
+    if user is not None and not pending:
         subject, body = _already_registered_mail(base_url=base_url)
         _send_on_commit(to=user.email, subject=subject, body=body)
         return None

@@ -132,3 +132,19 @@ def test_ahv_helpers():
     validate_ahv_number("756.1234.5678.97")
     with pytest.raises(ValidationError):
         validate_ahv_number("756.1234.5678.90")
+
+
+def test_commune_admin_sees_the_identity_data_in_the_user_admin(
+    kriens, in_commune, commune_client, resident
+):
+    """The commune's user admin shows the profile inline."""
+    with in_commune(kriens):
+        services.profile_update(user=resident, **{**GOOD, "date_of_birth": dt.date(1985, 1, 31)})
+        admin = UserFactory(admin=True)
+        client = commune_client(kriens)
+        client.force_login(admin)
+
+    response = client.get(f"/admin/accounts/user/{resident.pk}/change/")
+
+    assert response.status_code == 200
+    assert "756.9217.0769.85" in response.content.decode()

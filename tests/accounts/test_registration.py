@@ -187,3 +187,28 @@ def test_a_link_of_kriens_does_not_activate_an_account_in_emmen(
     with in_commune(kriens):
         kriens_user.refresh_from_db()
         assert not kriens_user.is_active
+
+
+@pytest.mark.parametrize(
+    "existing",
+    [
+        {"is_active": False, "role": User.Role.CLERK},
+        {"is_active": False, "last_login": dt.datetime(2026, 1, 5, tzinfo=dt.UTC)},
+    ],
+    ids=["deactivated-clerk", "deactivated-resident"],
+)
+def test_registration_never_reactivates_a_deactivated_account(
+    kriens, commune_client, in_commune, django_capture_on_commit_callbacks, mailed_link, existing
+):
+    """A deactivated account keeps its password and stays inactive; no verification link."""
+    with in_commune(kriens):
+        user = UserFactory(email="anna.muster@example.ch", **existing)
+        old_hash = user.password
+
+    _register(commune_client(kriens), django_capture_on_commit_callbacks)
+
+    with in_commune(kriens):
+        user.refresh_from_db()
+        assert user.password == old_hash
+        assert not user.is_active
+    assert "/registrieren/bestaetigen/" not in mailed_link()
