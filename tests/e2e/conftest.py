@@ -199,11 +199,24 @@ def chromium() -> Iterator:
 
 
 @pytest.fixture
-def browser_page(chromium, portal_server, e2e_db) -> Iterator:
+def open_page(chromium, portal_server, e2e_db) -> Iterator:
+    """``open_page()``: another page with its own cookies, e.g. the clerk beside the resident."""
+    contexts = []
+
+    def make():
+        context = chromium.new_context(locale="de-CH", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.portal = portal_server
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def browser_page(open_page) -> Iterator:
     """A fresh page (own cookies) in German; ``page.portal`` is the PortalServer."""
-    context = chromium.new_context(locale="de-CH", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.portal = portal_server
-    yield page
-    context.close()
+    return open_page()
