@@ -212,3 +212,15 @@ def test_registration_never_reactivates_a_deactivated_account(
         assert user.password == old_hash
         assert not user.is_active
     assert "/registrieren/bestaetigen/" not in mailed_link()
+
+
+def test_the_registration_page_is_available_in_english(kriens, commune_client):
+    """With English chosen, the page, its labels and its messages are English."""
+    client = commune_client(kriens)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/registrieren/"})
+
+    response = client.post("/registrieren/", {**FORM, "postcode": "", "password2": "x"})
+
+    page = response.content.decode()
+    assert '<html lang="en">' in page
+    assert "Create account" in page and "The two passwords do not match." in page
