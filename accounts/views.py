@@ -11,6 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
+from .throttle import account_mail_allowed
+
+TOO_MANY = _("Zu viele Anfragen für diese Adresse. Bitte versuchen Sie es in einer Stunde erneut.")
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -49,6 +52,11 @@ def register(request):
         return redirect("profile")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not account_mail_allowed(
+            email=form.cleaned_data["email"], client_ip=request.META.get("REMOTE_ADDR", "")
+        ):
+            form.add_error(None, TOO_MANY)
+            return render(request, "accounts/register.html", {"form": form}, status=429)
         services.resident_register(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
@@ -95,7 +103,19 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form, "email": request.user.email})
 
 
-password_reset = auth_views.PasswordResetView.as_view(
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        if not account_mail_allowed(
+            email=form.cleaned_data["email"], client_ip=self.request.META.get("REMOTE_ADDR", "")
+        ):
+            form.add_error(None, TOO_MANY)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view(
     form_class=ResidentPasswordResetForm,
     template_name="accounts/password_reset_form.html",
     email_template_name="accounts/email/password_reset.txt",

@@ -17,3 +17,13 @@ def mailed_link():
         return links[0]
 
     return read
+
+
+@pytest.fixture(autouse=True)
+def _fresh_mail_counters():
+    """Each test starts with empty mail counters (accounts.throttle)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

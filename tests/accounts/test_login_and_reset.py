@@ -114,3 +114,17 @@ def test_a_reset_link_of_kriens_is_useless_on_emmens_host(
         assert not twin.check_password(NEW_PASSWORD)
     with in_commune(kriens):
         assert User.objects.get(pk=anna.pk).check_password(PASSWORD)
+
+
+def test_password_reset_mails_are_limited_per_address(kriens, commune_client, anna):
+    """The sixth reset request within the hour is refused and sends no mail."""
+    client = commune_client(kriens)
+    for _ in range(5):
+        assert client.post("/passwort-vergessen/", {"email": "anna@example.ch"}).status_code == 302
+    assert len(mail.outbox) == 5
+
+    response = client.post("/passwort-vergessen/", {"email": "anna@example.ch"})
+
+    assert response.status_code == 429
+    assert "Zu viele Anfragen" in response.content.decode()
+    assert len(mail.outbox) == 5

@@ -224,3 +224,18 @@ def test_the_registration_page_is_available_in_english(kriens, commune_client):
     page = response.content.decode()
     assert '<html lang="en">' in page
     assert "Create account" in page and "The two passwords do not match." in page
+
+
+def test_registration_mails_are_limited_per_address(
+    kriens, commune_client, in_commune, django_capture_on_commit_callbacks
+):
+    """After five registrations of one address within the hour, no further mail is sent."""
+    client = commune_client(kriens)
+    for _ in range(5):
+        assert _register(client, django_capture_on_commit_callbacks).status_code == 302
+
+    response = _register(client, django_capture_on_commit_callbacks)
+
+    assert response.status_code == 429
+    assert "Zu viele Anfragen" in response.content.decode()
+    assert len(mail.outbox) == 5
