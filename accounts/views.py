@@ -19,7 +19,7 @@ TOO_MANY = _("Zu viele Anfragen für diese Adresse. Bitte versuchen Sie es in ei
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("E-Mail-Adresse"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     error_messages = {
         "invalid_login": _("E-Mail-Adresse oder Passwort ist falsch."),
