@@ -132,6 +132,7 @@ def e2e_commune(e2e_db) -> Iterator:
     yield get
     if used:
         connection.set_schema_to_public()
+        schema_clone.template_ensure()  # a --reuse-db run may have brought new migrations
         script = schema_clone.build_clone_script()
         for schema in dict.fromkeys(used):
             with connection.cursor() as cursor:
