@@ -65,3 +65,15 @@ def profile_is_complete(user: User) -> bool:
     AHV number, street, postcode, town)."""
     data = profile_for(user)
     return all(data[key] for key in PROFILE_REQUIRED)
+
+
+def registration_pending(*, email: str, password: str) -> bool:
+    """Whether `email` is a registration still awaiting its e-mail verification and
+    `password` is its password."""
+    user = User.objects.filter(
+        email=email.strip().lower(),
+        is_active=False,
+        role=User.Role.RESIDENT,
+        last_login__isnull=True,
+    ).first()
+    return bool(user and password and user.check_password(password))

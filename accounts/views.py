@@ -24,10 +24,31 @@ class EmailAuthenticationForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("E-Mail-Adresse oder Passwort ist falsch."),
         "inactive": _("Dieses Konto ist deaktiviert."),
+        "unverified": _(
+            "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse mit dem Link, den wir Ihnen "
+            "geschickt haben. Keine E-Mail erhalten? Registrieren Sie sich erneut."
+        ),
     }
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].lower()
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            # Only someone who knows the password learns that the address awaits verification;
+            # never while django-axes has locked the login out.
+            if not getattr(self.request, "axes_locked_out", False) and (
+                selectors.registration_pending(
+                    email=self.cleaned_data.get("username", ""),
+                    password=self.cleaned_data.get("password") or "",
+                )
+            ):
+                raise ValidationError(
+                    self.error_messages["unverified"], code="unverified"
+                ) from None
+            raise
 
 
 class LoginView(auth_views.LoginView):

@@ -96,7 +96,11 @@ def test_following_the_link_activates_the_account_and_login_works(
     client = commune_client(kriens)
     login = {"username": FORM["email"], "password": PASSWORD}
     _register(client, django_capture_on_commit_callbacks)
-    assert client.post("/login/", login).status_code == 200  # inactive: refused
+    refused = client.post("/login/", login)  # not verified yet
+    assert refused.status_code == 200
+    assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in refused.content.decode()
+    wrong = client.post("/login/", {**login, "password": "falsch-geraten-1"})
+    assert "E-Mail-Adresse oder Passwort ist falsch." in wrong.content.decode()
 
     response = client.get(urlsplit(mailed_link()).path)
 
