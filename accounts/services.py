@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
@@ -218,3 +219,23 @@ def profile_update(
     user.save(update_fields=["first_name", "last_name"])
     profile.save()
     return profile
+
+
+STALE_REGISTRATION_AGE = dt.timedelta(days=30)
+
+
+def registrations_purge_stale(*, now: dt.datetime | None = None) -> int:
+    """Delete registrations never verified within 30 days (data kept no longer than needed).
+
+    Only inactive residents who never logged in are removed; deactivated accounts stay.
+    Returns the number of accounts deleted.
+    """
+    now = now or timezone.now()
+    stale = User.objects.filter(
+        is_active=False,
+        role=User.Role.RESIDENT,
+        last_login__isnull=True,
+        date_joined__lt=now - STALE_REGISTRATION_AGE,
+    )
+    _total, per_model = stale.delete()
+    return per_model.get(User._meta.label, 0)
