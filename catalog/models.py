@@ -16,11 +16,20 @@ Form definition (``ServiceVersion.form_definition``), validated on publish::
     ]}
 
 Types: text, long_text, number, date, choice, multi_choice, yes_no, email, phone, ahv, iban,
-address (Swiss postal address), file.
+address (Swiss postal address), file. ``number`` also takes ``decimals`` (0–4, default 0);
+``date`` takes ``min``/``max`` as ``YYYY-MM-DD`` or ``"today"``; ``multi_choice`` takes
+``min``/``max`` as the number of options to tick. ``catalog.formdefs`` validates and builds them.
 """
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class PublishedVersionImmutable(ValidationError):
+    """Raised when something tries to change a published (or superseded) version."""
 
 
 class Level(models.TextChoices):
@@ -81,7 +90,7 @@ class ServiceVersion(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     name_de = models.CharField(_("Name (Deutsch)"), max_length=200)
-    name_en = models.CharField(_("Name (Englisch)"), max_length=200)
+    name_en = models.CharField(_("Name (Englisch)"), max_length=200, blank=True)
     summary_de = models.TextField(_("Kurzbeschreibung (Deutsch)"))
     summary_en = models.TextField(_("Kurzbeschreibung (Englisch)"), blank=True)
     description_de = models.TextField(_("Beschreibung (Deutsch)"), blank=True)
@@ -99,9 +108,36 @@ class ServiceVersion(models.Model):
     service_norm_days = models.PositiveSmallIntegerField(_("Bearbeitungsfrist (Tage)"), default=5)
     form_definition = models.JSONField(_("Formular"), default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Derived at publication by catalog.services (unaccented German full text + trigram text).
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
+
+    CONTENT_FIELDS = (
+        "service_id",
+        "number",
+        "name_de",
+        "name_en",
+        "summary_de",
+        "summary_en",
+        "description_de",
+        "description_en",
+        "keywords",
+        "required_documents",
+        "legal_basis",
+        "authority_de",
+        "fee",
+        "service_norm_days",
+        "form_definition",
+    )
 
     class Meta:
         ordering = ["service", "-number"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="version_search_vector"),
+            GinIndex(
+                fields=["search_text"], opclasses=["gin_trgm_ops"], name="version_search_trgm"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["service", "number"], name="version_number_unique"),
             models.UniqueConstraint(
@@ -115,6 +151,37 @@ class ServiceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service.key} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        # Last line of defence; catalog.services refuses earlier with a friendlier message.
+        if self.pk:
+            stored = (
+                type(self).objects.filter(pk=self.pk).values("status", *self.CONTENT_FIELDS).first()
+            )
+            if stored and stored["status"] != self.Status.DRAFT:
+                changed = [f for f in self.CONTENT_FIELDS if stored[f] != getattr(self, f)]
+                back_to_draft = self.status == self.Status.DRAFT
+                if changed or back_to_draft:
+                    raise PublishedVersionImmutable(
+                        _(
+                            "Version %(number)s von «%(key)s» ist publiziert und kann nicht mehr "
+                            "geändert werden. Erstellen Sie eine neue Version."
+                        ),
+                        code="immutable",
+                        params={"number": stored["number"], "key": self.service.key},
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if not self.is_draft:
+            raise PublishedVersionImmutable(
+                _("Publizierte Versionen werden nie gelöscht."), code="immutable"
+            )
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
 
 class StepDefinition(models.Model):
@@ -146,6 +213,22 @@ class StepDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} #{self.position} {self.key}"
+
+    def save(self, *args, **kwargs):
+        self._refuse_unless_draft()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_unless_draft()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_unless_draft(self) -> None:
+        status = ServiceVersion.objects.filter(pk=self.version_id).values_list("status", flat=True)
+        if status and status[0] != ServiceVersion.Status.DRAFT:
+            raise PublishedVersionImmutable(
+                _("Die Schritte einer publizierten Version können nicht geändert werden."),
+                code="immutable",
+            )
 
 
 class OfferIndex(models.Model):

@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include(router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("catalog.urls_public")),
 ]

@@ -1,0 +1,224 @@
+"""Catalogue API: the cantonal catalogue on the public host, the commune's offer on its host."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+
+from .models import Level, Service, ServiceVersion
+from .offers.models import ServiceOffer, Stage
+from .selectors import (
+    ActiveOffer,
+    offer_for_order,
+    offer_list,
+    published_versions,
+    service_detail,
+    service_search,
+)
+from .services import offer_set
+
+# --- Public host: the cantonal catalogue -----------------------------------------------------
+
+
+class ServiceListSerializer(serializers.Serializer):
+    key = serializers.CharField(source="service.key")
+    name = serializers.CharField(source="name_de")
+    name_en = serializers.CharField()
+    level = serializers.CharField(source="service.level")
+    topics = serializers.SerializerMethodField()
+    fee = serializers.DecimalField(max_digits=10, decimal_places=2)
+    version = serializers.IntegerField(source="number")
+    summary = serializers.CharField(source="summary_de")
+    pilot = serializers.BooleanField(source="service.pilot")
+
+    def get_topics(self, version: ServiceVersion) -> list[str]:
+        return [t.slug for t in version.service.topics.all()]
+
+
+class StepSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.CharField(source="name_de")
+    name_en = serializers.CharField()
+    kind = serializers.CharField()
+    adapter_key = serializers.CharField()
+    responsible_group = serializers.CharField()
+
+
+class ServiceDetailSerializer(ServiceListSerializer):
+    summary_en = serializers.CharField()
+    description = serializers.CharField(source="description_de")
+    description_en = serializers.CharField()
+    keywords = serializers.CharField()
+    required_documents = serializers.JSONField()
+    legal_basis = serializers.CharField()
+    authority = serializers.CharField(source="authority_de")
+    service_norm_days = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    form_definition = serializers.JSONField()
+    steps = StepSerializer(many=True)
+
+
+class CatalogServiceList(APIView):
+    """Published services of the cantonal catalogue; ``?q=`` searches (German, typo-tolerant),
+    ``?level=bund|kanton|gemeinde`` and ``?topic=<slug>`` filter."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Suchbegriff"),
+            OpenApiParameter("level", str, enum=Level.values),
+            OpenApiParameter("topic", str, description="Thema oder Lebenslage (slug)"),
+        ],
+        responses=ServiceListSerializer(many=True),
+    )
+    def get(self, request):
+        q = request.query_params.get("q", "").strip()[:200]
+        level = request.query_params.get("level") or None
+        topic = request.query_params.get("topic") or None
+        if level and level not in Level.values:
+            return Response(
+                {"level": [f"Unbekannte Ebene «{level}». Erlaubt: {', '.join(Level.values)}."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if q:
+            versions = service_search(q=q, level=level, topic=topic, limit=100)
+        else:
+            versions = published_versions(level=level, topic=topic)
+        return Response(ServiceListSerializer(versions, many=True).data)
+
+
+class CatalogServiceDetail(APIView):
+    """One published service with its form definition and ordered steps."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=ServiceDetailSerializer)
+    def get(self, request, key: str):
+        version = service_detail(key=key)
+        if version is None:
+            raise Http404
+        return Response(ServiceDetailSerializer(version).data)
+
+
+# --- Commune host: what this commune offers -------------------------------------------------
+
+
+class OfferSerializer(serializers.Serializer):
+    key = serializers.CharField(source="service.key")
+    name = serializers.CharField(source="version.name_de")
+    level = serializers.CharField(source="service.level")
+    version = serializers.IntegerField(source="version.number")
+    stage = serializers.CharField()
+    fee = serializers.DecimalField(max_digits=10, decimal_places=2)
+    link_url = serializers.CharField()
+    department = serializers.CharField()
+    responsible_group = serializers.CharField(source="responsible_group.name", default=None)
+    contact_email = serializers.CharField(source="offer.contact_email")
+    contact_phone = serializers.CharField(source="offer.contact_phone")
+    notes = serializers.CharField(source="offer.notes")
+    active = serializers.BooleanField(source="offer.active")
+
+
+class OfferUpdateSerializer(serializers.Serializer):
+    active = serializers.BooleanField(required=False)
+    stage = serializers.ChoiceField(choices=Stage.values, required=False)
+    link_url = serializers.URLField(required=False, allow_blank=True)
+    fee_override = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    responsible_group = serializers.SlugRelatedField(
+        slug_field="name", queryset=Group.objects.all(), required=False, allow_null=True
+    )
+    department = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+def _django_errors(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {
+            field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+class OfferList(APIView):
+    """The services this commune offers online, with stage and the commune's fee."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("all", bool, description="auch nicht aufgeschaltete (nur Admin)")
+        ],
+        responses=OfferSerializer(many=True),
+    )
+    def get(self, request):
+        include_inactive = (
+            request.query_params.get("all") in ("1", "true")
+            and request.user.is_authenticated
+            and request.user.role == User.Role.ADMIN
+        )
+        offers = offer_list(include_inactive=include_inactive)
+        return Response(OfferSerializer(offers, many=True).data)
+
+
+class OfferDetail(APIView):
+    """One offered service; ``PATCH`` (commune administrators only) changes the offer."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=OfferSerializer)
+    def get(self, request, key: str):
+        active = offer_for_order(key=key)
+        if active is None:
+            raise Http404
+        return Response(OfferSerializer(active).data)
+
+    @extend_schema(request=OfferUpdateSerializer, responses=OfferSerializer)
+    def patch(self, request, key: str):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated
+        if request.user.role != User.Role.ADMIN:
+            raise PermissionDenied("Nur die Gemeindeadministration darf das Angebot ändern.")
+        version = service_detail(key=key)
+        if version is None:
+            raise Http404
+        data = OfferUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        service: Service = version.service
+        offer = ServiceOffer.objects.filter(service=service).first()
+        values = {
+            "active": True,
+            "stage": Stage.FORM,
+            "link_url": "",
+            "fee_override": None,
+            "responsible_group": None,
+            "department": "",
+            "contact_email": "",
+            "contact_phone": "",
+            "notes": "",
+        }
+        if offer is not None:
+            values.update({name: getattr(offer, name) for name in values})
+        values.update(data.validated_data)
+        try:
+            offer_set(service=service, **values)
+        except DjangoValidationError as exc:
+            return Response(_django_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+        active: ActiveOffer | None = offer_for_order(key=key)
+        if active is None:  # withdrawn: report the stored offer
+            return Response({"key": key, "active": False})
+        return Response(OfferSerializer(active).data)

@@ -1,0 +1,1 @@
+"""Server-rendered catalogue pages: public host (``public``) and commune hosts (``commune``)."""
