@@ -21,5 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_commune"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/cases/", include("cases.api_urls")),
+    path("", include("cases.urls")),
     path("", include("catalog.urls_commune")),
 ]

@@ -1,0 +1,22 @@
+"""Errors the case services raise; views and the API turn them into clear German messages."""
+
+from __future__ import annotations
+
+
+class InvalidTransition(Exception):
+    """A state change that the case's or step's current state does not allow."""
+
+    def __init__(self, message: str, *, code: str = "invalid_transition") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class ServiceNotOrderable(Exception):
+    """The commune does not offer the service online (not offered, or only as a link)."""
+
+    def __init__(self, message: str, *, link_url: str = "", code: str = "not_offered") -> None:
+        super().__init__(message)
+        self.message = message
+        self.link_url = link_url
+        self.code = code

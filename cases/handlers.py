@@ -1,0 +1,60 @@
+"""Handlers for automated steps, by adapter key.
+
+A handler takes a ``StepCall`` (plain data) and returns a JSON-serialisable dict (the step's
+output). It raises ``TransientStepError`` for failures worth retrying (network, HTTP 5xx,
+timeouts) and ``PermanentStepError`` for failures that retrying cannot fix (rejected data, 4xx);
+a permanent failure, or a transient one after the last retry, turns the step into a manual task.
+It must pass ``idempotency_key`` on to whatever it calls, so that a redelivered message never
+books, sends or registers twice. The integrations registry plugs its adapters in here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class TransientStepError(Exception):
+    """Retry later: the other side may recover."""
+
+
+class PermanentStepError(Exception):
+    """Retrying will not help: a clerk has to take over."""
+
+
+@dataclass(frozen=True)
+class StepCall:
+    case_id: uuid.UUID
+    reference: str
+    service_key: str
+    step_key: str
+    adapter_key: str
+    idempotency_key: str
+    data: dict[str, Any]
+    previous_outputs: dict[str, Any] = field(default_factory=dict)
+
+
+StepHandler = Callable[[StepCall], dict[str, Any]]
+
+_handlers: dict[str, StepHandler] = {}
+
+
+def register(adapter_key: str) -> Callable[[StepHandler], StepHandler]:
+    """Decorator: ``@register("wohnsitz.identify")`` makes a function the handler of that key."""
+
+    def decorate(func: StepHandler) -> StepHandler:
+        _handlers[adapter_key] = func
+        return func
+
+    return decorate
+
+
+def unregister(adapter_key: str) -> None:
+    _handlers.pop(adapter_key, None)
+
+
+def handler_get(adapter_key: str) -> StepHandler | None:
+    """The handler registered for ``adapter_key``, or None."""
+    return _handlers.get(adapter_key)

@@ -1,0 +1,197 @@
+"""Reads on cases, always filtered by who asks (404 for everything a user may not see)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from accounts.models import User
+
+from .models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseGroupObjectPermission,
+    CaseStatus,
+    CaseStep,
+    Document,
+    Message,
+    StepKind,
+    StepStatus,
+)
+from .permissions import is_backoffice_user, is_commune_admin
+
+
+def case_list_for_applicant(*, user: User) -> QuerySet[Case]:
+    """The cases ``user`` submitted ("Meine Geschäfte"), newest first."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    return Case.objects.filter(applicant=user).select_related("service", "version")
+
+
+def case_get_for_applicant(*, user: User, case_id) -> Case:
+    """The applicant's own case, or Http404."""
+    case = case_list_for_applicant(user=user).filter(pk=case_id).first()
+    if case is None:
+        raise Http404("Geschäft nicht gefunden")
+    return case
+
+
+def case_list_for_backoffice(*, user: User) -> QuerySet[Case]:
+    """The cases a clerk may see (their groups', or granted to them); all for an admin."""
+    if not is_backoffice_user(user):
+        return Case.objects.none()
+    base = Case.objects.select_related("service", "version", "assignee", "applicant")
+    if is_commune_admin(user):
+        return base.all()
+    return get_objects_for_user(
+        user, "cases.view_case", klass=base, accept_global_perms=False, with_superuser=False
+    )
+
+
+def case_get_for_backoffice(*, user: User, case_id) -> Case:
+    case = case_list_for_backoffice(user=user).filter(pk=case_id).first()
+    if case is None:
+        raise Http404("Geschäft nicht gefunden")
+    return case
+
+
+def case_list_visible(*, user: User) -> QuerySet[Case]:
+    """Everything ``user`` may see: own cases, plus the back-office view for clerks."""
+    own = case_list_for_applicant(user=user)
+    if not is_backoffice_user(user):
+        return own
+    visible_ids = case_list_for_backoffice(user=user).values("pk")
+    return Case.objects.filter(Q(pk__in=visible_ids) | Q(applicant=user)).select_related(
+        "service", "version", "assignee", "applicant"
+    )
+
+
+def case_get_visible(*, user: User, case_id) -> Case:
+    case = case_list_visible(user=user).filter(pk=case_id).first()
+    if case is None:
+        raise Http404("Geschäft nicht gefunden")
+    return case
+
+
+@dataclass
+class InboxFilters:
+    service: str = ""
+    status: str = ""
+    assignee: str = ""  # "", "me", "none" or a user id
+    overdue: bool = False
+    disrupted: bool = False  # an automated step failed and waits for a clerk
+    q: str = ""
+
+
+def overdue_q(today=None) -> Q:
+    today = today or timezone.localdate()
+    return Q(
+        status__in=[CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS],
+        due_date__lt=today,
+    )
+
+
+def disrupted_q() -> Q:
+    """Open cases with an automated step that fell back to a clerk."""
+    fallen_back = CaseStep.objects.filter(
+        kind=StepKind.AUTOMATED, status=StepStatus.MANUAL_FALLBACK
+    ).values("case_id")
+    return Q(pk__in=fallen_back, status__in=OPEN_STATUSES)
+
+
+def inbox(*, user: User, filters: InboxFilters) -> tuple[QuerySet[Case], dict[str, int]]:
+    """The back-office inbox: visible cases filtered, and counts per status (before the status
+    filter, after the others), plus ``overdue``; open cases first, by due date."""
+    cases = case_list_for_backoffice(user=user)
+    if filters.service:
+        cases = cases.filter(service__key=filters.service)
+    if filters.assignee == "me":
+        cases = cases.filter(assignee=user)
+    elif filters.assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        cases = cases.filter(assignee_id=int(filters.assignee))
+    if filters.q:
+        cases = cases.filter(reference__icontains=filters.q.strip())
+    counts = {row["status"]: row["n"] for row in cases.values("status").annotate(n=Count("pk"))}
+    counts = {status: counts.get(status, 0) for status in CaseStatus.values}
+    counts["overdue"] = cases.filter(overdue_q()).count()
+    counts["disrupted"] = cases.filter(disrupted_q()).count()
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.overdue:
+        cases = cases.filter(overdue_q())
+    if filters.disrupted:
+        cases = cases.filter(disrupted_q())
+    return cases.order_by("closed_at", "due_date", "submitted_at"), counts
+
+
+def case_timeline(*, case: Case, internal: bool) -> QuerySet[CaseEvent]:
+    """The case's events; without ``internal`` only those meant for the resident."""
+    events = case.events.select_related("actor")
+    return events if internal else events.filter(visible_to_resident=True)
+
+
+def case_documents(*, case: Case, internal: bool) -> QuerySet[Document]:
+    documents = case.documents.all()
+    return documents if internal else documents.filter(visible_to_resident=True)
+
+
+def case_messages(*, case: Case) -> QuerySet[Message]:
+    return case.messages.select_related("sender")
+
+
+def case_groups(*, case: Case) -> QuerySet[Group]:
+    """The commune groups that may see the case."""
+    ids = CaseGroupObjectPermission.objects.filter(
+        content_object=case, permission__codename="view_case"
+    ).values("group_id")
+    return Group.objects.filter(pk__in=ids).order_by("name")
+
+
+def case_colleagues(*, case: Case) -> QuerySet[User]:
+    """Clerks and administrators the case can be assigned to."""
+    groups = case_groups(case=case)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(role=User.Role.ADMIN) | Q(role=User.Role.CLERK, groups__in=groups))
+        .distinct()
+        .order_by("last_name", "first_name", "email")
+    )
+
+
+def document_get_for_user(*, user: User, document_id) -> Document:
+    """A document the user may download: their own case's visible documents, or any document
+    of a case they can see in the back office."""
+    document = Document.objects.select_related("case").filter(pk=document_id).first()
+    if document is None:
+        raise Http404("Dokument nicht gefunden")
+    case = document.case
+    if case_list_for_backoffice(user=user).filter(pk=case.pk).exists():
+        return document
+    if case.applicant_id == user.pk and document.visible_to_resident:
+        return document
+    raise Http404("Dokument nicht gefunden")
+
+
+def service_choices_for_inbox(*, user: User) -> list[tuple[str, str]]:
+    from catalog.models import ServiceVersion
+
+    keys = (
+        case_list_for_backoffice(user=user)
+        .values_list("service__key", flat=True)
+        .distinct()
+        .order_by("service__key")
+    )
+    names = dict(
+        ServiceVersion.objects.filter(service__key__in=list(keys), status="published").values_list(
+            "service__key", "name_de"
+        )
+    )
+    return [(key, names.get(key, key)) for key in keys]

@@ -1,0 +1,168 @@
+"""API representations of cases (thin: validation of the order data is the forms engine's)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import Case, CaseEvent, CaseStep, Document, Message
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    service = serializers.SlugField(help_text="Schlüssel der Dienstleistung, z. B. parkkarte")
+    data = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        default=dict,
+        help_text="Angaben nach dem Formular der Dienstleistung (Feldschlüssel → Wert)",
+    )
+
+
+class CaseCreatedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "status"]
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    service = serializers.CharField(source="service.key")
+    service_name = serializers.CharField(source="version.name_de")
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "service",
+            "service_name",
+            "status",
+            "submitted_at",
+            "due_date",
+            "fee",
+            "assignee",
+            "closed_at",
+        ]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseStep
+        fields = [
+            "id",
+            "position",
+            "key",
+            "name_de",
+            "kind",
+            "status",
+            "group_name",
+            "attempts",
+            "last_error",
+            "completed_at",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["created_at", "kind", "text", "actor", "visible_to_resident"]
+
+    def get_actor(self, event: CaseEvent) -> str:
+        return event.actor_label
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "name", "kind", "content_type", "size", "visible_to_resident", "url"]
+
+    def get_url(self, document: Document) -> str:
+        return f"/dokumente/{document.pk}/"
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ["id", "from_resident", "is_info_request", "body", "created_at"]
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    data = serializers.JSONField()
+    steps = StepSerializer(many=True)
+    events = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+    messages = MessageSerializer(many=True)
+    awaiting_info = serializers.BooleanField()
+    decision = serializers.CharField()
+    decision_reason = serializers.CharField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "stage",
+            "data",
+            "awaiting_info",
+            "decision",
+            "decision_reason",
+            "steps",
+            "events",
+            "documents",
+            "messages",
+        ]
+
+    def _internal(self) -> bool:
+        return bool(self.context.get("internal"))
+
+    def get_events(self, case: Case) -> list[dict]:
+        events = case.events.select_related("actor")
+        if not self._internal():
+            events = events.filter(visible_to_resident=True)
+        return EventSerializer(events, many=True).data
+
+    def get_documents(self, case: Case) -> list[dict]:
+        documents = case.documents.all()
+        if not self._internal():
+            documents = documents.filter(visible_to_resident=True)
+        return DocumentSerializer(documents, many=True).data
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.CharField(
+        allow_null=True, help_text='"me", eine Benutzer-ID oder null (Zuweisung aufheben)'
+    )
+
+
+class CompleteStepSerializer(serializers.Serializer):
+    step = serializers.IntegerField(
+        required=False, help_text="ID des Schritts (Standard: aktueller)"
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RequestInfoSerializer(serializers.Serializer):
+    question = serializers.CharField()
+
+
+class DecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    document = serializers.FileField(required=False, allow_null=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField()
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField()
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField()
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

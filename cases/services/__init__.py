@@ -1,0 +1,44 @@
+"""Every write on cases goes through these functions (each writes its audit events)."""
+
+from ..exceptions import InvalidTransition, ServiceNotOrderable
+from .clerk import (
+    case_assign,
+    case_decide,
+    case_document_add,
+    case_note_add,
+    case_request_info,
+    case_share,
+)
+from .documents import document_generated_add, document_store
+from .forms import OrderInvalid, order_form_class, order_validate
+from .messages import message_send
+from .resident import case_answer_info, case_withdraw
+from .steps import case_advance, step_complete, step_retry, step_run, steps_sweep
+from .submit import case_submit, offer_for_order, reference_next
+
+__all__ = [
+    "InvalidTransition",
+    "OrderInvalid",
+    "ServiceNotOrderable",
+    "case_advance",
+    "case_answer_info",
+    "case_assign",
+    "case_decide",
+    "case_document_add",
+    "case_note_add",
+    "case_request_info",
+    "case_share",
+    "case_submit",
+    "case_withdraw",
+    "document_generated_add",
+    "document_store",
+    "message_send",
+    "offer_for_order",
+    "order_form_class",
+    "order_validate",
+    "reference_next",
+    "step_complete",
+    "step_retry",
+    "step_run",
+    "steps_sweep",
+]

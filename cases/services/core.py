@@ -1,0 +1,232 @@
+"""Building blocks every case service uses: audit events, status and clock, permissions and
+notifications. Private to ``cases.services``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from accounts.models import User
+from tenants.context import current_commune
+
+from ..calendar import add_working_days, working_days_between
+from ..exceptions import InvalidTransition
+from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
+from ..permissions import can_work_on
+
+# Steps that have no responsible group, and services whose offer names none, land here.
+DEFAULT_GROUP_NAME = "Gemeindeverwaltung"
+
+
+def event_write(
+    *,
+    case: Case,
+    actor: User | None,
+    kind: str,
+    text: str,
+    details: dict[str, Any] | None = None,
+    visible: bool = False,
+) -> CaseEvent:
+    """Append one entry to the case's audit timeline (``actor`` None means the system)."""
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        kind=kind,
+        text=text,
+        details=details or {},
+        visible_to_resident=visible,
+    )
+
+
+def due_date_for(case: Case) -> dt.date:
+    start = timezone.localdate(case.submitted_at)
+    return add_working_days(start, case.norm_days + case.paused_days)
+
+
+def status_set(*, case: Case, status: str, actor: User | None, now: dt.datetime) -> bool:
+    """Move the case to ``status``, pausing or resuming the deadline clock, with an event.
+
+    Returns whether the status changed. The clock pauses when the case starts waiting for the
+    resident and resumes when it stops; the working days of the pause push the due date back.
+    """
+    old = case.status
+    if old == status:
+        return False
+    if status == CaseStatus.WAITING_FOR_RESIDENT and case.paused_since is None:
+        case.paused_since = now
+    elif old == CaseStatus.WAITING_FOR_RESIDENT and case.paused_since is not None:
+        paused = working_days_between(
+            timezone.localdate(case.paused_since), timezone.localdate(now)
+        )
+        case.paused_days += paused
+        case.paused_since = None
+        case.due_date = due_date_for(case)
+    case.status = status
+    case.save()
+    event_write(
+        case=case,
+        actor=actor,
+        kind="status",
+        text=f"Status: {CaseStatus(status).label}",
+        details={"from": old, "to": status},
+        visible=True,
+    )
+    return True
+
+
+def _steps_of(case: Case, steps: list[CaseStep] | None) -> list[CaseStep]:
+    return steps if steps is not None else list(case.steps.order_by("position"))
+
+
+def current_step(case: Case, steps: list[CaseStep] | None = None) -> CaseStep | None:
+    """The first step that is neither done nor skipped (``steps``: the case's steps, if known)."""
+    return next((s for s in _steps_of(case, steps) if not s.is_finished), None)
+
+
+def status_derive(case: Case, steps: list[CaseStep] | None = None) -> str:
+    """The status an open case has according to its steps, assignment and information request."""
+    steps = _steps_of(case, steps)
+    step = current_step(case, steps)
+    if case.awaiting_info or (step is not None and step.kind == StepKind.RESIDENT):
+        return CaseStatus.WAITING_FOR_RESIDENT
+    # Once the administration has started (assigned, a step done, a question asked), a case
+    # never goes back to "submitted".
+    worked_on = (
+        case.status != CaseStatus.SUBMITTED
+        or case.assignee_id is not None
+        or any(s.status in ("done", "running", "failed") for s in steps)
+    )
+    return CaseStatus.IN_PROGRESS if worked_on else CaseStatus.SUBMITTED
+
+
+def status_refresh(
+    *, case: Case, actor: User | None, now: dt.datetime, steps: list[CaseStep] | None = None
+) -> None:
+    if case.is_open:
+        status_set(case=case, status=status_derive(case, steps), actor=actor, now=now)
+
+
+def require_worker(*, user: User, case: Case) -> None:
+    """Raise PermissionDenied unless ``user`` may work on the case in the back office."""
+    if not can_work_on(user=user, case=case):
+        raise PermissionDenied(_("Sie sind für dieses Geschäft nicht berechtigt."))
+
+
+def require_applicant(*, user: User, case: Case) -> None:
+    if case.applicant_id != user.pk:
+        raise PermissionDenied(_("Dieses Geschäft gehört nicht Ihnen."))
+
+
+def require_open(case: Case) -> None:
+    if not case.is_open:
+        raise InvalidTransition(
+            _("Das Geschäft %(reference)s ist bereits %(status)s.")
+            % {"reference": case.reference, "status": case.get_status_display()},
+            code="case_closed",
+        )
+
+
+# One statement: create the missing groups, then grant each group view_case and change_case
+# on the case (guardian's direct-FK group permission table).
+_GRANT_GROUPS_SQL = """
+WITH wanted AS (SELECT unnest(%(names)s::text[]) AS name),
+created AS (
+    INSERT INTO auth_group (name) SELECT name FROM wanted
+    ON CONFLICT (name) DO NOTHING RETURNING id
+),
+chosen AS (
+    SELECT id FROM created
+    UNION SELECT g.id FROM auth_group g JOIN wanted w ON w.name = g.name
+)
+INSERT INTO cases_casegroupobjectpermission (permission_id, group_id, content_object_id)
+SELECT p.id, chosen.id, %(case_id)s
+FROM chosen
+CROSS JOIN auth_permission p
+JOIN django_content_type ct ON ct.id = p.content_type_id
+WHERE ct.app_label = 'cases' AND ct.model = 'case'
+  AND p.codename IN ('view_case', 'change_case')
+ON CONFLICT DO NOTHING
+"""
+
+
+def groups_grant(*, case: Case, group_names: set[str]) -> None:
+    """Let the commune's groups named ``group_names`` (created if missing) see and work on the
+    case."""
+    if not group_names:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_GRANT_GROUPS_SQL, {"names": sorted(group_names), "case_id": case.pk})
+
+
+def group_grant(*, case: Case, group_name: str) -> Group:
+    """Let the commune's group ``group_name`` (created if missing) see and work on the case."""
+    groups_grant(case=case, group_names={group_name})
+    return Group.objects.get(name=group_name)
+
+
+def user_grant(*, case: Case, user: User) -> None:
+    assign_perm("cases.view_case", user, case)
+    assign_perm("cases.change_case", user, case)
+
+
+_hosts: dict[int, tuple[float, str]] = {}
+
+
+def _commune_host() -> str:
+    """The current commune's primary host, remembered for a minute (links in e-mails)."""
+    commune = current_commune()
+    if commune is None:
+        return settings.PORTAL_DOMAIN
+    now = time.monotonic()
+    cached = _hosts.get(commune.pk)
+    if cached and now - cached[0] < 60:
+        return cached[1]
+    host = commune.primary_domain or settings.PORTAL_DOMAIN
+    _hosts[commune.pk] = (now, host)
+    return host
+
+
+def case_url(case: Case) -> str:
+    host = _commune_host()
+    port = str(settings.PORTAL_PORT)
+    netloc = host if port in ("", "80", "443") else f"{host}:{port}"
+    return f"{settings.PORTAL_SCHEME}://{netloc}/meine-geschaefte/{case.pk}/"
+
+
+def backoffice_url(case: Case) -> str:
+    return case_url(case).replace("/meine-geschaefte/", "/backoffice/geschaefte/")
+
+
+def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = False) -> None:
+    """E-mail ``recipient`` that there is news in the case, once the transaction commits.
+
+    The mail carries the reference and a link only: no names, no data, no decision.
+    """
+    if recipient is None or not recipient.email:
+        return
+    reference = case.reference
+    url = backoffice_url(case) if for_clerk else case_url(case)
+    address = recipient.email
+    subject = (
+        f"Neuigkeiten im Geschäft {reference}"
+        if for_clerk
+        else f"Neuigkeiten in Ihrem Geschäft {reference}"
+    )
+    body = (
+        "Guten Tag\n\n"
+        f"Es gibt Neuigkeiten {'im' if for_clerk else 'in Ihrem'} Geschäft {reference}.\n"
+        f"Bitte melden Sie sich an, um sie zu lesen:\n{url}\n\n"
+        "Aus Datenschutzgründen enthält diese E-Mail keine weiteren Angaben.\n\n"
+        "Freundliche Grüsse\nEinwohnerportal Luzern\n"
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))

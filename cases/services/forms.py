@@ -1,0 +1,49 @@
+"""The order form of a service version, validated by the catalogue's forms engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+from catalog.formdefs import build_form, cleaned_files, cleaned_to_json
+from catalog.models import ServiceVersion
+
+
+class OrderInvalid(ValidationError):
+    """The order data failed validation; ``form`` is the bound form with per-field errors."""
+
+    def __init__(self, form: forms.Form) -> None:
+        self.form = form
+        super().__init__(self.field_errors)
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        """``{"field_key": ["German message", …]}``; form-wide errors under ``non_field_errors``."""
+        return {
+            ("non_field_errors" if key == "__all__" else key): [e["message"] for e in errors]
+            for key, errors in self.form.errors.get_json_data().items()
+        }
+
+
+def order_form_class(version: ServiceVersion, *, language: str = "de") -> type[forms.Form]:
+    """The Django form class generated from the version's form definition."""
+    return build_form(version, language=language)
+
+
+def order_validate(
+    *,
+    version: ServiceVersion,
+    data: Any,
+    files: Any = None,
+    language: str = "de",
+) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
+    """Validate order data; return (JSON answers, uploads by field key) or raise OrderInvalid."""
+    if not isinstance(data, dict) and not hasattr(data, "getlist"):
+        data = {}
+    form = order_form_class(version, language=language)(data=data, files=files)
+    if not form.is_valid():
+        raise OrderInvalid(form)
+    return cleaned_to_json(form), cleaned_files(form)

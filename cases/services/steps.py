@@ -1,0 +1,394 @@
+"""Steps: advancing a case, completing steps by hand, running automated steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from tenants.jobs import enqueue_on_commit
+
+from .. import handlers
+from ..exceptions import InvalidTransition
+from ..models import (
+    CLERK_WORKABLE,
+    Case,
+    CaseStatus,
+    CaseStep,
+    StepKind,
+    StepStatus,
+)
+from . import usage
+from .core import (
+    current_step,
+    event_write,
+    notify_on_commit,
+    require_open,
+    require_worker,
+    status_refresh,
+    status_set,
+)
+
+logger = logging.getLogger(__name__)
+
+STAGE_FORM_REASON = (
+    "Die Gemeinde bietet diese Dienstleistung auf der Stufe «Formular» an: "
+    "der Schritt wird von der Verwaltung erledigt."
+)
+
+
+def _fallback(*, step: CaseStep, reason: str) -> None:
+    """Turn an automated step into a manual task for a clerk, keeping input and error."""
+    step.status = StepStatus.MANUAL_FALLBACK
+    step.last_error = reason
+    step.save()
+    event_write(
+        case=step.case,
+        actor=None,
+        kind="step_manual_fallback",
+        text=f"Schritt «{step.name_de}» muss von Hand erledigt werden: {reason}",
+        details={"step": step.key, "position": step.position, "attempts": step.attempts},
+    )
+
+
+def _lock_step(step_id: int) -> CaseStep | None:
+    """Lock the step's case, then the step (always in this order: no deadlocks between step
+    jobs and clerks' actions on the same case)."""
+    case_id = CaseStep.objects.filter(pk=step_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        return None
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("service", "version")
+        .get(pk=case_id)
+    )
+    step = CaseStep.objects.select_for_update().get(pk=step_id)
+    step.case = case
+    return step
+
+
+def case_advance(
+    *,
+    case: Case,
+    actor: User | None,
+    now: dt.datetime | None = None,
+    steps: list[CaseStep] | None = None,
+) -> None:
+    """Start the case's current step (enqueue an automated one, hand it to a clerk at stage
+    ``form``), complete the case when no step is left, and update its status.
+
+    ``steps`` are the case's steps in order, when the caller has them at hand.
+    """
+    now = now or timezone.now()
+    if not case.is_open:
+        return
+    steps = steps if steps is not None else list(case.steps.order_by("position"))
+    step = current_step(case, steps)
+    if step is None:
+        case_close(case=case, actor=actor, decision=Case.Decision.APPROVED, now=now)
+        return
+    if step.kind == StepKind.AUTOMATED and step.status == StepStatus.PENDING:
+        if case.stage == "automated":
+            _enqueue(step)
+        else:
+            _fallback(step=step, reason=STAGE_FORM_REASON)
+    status_refresh(case=case, actor=actor, now=now, steps=steps)
+
+
+def _enqueue(step: CaseStep) -> None:
+    from ..actors import run_step
+
+    enqueue_on_commit(run_step, step.pk)
+
+
+def case_close(
+    *,
+    case: Case,
+    actor: User | None,
+    decision: str,
+    now: dt.datetime,
+    reason: str = "",
+    status: str | None = None,
+) -> None:
+    """Close the case (completed, rejected or withdrawn); open steps are skipped."""
+    status = status or (
+        CaseStatus.COMPLETED if decision == Case.Decision.APPROVED else CaseStatus.REJECTED
+    )
+    case.steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]).update(
+        status=StepStatus.SKIPPED, updated_at=now
+    )
+    if status != CaseStatus.WITHDRAWN:
+        case.decision = decision
+        case.decision_reason = reason
+        case.decided_at = now
+        case.decided_by = actor
+    case.awaiting_info = False
+    case.closed_at = now
+    status_set(case=case, status=status, actor=actor, now=now)
+    if status == CaseStatus.COMPLETED:
+        automated = not case.steps.filter(completed_by__isnull=False).exists() and (
+            case.decided_by_id is None
+        )
+        usage.on_completed(case, automated=automated)
+
+
+@transaction.atomic
+def step_complete(
+    *, step_id: int, user: User, output: dict[str, Any] | None = None, comment: str = ""
+) -> CaseStep:
+    """Complete the case's current step by hand: a clerk for manual steps and automated steps
+    that fell back to manual work, the applicant (or a clerk) for resident steps."""
+    step = _lock_step(step_id)
+    if step is None:
+        raise CaseStep.DoesNotExist(step_id)
+    case = step.case
+    if not (step.kind == StepKind.RESIDENT and case.applicant_id == user.pk):
+        require_worker(user=user, case=case)
+    require_open(case)
+    current = current_step(case)
+    if current is None or current.pk != step.pk:
+        raise InvalidTransition(
+            _("Schritt «%(step)s» ist nicht der aktuelle Schritt.") % {"step": step.name_de},
+            code="not_current",
+        )
+    if step.status not in CLERK_WORKABLE:
+        raise InvalidTransition(
+            _("Schritt «%(step)s» läuft automatisch und kann jetzt nicht von Hand erledigt werden.")
+            % {"step": step.name_de},
+            code="step_running",
+        )
+    now = timezone.now()
+    step.status = StepStatus.DONE
+    step.completed_at = now
+    step.completed_by = user
+    if output:
+        step.output = output
+    step.save()
+    event_write(
+        case=case,
+        actor=user,
+        kind="step_completed",
+        text=f"Schritt «{step.name_de}» erledigt" + (f": {comment}" if comment else ""),
+        details={"step": step.key, "position": step.position, "by_hand": True},
+        visible=True,
+    )
+    case_advance(case=case, actor=user, now=now)
+    if case.status in (CaseStatus.COMPLETED,):
+        notify_on_commit(recipient=case.applicant, case=case)
+    return step
+
+
+@transaction.atomic
+def step_retry(*, step_id: int, user: User) -> CaseStep:
+    """Send an automated step that fell back to manual work through its adapter again."""
+    step = _lock_step(step_id)
+    if step is None:
+        raise CaseStep.DoesNotExist(step_id)
+    require_worker(user=user, case=step.case)
+    require_open(step.case)
+    if step.kind != StepKind.AUTOMATED or step.status not in (
+        StepStatus.MANUAL_FALLBACK,
+        StepStatus.FAILED,
+    ):
+        raise InvalidTransition(
+            _("Nur ein gescheiterter automatischer Schritt kann wiederholt werden.")
+        )
+    step.status = StepStatus.PENDING
+    step.save()
+    event_write(
+        case=step.case,
+        actor=user,
+        kind="step_retry",
+        text=f"Schritt «{step.name_de}» wird erneut automatisch ausgeführt",
+        details={"step": step.key, "position": step.position},
+    )
+    _enqueue(step)
+    return step
+
+
+def _step_input(step: CaseStep) -> dict[str, Any]:
+    case = step.case
+    previous = {
+        s.key: s.output
+        for s in case.steps.filter(position__lt=step.position, status=StepStatus.DONE)
+    }
+    return {
+        "reference": case.reference,
+        "service": case.service_id and case.service.key,
+        "version": case.version.number,
+        "data": case.data,
+        "previous_outputs": previous,
+    }
+
+
+def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | None]:
+    """Lock the step and mark it running; None when there is nothing (left) to run."""
+    with transaction.atomic():
+        step = _lock_step(step_id)
+        if step is None or step.kind != StepKind.AUTOMATED:
+            return None, None
+        if step.status not in (StepStatus.PENDING, StepStatus.FAILED, StepStatus.RUNNING):
+            return None, None  # already done, skipped or handed to a clerk: idempotent no-op
+        if not step.case.is_open:
+            return None, None
+        current = current_step(step.case)
+        if current is None or current.pk != step.pk:
+            return None, None
+        handler = handlers.handler_get(step.adapter_key)
+        if handler is None:
+            _fallback(
+                step=step,
+                reason=f"Für «{step.adapter_key or '–'}» ist keine Schnittstelle eingerichtet.",
+            )
+            status_refresh(case=step.case, actor=None, now=timezone.now())
+            return None, None
+        step.status = StepStatus.RUNNING
+        step.attempts += 1
+        step.started_at = timezone.now()
+        step.input = _step_input(step)
+        step.save()
+        event_write(
+            case=step.case,
+            actor=None,
+            kind="step_started",
+            text=f"Schritt «{step.name_de}» läuft automatisch (Versuch {step.attempts})",
+            details={"step": step.key, "adapter": step.adapter_key, "attempt": step.attempts},
+        )
+        status_refresh(case=step.case, actor=None, now=timezone.now())
+    return step, handler
+
+
+def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
+    """Run an automated step through its handler (called by ``cases.actors.run_step``).
+
+    Idempotent: a step that is no longer pending is left alone. Without a registered handler,
+    after a permanent error, or after a transient error on the final attempt the step becomes a
+    manual task for a clerk with its input and the error. A transient error before the final
+    attempt is re-raised so the job is retried.
+    """
+    step, handler = _step_start(step_id)
+    if step is None or handler is None:
+        return None
+    call = handlers.StepCall(
+        case_id=step.case_id,
+        reference=step.case.reference,
+        service_key=step.input.get("service") or "",
+        step_key=step.key,
+        adapter_key=step.adapter_key,
+        idempotency_key=step.idempotency_key,
+        data=step.case.data,
+        previous_outputs=step.input.get("previous_outputs", {}),
+    )
+    try:
+        output = handler(call)
+    except Exception as exc:
+        # Handlers may raise cases.handlers' errors or let an adapter's own errors through:
+        # anything that says it is not transient (``transient = False``) is permanent.
+        permanent = isinstance(exc, handlers.PermanentStepError) or (
+            getattr(exc, "transient", None) is False
+        )
+        error = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
+        code = getattr(exc, "code", "")
+        if code:
+            error = f"{error} [{code}]"
+        logger.warning("step %s failed: %s", step.idempotency_key, error)
+        give_up = permanent or final_attempt
+        _step_failed(step_id=step.pk, error=error, give_up=give_up)
+        if not give_up:
+            raise
+        return None
+    return _step_succeeded(step_id=step.pk, output=output or {})
+
+
+@transaction.atomic
+def _step_failed(*, step_id: int, error: str, give_up: bool) -> None:
+    step = _lock_step(step_id)
+    if step is None or step.status != StepStatus.RUNNING:
+        return
+    if give_up:
+        _fallback(step=step, reason=error)
+    else:
+        step.status = StepStatus.FAILED
+        step.last_error = error
+        step.save()
+        event_write(
+            case=step.case,
+            actor=None,
+            kind="step_failed",
+            text=f"Schritt «{step.name_de}» fehlgeschlagen, wird wiederholt: {error}",
+            details={"step": step.key, "attempt": step.attempts},
+        )
+    status_refresh(case=step.case, actor=None, now=timezone.now())
+
+
+@transaction.atomic
+def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
+    step = _lock_step(step_id)
+    if step is None or step.status != StepStatus.RUNNING:
+        return None
+    case = step.case
+    now = timezone.now()
+    step.status = StepStatus.DONE
+    step.output = output
+    step.last_error = ""
+    step.completed_at = now
+    step.save()
+    event_write(
+        case=case,
+        actor=None,
+        kind="step_completed",
+        text=f"Schritt «{step.name_de}» automatisch erledigt",
+        details={"step": step.key, "adapter": step.adapter_key, "output": output},
+        visible=True,
+    )
+    case_advance(case=case, actor=None, now=now)
+    if case.status == CaseStatus.COMPLETED:
+        notify_on_commit(recipient=case.applicant, case=case)
+    return step
+
+
+# A pending step whose message should have run by now, and a running step older than the
+# actor's time limit, are considered lost (broker down, worker killed) and sent again.
+SWEEP_PENDING_AFTER = dt.timedelta(minutes=5)
+SWEEP_RUNNING_AFTER = dt.timedelta(minutes=10)
+
+
+def steps_sweep(*, now: dt.datetime | None = None) -> int:
+    """Re-enqueue the automated steps of this commune that are due but have no live message.
+
+    Safe to run any time: ``step_run`` does nothing for a step that moved on, and adapters get
+    the same idempotency key again. Returns the number of steps sent.
+    """
+    now = now or timezone.now()
+    candidates = (
+        CaseStep.objects.filter(
+            kind=StepKind.AUTOMATED,
+            case__stage="automated",
+            case__status__in=[CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS],
+        )
+        .filter(
+            models.Q(status=StepStatus.PENDING, updated_at__lt=now - SWEEP_PENDING_AFTER)
+            | models.Q(
+                status__in=[StepStatus.RUNNING, StepStatus.FAILED],
+                updated_at__lt=now - SWEEP_RUNNING_AFTER,
+            )
+        )
+        .select_related("case")
+        .order_by("updated_at")[:500]
+    )
+    sent = 0
+    with transaction.atomic():
+        for step in candidates:
+            current = current_step(step.case)
+            if current is None or current.pk != step.pk:
+                continue
+            # Touch the step so the next sweep waits again before resending it.
+            CaseStep.objects.filter(pk=step.pk).update(updated_at=now)
+            _enqueue(step)
+            sent += 1
+    return sent

@@ -1,0 +1,223 @@
+"""Submitting a case: validation, reference number, steps, permissions, first events."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from catalog.models import ServiceVersion, StepDefinition
+from catalog.offers.models import ServiceOffer, Stage
+from tenants.context import current_commune
+
+from ..exceptions import ServiceNotOrderable
+from ..models import Case, CaseStep, Document, StepKind
+from . import usage
+from .core import DEFAULT_GROUP_NAME, due_date_for, event_write, groups_grant, notify_on_commit
+from .forms import order_validate
+from .steps import case_advance
+
+ORDERABLE_STAGES = (Stage.FORM, Stage.AUTOMATED)
+
+
+def reference_prefix() -> str:
+    """First three letters of the commune's slug, upper-cased (``kriens`` → ``KRI``)."""
+    commune = current_commune()
+    letters = re.sub(r"[^a-z]", "", (commune.slug if commune else "").lower())
+    return (letters[:3] or "LUZ").upper()
+
+
+_NEXT_NUMBER_SQL = (
+    "INSERT INTO cases_referencecounter AS c (year, last_number) VALUES (%s, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number"
+)
+
+
+def reference_next(*, year: int) -> str:
+    """The next reference of this commune and year, e.g. ``KRI-2026-000123``.
+
+    One upsert with a row lock: concurrent submissions queue on the year's counter row, and a
+    rolled-back submission rolls its number back too, so the sequence has no gaps.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL, [year])
+        (number,) = cursor.fetchone()
+    return f"{reference_prefix()}-{year}-{number:06d}"
+
+
+# Published versions are immutable (catalog enforces it), so a process may keep them, with
+# their step definitions, once loaded; which version is current is asked every time.
+_versions: dict[int, tuple[ServiceVersion, list[StepDefinition]]] = {}
+_VERSIONS_KEPT = 512
+
+
+def published_version(version_id: int) -> tuple[ServiceVersion, list[StepDefinition]]:
+    """A published version and its ordered step definitions (kept in memory once loaded)."""
+    cached = _versions.get(version_id)
+    if cached is None:
+        version = ServiceVersion.objects.select_related("service").get(pk=version_id)
+        cached = (version, list(version.steps.order_by("position")))
+        if version.status != ServiceVersion.Status.DRAFT:
+            if len(_versions) >= _VERSIONS_KEPT:
+                _versions.clear()
+            _versions[version_id] = cached
+    return cached
+
+
+def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
+    """The commune's active offer of ``service_key`` and its published version, if orderable
+    online; raises ServiceNotOrderable with a clear message otherwise."""
+    current_version = (
+        ServiceVersion.objects.filter(
+            service=OuterRef("service"), status=ServiceVersion.Status.PUBLISHED
+        )
+        .order_by()
+        .values("pk")[:1]
+    )
+    offer = (
+        ServiceOffer.objects.select_related("service", "responsible_group")
+        .filter(service__key=service_key, active=True)
+        .annotate(published_version_id=Subquery(current_version))
+        .first()
+    )
+    if offer is None or offer.service.retired_at is not None:
+        raise ServiceNotOrderable(
+            _("Diese Dienstleistung wird von Ihrer Gemeinde nicht online angeboten.")
+        )
+    if offer.stage not in ORDERABLE_STAGES:
+        raise ServiceNotOrderable(
+            _(
+                "Diese Dienstleistung bestellen Sie noch über den bisherigen Online-Schalter "
+                "Ihrer Gemeinde."
+            ),
+            link_url=offer.link_url,
+            code="link_only",
+        )
+    if offer.published_version_id is None:
+        raise ServiceNotOrderable(_("Für diese Dienstleistung gibt es zurzeit kein Formular."))
+    version, _definitions = published_version(offer.published_version_id)
+    return offer, version
+
+
+def _document_from_upload(
+    *, case: Case, field_key: str, upload: UploadedFile, user: User
+) -> Document:
+    # The forms engine has checked the real type (from the content) and the size already.
+    content_type = getattr(upload, "detected_type", None) or "application/octet-stream"
+    return Document.objects.create(
+        case=case,
+        kind=Document.Kind.UPLOAD,
+        file=upload,
+        name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        field_key=field_key,
+        visible_to_resident=True,
+        uploaded_by=user,
+    )
+
+
+def _steps_create(
+    *, case: Case, definitions: list[StepDefinition], offer: ServiceOffer
+) -> list[CaseStep]:
+    offer_group = offer.responsible_group.name if offer.responsible_group_id else ""
+    if not definitions:
+        # A version without declared steps still needs someone to handle it.
+        definitions = [
+            StepDefinition(
+                position=1,
+                key="pruefen-und-entscheiden",
+                name_de="Prüfen und entscheiden",
+                name_en="Review and decide",
+                kind=StepKind.MANUAL,
+                responsible_group=offer_group,
+            )
+        ]
+    steps = [
+        CaseStep(
+            case=case,
+            definition=d if d.pk else None,
+            position=d.position,
+            key=d.key,
+            name_de=d.name_de,
+            name_en=d.name_en,
+            kind=d.kind,
+            adapter_key=d.adapter_key,
+            group_name=d.responsible_group or offer_group or DEFAULT_GROUP_NAME,
+            idempotency_key=f"{case.pk}:{d.position}",
+        )
+        for d in definitions
+    ]
+    CaseStep.objects.bulk_create(steps)
+    groups_grant(
+        case=case,
+        group_names={s.group_name for s in steps} | ({offer_group} if offer_group else set()),
+    )
+    return steps
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    user: User,
+    service_key: str,
+    data: Any,
+    files: Any = None,
+    language: str = "de",
+) -> Case:
+    """Order ``service_key`` for ``user``: validate the data with the service's form, create the
+    case with its reference, steps and permissions, and start the first step.
+
+    Raises ServiceNotOrderable when the commune does not offer the service online (a ``link``
+    stage names the old Online-Schalter) and ``OrderInvalid`` with per-field errors for bad
+    data; in both cases nothing is written.
+    """
+    offer, version = offer_for_order(service_key=service_key)
+    json_data, uploads = order_validate(version=version, data=data, files=files, language=language)
+    now = timezone.now()
+    fee = offer.fee_override if offer.fee_override is not None else version.fee
+    case = Case(
+        reference=reference_next(year=timezone.localdate(now).year),
+        service=offer.service,
+        version=version,
+        stage=offer.stage,
+        applicant=user,
+        data=json_data,
+        fee=Decimal(fee).quantize(Decimal("0.01")),
+        submitted_at=now,
+        norm_days=version.service_norm_days,
+    )
+    case.due_date = due_date_for(case)
+    case.save(force_insert=True)
+    for field_key, upload in (uploads or {}).items():
+        document = _document_from_upload(case=case, field_key=field_key, upload=upload, user=user)
+        if isinstance(case.data.get(field_key), dict):
+            case.data[field_key]["document"] = str(document.pk)
+    if uploads:
+        case.save(update_fields=["data"])
+    _version, definitions = published_version(version.pk)
+    steps = _steps_create(case=case, definitions=definitions, offer=offer)
+    event_write(
+        case=case,
+        actor=user,
+        kind="submitted",
+        text=f"Geschäft {case.reference} eingereicht",
+        details={
+            "service": offer.service.key,
+            "version": version.number,
+            "stage": offer.stage,
+            "steps": [s.key for s in steps],
+        },
+        visible=True,
+    )
+    case_advance(case=case, actor=user, now=now, steps=steps)
+    notify_on_commit(recipient=user, case=case)
+    usage.on_submitted(case)
+    return case

@@ -1,0 +1,284 @@
+"""The clerk back office (/backoffice/): inbox, case detail and actions (plain POST forms)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+
+from .. import selectors, services
+from ..models import CLERK_WORKABLE, CaseStatus, CaseStep, StepKind, StepStatus
+from ..permissions import can_work_on, is_backoffice_user
+from .common import answers, run_action, version_name
+
+PAGE_SIZE = 25
+
+
+def backoffice_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_backoffice_user(request.user):
+            raise PermissionDenied(_("Der Backoffice ist der Verwaltung vorbehalten."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@backoffice_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox: filters (service, status, assignee, overdue), counts per status, pages."""
+    filters = selectors.InboxFilters(
+        service=request.GET.get("dienst", ""),
+        status=request.GET.get("status", "")
+        if request.GET.get("status") in CaseStatus.values
+        else "",
+        assignee=request.GET.get("zugewiesen", ""),
+        overdue=request.GET.get("ueberfaellig") == "1",
+        disrupted=request.GET.get("stoerung") == "1",
+        q=request.GET.get("q", ""),
+    )
+    cases, counts = selectors.inbox(user=request.user, filters=filters)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("seite"))
+    for case in page:
+        case.display_name = version_name(case)
+    disrupted_ids = set(
+        CaseStep.objects.filter(
+            case__in=[c.pk for c in page],
+            kind=StepKind.AUTOMATED,
+            status=StepStatus.MANUAL_FALLBACK,
+        ).values_list("case_id", flat=True)
+    )
+    query = {k: v for k, v in request.GET.items() if k != "seite" and v}
+    status_links = [
+        {
+            "value": value,
+            "label": _("wartet auf Einwohner/in") if value == "waiting_for_resident" else label,
+            "count": counts.get(value, 0),
+            "url": "?"
+            + urlencode({**{k: v for k, v in query.items() if k != "status"}, "status": value}),
+            "current": filters.status == value,
+        }
+        for value, label in CaseStatus.choices
+    ]
+    colleagues = User.objects.filter(
+        is_active=True, role__in=[User.Role.CLERK, User.Role.ADMIN]
+    ).order_by("last_name", "first_name", "email")
+    return render(
+        request,
+        "cases/backoffice/inbox.html",
+        {
+            "page": page,
+            "filters": filters,
+            "counts": counts,
+            "status_links": status_links,
+            "statuses": CaseStatus.choices,
+            "services": selectors.service_choices_for_inbox(user=request.user),
+            "colleagues": colleagues,
+            "query": urlencode(query),
+            "disrupted_ids": disrupted_ids,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@backoffice_required
+def case_detail(request: HttpRequest, case_id) -> HttpResponse:
+    case = selectors.case_get_for_backoffice(user=request.user, case_id=case_id)
+    steps = list(case.steps.order_by("position"))
+    current = next((s for s in steps if not s.is_finished), None)
+    return render(
+        request,
+        "cases/backoffice/case.html",
+        {
+            "case": case,
+            "service_name": version_name(case),
+            "answers": answers(case),
+            "steps": steps,
+            "current": current,
+            "current_workable": bool(current and current.status in CLERK_WORKABLE and case.is_open),
+            "current_retryable": bool(
+                current
+                and current.kind == StepKind.AUTOMATED
+                and current.status in (StepStatus.MANUAL_FALLBACK, StepStatus.FAILED)
+                and case.is_open
+            ),
+            "can_work": can_work_on(user=request.user, case=case),
+            "events": selectors.case_timeline(case=case, internal=True),
+            "documents": selectors.case_documents(case=case, internal=True),
+            "thread": selectors.case_messages(case=case),
+            "groups": selectors.case_groups(case=case),
+            "colleagues": selectors.case_colleagues(case=case),
+            "other_groups": Group.objects.exclude(
+                pk__in=selectors.case_groups(case=case).values("pk")
+            ).order_by("name"),
+        },
+    )
+
+
+def _back(case) -> str:
+    return reverse("cases:bo-case", kwargs={"case_id": case.pk})
+
+
+def _case(request, case_id):
+    return selectors.case_get_for_backoffice(user=request.user, case_id=case_id)
+
+
+@backoffice_required
+@require_POST
+def assign(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    value = request.POST.get("assignee", "")
+    if value == "me":
+        assignee = request.user
+    elif value.isdigit():
+        assignee = User.objects.filter(pk=int(value)).first()
+    else:
+        assignee = None
+    return run_action(
+        request,
+        lambda: services.case_assign(case=case, user=request.user, assignee=assignee),
+        success=_("Zuweisung gespeichert."),
+        back=_back(case),
+    )
+
+
+@backoffice_required
+@require_POST
+def step_done(request: HttpRequest, case_id, step_id: int) -> HttpResponse:
+    case = _case(request, case_id)
+    step = case.steps.filter(pk=step_id).first()
+    if step is None:
+        messages.error(request, _("Diesen Schritt gibt es nicht."))
+        return redirect(_back(case))
+    return run_action(
+        request,
+        lambda: services.step_complete(
+            step_id=step.pk, user=request.user, comment=request.POST.get("comment", "").strip()
+        ),
+        success=_("Schritt erledigt."),
+        back=_back(case),
+    )
+
+
+@backoffice_required
+@require_POST
+def step_retry(request: HttpRequest, case_id, step_id: int) -> HttpResponse:
+    case = _case(request, case_id)
+    step = get_object_or_404(case.steps, pk=step_id)
+    return run_action(
+        request,
+        lambda: services.step_retry(step_id=step.pk, user=request.user),
+        success=_("Der Schritt wird erneut automatisch ausgeführt."),
+        back=_back(case),
+    )
+
+
+@backoffice_required
+@require_POST
+def request_info(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    return run_action(
+        request,
+        lambda: services.case_request_info(
+            case=case, user=request.user, question=request.POST.get("question", "")
+        ),
+        success=_("Rückfrage gesendet; die Frist ruht, bis die Antwort da ist."),
+        back=_back(case),
+    )
+
+
+@backoffice_required
+@require_POST
+def decide(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        messages.error(request, _("Bitte wählen Sie «gutheissen» oder «ablehnen»."))
+        return redirect(_back(case))
+    return run_action(
+        request,
+        lambda: services.case_decide(
+            case=case,
+            user=request.user,
+            approve=decision == "approve",
+            reason=request.POST.get("reason", ""),
+            document=request.FILES.get("document"),
+        ),
+        success=_("Entscheid gespeichert."),
+        back=_back(case),
+    )
+
+
+@backoffice_required
+@require_POST
+def note(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    return run_action(
+        request,
+        lambda: services.case_note_add(
+            case=case, user=request.user, text=request.POST.get("text", "")
+        ),
+        success=_("Notiz gespeichert."),
+        back=_back(case) + "#verlauf",
+    )
+
+
+@backoffice_required
+@require_POST
+def message(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    return run_action(
+        request,
+        lambda: services.message_send(
+            case=case, user=request.user, body=request.POST.get("body", "")
+        ),
+        success=_("Nachricht gesendet."),
+        back=_back(case) + "#nachrichten",
+    )
+
+
+@backoffice_required
+@require_POST
+def share(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    group = Group.objects.filter(pk=request.POST.get("group") or 0).first()
+    if group is None:
+        messages.error(request, _("Bitte wählen Sie eine Gruppe."))
+        return redirect(_back(case))
+    return run_action(
+        request,
+        lambda: services.case_share(case=case, user=request.user, group=group),
+        success=_("Das Geschäft wurde an die Gruppe weitergeleitet."),
+        back=_back(case),
+    )
+
+
+@backoffice_required
+@require_POST
+def document_add(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    return run_action(
+        request,
+        lambda: services.case_document_add(
+            case=case,
+            user=request.user,
+            upload=request.FILES.get("document"),
+            visible_to_resident=request.POST.get("visible") == "1",
+        ),
+        success=_("Dokument gespeichert."),
+        back=_back(case),
+    )

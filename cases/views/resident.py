@@ -1,0 +1,184 @@
+"""Resident pages on the commune host: order a service, "Meine Geschäfte", documents."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..models import StepKind
+from .common import answers, language, run_action, version_name
+
+
+@login_required
+def order(request: HttpRequest, key: str) -> HttpResponse:
+    """The order form generated from the service's definition; POST submits the case."""
+    try:
+        offer, version = services.offer_for_order(service_key=key)
+    except services.ServiceNotOrderable as exc:
+        return render(
+            request,
+            "cases/not_orderable.html",
+            {"reason": exc.message, "link_url": exc.link_url},
+            status=404 if exc.code == "not_offered" else 200,
+        )
+    form_class = services.order_form_class(version, language=language())
+    form = form_class()
+    if request.method == "POST":
+        try:
+            case = services.case_submit(
+                user=request.user,
+                service_key=key,
+                data=request.POST,
+                files=request.FILES,
+                language=language(),
+            )
+        except services.OrderInvalid as exc:
+            form = exc.form
+        except services.ServiceNotOrderable as exc:
+            return render(request, "cases/not_orderable.html", {"reason": exc.message})
+        else:
+            return redirect("cases:confirmation", case_id=case.pk)
+    fee = offer.fee_override if offer.fee_override is not None else version.fee
+    english = language() == "en"
+    name = version.name_en if english and version.name_en else version.name_de
+    summary = version.summary_en if english and version.summary_en else version.summary_de
+    return render(
+        request,
+        "cases/order.html",
+        {
+            "form": form,
+            "version": version,
+            "offer": offer,
+            "fee": fee,
+            "service_name": name,
+            "summary": summary,
+        },
+    )
+
+
+@login_required
+def confirmation(request: HttpRequest, case_id) -> HttpResponse:
+    case = selectors.case_get_for_applicant(user=request.user, case_id=case_id)
+    return render(
+        request, "cases/confirmation.html", {"case": case, "service_name": version_name(case)}
+    )
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """ "Meine Geschäfte": the resident's own cases, newest first."""
+    cases = selectors.case_list_for_applicant(user=request.user)
+    page = Paginator(cases, 20).get_page(request.GET.get("seite"))
+    for case in page:
+        case.display_name = version_name(case)
+    return render(request, "cases/my_cases.html", {"page": page})
+
+
+@login_required
+def my_case(request: HttpRequest, case_id) -> HttpResponse:
+    case = selectors.case_get_for_applicant(user=request.user, case_id=case_id)
+    steps = list(case.steps.order_by("position"))
+    current = next((s for s in steps if not s.is_finished), None)
+    context = {
+        "case": case,
+        "service_name": version_name(case),
+        "answers": answers(case),
+        "steps": steps,
+        "resident_step": current if current and current.kind == StepKind.RESIDENT else None,
+        "events": selectors.case_timeline(case=case, internal=False),
+        "documents": selectors.case_documents(case=case, internal=False),
+        "thread": selectors.case_messages(case=case),
+        "open_request": case.messages.filter(is_info_request=True).last()
+        if case.awaiting_info
+        else None,
+    }
+    return render(request, "cases/my_case.html", context)
+
+
+def _detail(case_id) -> str:
+    return reverse("cases:my-case", kwargs={"case_id": case_id})
+
+
+@login_required
+@require_POST
+def my_case_message(request: HttpRequest, case_id) -> HttpResponse:
+    case = selectors.case_get_for_applicant(user=request.user, case_id=case_id)
+    return run_action(
+        request,
+        lambda: services.message_send(
+            case=case, user=request.user, body=request.POST.get("body", "")
+        ),
+        success=_("Ihre Nachricht wurde gesendet."),
+        back=_detail(case.pk) + "#nachrichten",
+    )
+
+
+@login_required
+@require_POST
+def my_case_answer(request: HttpRequest, case_id) -> HttpResponse:
+    case = selectors.case_get_for_applicant(user=request.user, case_id=case_id)
+    return run_action(
+        request,
+        lambda: services.case_answer_info(
+            case=case,
+            user=request.user,
+            answer=request.POST.get("answer", ""),
+            files=request.FILES.getlist("files"),
+        ),
+        success=_("Danke, Ihre Antwort ist bei der Verwaltung."),
+        back=_detail(case.pk),
+    )
+
+
+@login_required
+@require_POST
+def my_case_step_done(request: HttpRequest, case_id, step_id: int) -> HttpResponse:
+    case = selectors.case_get_for_applicant(user=request.user, case_id=case_id)
+    step = case.steps.filter(pk=step_id, kind=StepKind.RESIDENT).first()
+    if step is None:
+        return redirect(_detail(case.pk))
+    return run_action(
+        request,
+        lambda: services.step_complete(step_id=step.pk, user=request.user),
+        success=_("Danke, der Schritt ist erledigt."),
+        back=_detail(case.pk),
+    )
+
+
+@login_required
+def my_case_withdraw(request: HttpRequest, case_id) -> HttpResponse:
+    """GET asks for confirmation; POST withdraws the case."""
+    case = selectors.case_get_for_applicant(user=request.user, case_id=case_id)
+    if request.method == "POST":
+        return run_action(
+            request,
+            lambda: services.case_withdraw(
+                case=case, user=request.user, reason=request.POST.get("reason", "")
+            ),
+            success=_("Ihr Geschäft wurde zurückgezogen."),
+            back=_detail(case.pk),
+        )
+    return render(
+        request, "cases/withdraw.html", {"case": case, "service_name": version_name(case)}
+    )
+
+
+@login_required
+def document_download(request: HttpRequest, document_id) -> FileResponse:
+    """Download a document: the resident only their own visible ones, clerks their cases'."""
+    document = selectors.document_get_for_user(user=request.user, document_id=document_id)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
