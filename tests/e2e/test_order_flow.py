@@ -15,12 +15,6 @@ from .harness import E2E_DB, assert_accessible
 
 pytestmark = E2E_DB
 
-# Interim: the catalogue pages (branch catalog) and the order pages and back office (branch
-# cases) are not merged into this branch yet.
-PAGES_PENDING = pytest.mark.xfail(
-    reason="Katalog-Seiten (catalog) und Bestellung/Backoffice (cases) noch nicht zusammengeführt",
-    strict=False,
-)
 
 SERVICE_KEY = "fristerstreckung-steuererklaerung"
 SERVICE_NAME = "Fristerstreckung für die Steuererklärung"
@@ -70,7 +64,6 @@ def _login(page, email: str) -> None:
     page.get_by_role("button", name="Anmelden").click()
 
 
-@PAGES_PENDING
 def test_resident_orders_by_search_clerk_completes_resident_sees_result(
     kriens_with_catalogue, browser_page, open_page
 ):
