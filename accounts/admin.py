@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
@@ -5,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.admin_sites import canton_admin_site, commune_admin_site
 
-from .models import User
+from .models import ResidentProfile, User
 
 
 class PortalUserCreationForm(BaseUserCreationForm):
@@ -20,7 +21,16 @@ class PortalUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class ResidentProfileInline(admin.StackedInline):
+    model = ResidentProfile
+    can_delete = False
+    extra = 0
+    verbose_name_plural = _("Personalien")
+    readonly_fields = ("updated_at",)
+
+
 class PortalUserAdmin(UserAdmin):
+    inlines = (ResidentProfileInline,)
     add_form = PortalUserCreationForm
     form = PortalUserChangeForm
     ordering = ("email",)

@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -7,6 +8,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from . import selectors, services
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -67,3 +70,42 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class ProfileSerializer(serializers.Serializer):
+    first_name = serializers.CharField(allow_blank=True, max_length=150)
+    last_name = serializers.CharField(allow_blank=True, max_length=150)
+    date_of_birth = serializers.DateField(allow_null=True, required=False)
+    ahv_number = serializers.CharField(
+        allow_blank=True, max_length=20, help_text="756.XXXX.XXXX.XX"
+    )
+    street = serializers.CharField(allow_blank=True, max_length=100)
+    house_number = serializers.CharField(allow_blank=True, max_length=12, required=False)
+    postcode = serializers.CharField(allow_blank=True, max_length=10)
+    town = serializers.CharField(allow_blank=True, max_length=100)
+    phone = serializers.CharField(allow_blank=True, max_length=30, required=False)
+    email = serializers.EmailField(read_only=True)
+
+
+class ProfileView(APIView):
+    """The signed-in user's identity data; PUT replaces it (all required fields at once)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ProfileSerializer)
+    def get(self, request):
+        data = selectors.profile_for(request.user)
+        data["date_of_birth"] = data["date_of_birth"] or None
+        return Response(ProfileSerializer(data).data)
+
+    @extend_schema(request=ProfileSerializer, responses=ProfileSerializer)
+    def put(self, request):
+        incoming = ProfileSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        values = {"house_number": "", "phone": "", "date_of_birth": None}
+        values.update(incoming.validated_data)
+        try:
+            services.profile_update(user=request.user, **values)
+        except ValidationError as exc:
+            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        return self.get(request)

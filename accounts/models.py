@@ -5,6 +5,13 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .validators import (
+    validate_ahv_number,
+    validate_date_of_birth,
+    validate_phone,
+    validate_swiss_postcode,
+)
+
 
 class PortalUserManager(UserManager):
     def _create_user(self, username, email, password, **extra_fields):
@@ -47,3 +54,32 @@ class User(AbstractUser):
     @property
     def is_clerk(self) -> bool:
         return self.role in (self.Role.CLERK, self.Role.ADMIN)
+
+
+class ResidentProfile(models.Model):
+    """The identity data services need, one per user of a commune (blank until completed)."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="resident_profile", verbose_name=_("Konto")
+    )
+    date_of_birth = models.DateField(
+        _("Geburtsdatum"), null=True, blank=True, validators=[validate_date_of_birth]
+    )
+    ahv_number = models.CharField(
+        _("AHV-Nummer"), max_length=16, blank=True, validators=[validate_ahv_number]
+    )
+    street = models.CharField(_("Strasse"), max_length=100, blank=True)
+    house_number = models.CharField(_("Hausnummer"), max_length=12, blank=True)
+    postcode = models.CharField(
+        _("Postleitzahl"), max_length=4, blank=True, validators=[validate_swiss_postcode]
+    )
+    town = models.CharField(_("Ort"), max_length=100, blank=True)
+    phone = models.CharField(_("Telefon"), max_length=30, blank=True, validators=[validate_phone])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Personalien")
+        verbose_name_plural = _("Personalien")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
 
-from .models import User
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+
+from tenants.context import current_commune
+
+from .models import ResidentProfile, User
+from .selectors import PROFILE_REQUIRED
+from .validators import ahv_normalize, phone_normalize
 
 
 @transaction.atomic
@@ -34,3 +48,194 @@ def user_upsert(
         user.set_password(password)
     user.save()
     return user, created
+
+
+# --- Residents: registration, e-mail verification, profile ----------------------------------
+
+VERIFY_SALT = "accounts.resident-verify-email"
+VERIFY_MAX_AGE = dt.timedelta(days=3)
+
+
+class VerificationError(Exception):
+    """A verification link that is expired (code "expired") or not genuine (code "invalid")."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _commune_key() -> str:
+    commune = current_commune()
+    return str(commune.bfs_number) if commune else "public"
+
+
+def _password_fingerprint(user: User) -> str:
+    # A new registration (new password) voids earlier links; the salted hash differs per schema.
+    return salted_hmac(VERIFY_SALT, user.password).hexdigest()[:16]
+
+
+def email_verification_token(*, user: User) -> str:
+    """A signed, timestamped token that activates `user` in the current commune only."""
+    payload = {"u": user.pk, "e": user.email, "p": _password_fingerprint(user)}
+    return signing.dumps(payload, salt=f"{VERIFY_SALT}:{_commune_key()}", compress=True)
+
+
+def _verification_mail(*, user: User, base_url: str) -> tuple[str, str]:
+    token = email_verification_token(user=user)
+    link = base_url.rstrip("/") + reverse("register-verify", kwargs={"token": token})
+    body = render_to_string("accounts/email/verify_email.txt", {"link": link})
+    return gettext("Bitte bestätigen Sie Ihre E-Mail-Adresse"), body
+
+
+def _already_registered_mail(*, base_url: str) -> tuple[str, str]:
+    link = base_url.rstrip("/") + reverse("password_reset")
+    body = render_to_string("accounts/email/already_registered.txt", {"link": link})
+    return gettext("Ihr Konto im Einwohnerportal"), body
+
+
+def _send_on_commit(*, to: str, subject: str, body: str) -> None:
+    # Built now (in the commune's schema and language), sent only once the rows are committed.
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+
+
+@transaction.atomic
+def resident_register(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    base_url: str,
+) -> User | None:
+    """Register a resident in the current commune; the account stays inactive until verified.
+
+    Sends one e-mail holding only the verification link, built on `base_url` (the commune's
+    own host, e.g. "https://kriens.portal.lu.ch"). Whether the address is known is never
+    revealed to the caller: for an existing account the mail instead points to the password
+    reset, and nothing is changed (returns None); a deactivated account or a clerk's is never
+    reactivated this way. A repeated registration of a still unverified resident address
+    replaces its password and names, which voids the earlier link.
+    The password must already have passed Django's validators (the form does that).
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.select_for_update().filter(email=email).first()
+    pending = (
+        user is not None
+        and not user.is_active
+        and user.role == User.Role.RESIDENT
+        and user.last_login is None
+    )
+    if user is not None and not pending:
+        subject, body = _already_registered_mail(base_url=base_url)
+        _send_on_commit(to=user.email, subject=subject, body=body)
+        return None
+    if user is None:
+        user = User(email=email, role=User.Role.RESIDENT)
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.is_active = False
+    user.set_password(password)
+    user.save()
+    ResidentProfile.objects.get_or_create(user=user)
+    subject, body = _verification_mail(user=user, base_url=base_url)
+    _send_on_commit(to=user.email, subject=subject, body=body)
+    return user
+
+
+@transaction.atomic
+def resident_verify_email(*, token: str) -> User:
+    """Activate the account a verification token stands for; idempotent.
+
+    Raises VerificationError("expired") after three days and VerificationError("invalid")
+    for a tampered token, a token of another commune, or one voided by a newer registration;
+    in both cases nothing changes.
+    """
+    try:
+        payload = signing.loads(
+            token, salt=f"{VERIFY_SALT}:{_commune_key()}", max_age=VERIFY_MAX_AGE
+        )
+    except signing.SignatureExpired:
+        raise VerificationError("expired") from None
+    except signing.BadSignature:
+        raise VerificationError("invalid") from None
+    user = User.objects.select_for_update().filter(pk=payload.get("u")).first()
+    if (
+        user is None
+        or user.email != payload.get("e")
+        or _password_fingerprint(user) != payload.get("p")
+    ):
+        raise VerificationError("invalid")
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    ResidentProfile.objects.get_or_create(user=user)
+    return user
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    ahv_number: str,
+    street: str,
+    house_number: str,
+    postcode: str,
+    town: str,
+    phone: str = "",
+) -> ResidentProfile:
+    """Save a resident's names and identity data after validating all of it.
+
+    Raises ValidationError with a message per field (nothing is saved) when a value is
+    missing or invalid. The AHV number is stored as 756.XXXX.XXXX.XX.
+    """
+    values = {
+        "date_of_birth": date_of_birth,
+        "ahv_number": ahv_normalize(ahv_number),
+        "street": street.strip(),
+        "house_number": house_number.strip(),
+        "postcode": (postcode or "").strip(),
+        "town": town.strip(),
+        "phone": phone_normalize(phone),
+    }
+    names = {"first_name": first_name.strip(), "last_name": last_name.strip()}
+    errors: dict[str, list[str]] = {}
+    for field_name, message in PROFILE_REQUIRED.items():
+        if not (names | values).get(field_name):
+            errors[field_name] = [str(message)]
+    profile, _created = ResidentProfile.objects.select_for_update().get_or_create(user=user)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    try:
+        profile.full_clean(exclude=["user", *errors])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    for name, value in names.items():
+        setattr(user, name, value)
+    user.save(update_fields=["first_name", "last_name"])
+    profile.save()
+    return profile
+
+
+STALE_REGISTRATION_AGE = dt.timedelta(days=30)
+
+
+def registrations_purge_stale(*, now: dt.datetime | None = None) -> int:
+    """Delete registrations never verified within 30 days (data kept no longer than needed).
+
+    Only inactive residents who never logged in are removed; deactivated accounts stay.
+    Returns the number of accounts deleted.
+    """
+    now = now or timezone.now()
+    stale = User.objects.filter(
+        is_active=False,
+        role=User.Role.RESIDENT,
+        last_login__isnull=True,
+        date_joined__lt=now - STALE_REGISTRATION_AGE,
+    )
+    _total, per_model = stale.delete()
+    return per_model.get(User._meta.label, 0)

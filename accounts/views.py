@@ -1,22 +1,54 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
+from .throttle import account_mail_allowed
+
+TOO_MANY = _("Zu viele Anfragen für diese Adresse. Bitte versuchen Sie es in einer Stunde erneut.")
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("E-Mail-Adresse"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     error_messages = {
         "invalid_login": _("E-Mail-Adresse oder Passwort ist falsch."),
         "inactive": _("Dieses Konto ist deaktiviert."),
+        "unverified": _(
+            "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse mit dem Link, den wir Ihnen "
+            "geschickt haben. Keine E-Mail erhalten? Registrieren Sie sich erneut."
+        ),
     }
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].lower()
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            # Only someone who knows the password learns that the address awaits verification;
+            # never while django-axes has locked the login out.
+            if not getattr(self.request, "axes_locked_out", False) and (
+                selectors.registration_pending(
+                    email=self.cleaned_data.get("username", ""),
+                    password=self.cleaned_data.get("password") or "",
+                )
+            ):
+                raise ValidationError(
+                    self.error_messages["unverified"], code="unverified"
+                ) from None
+            raise
 
 
 class LoginView(auth_views.LoginView):
@@ -32,3 +64,92 @@ class LogoutView(auth_views.LogoutView):
 def commune_home(request):
     """The commune's start page."""
     return render(request, "commune/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Open a resident account; it stays inactive until the e-mail link is followed."""
+    if request.user.is_authenticated:
+        return redirect("profile")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not account_mail_allowed(
+            email=form.cleaned_data["email"], client_ip=request.META.get("REMOTE_ADDR", "")
+        ):
+            form.add_error(None, TOO_MANY)
+            return render(request, "accounts/register.html", {"form": form}, status=429)
+        services.resident_register(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        return redirect("register-done")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_done(request):
+    return render(request, "accounts/register_done.html")
+
+
+def register_verify(request, token: str):
+    """Follow the link of the verification e-mail."""
+    try:
+        services.resident_verify_email(token=token)
+    except services.VerificationError as exc:
+        return render(request, "accounts/register_invalid.html", {"reason": exc.code}, status=400)
+    messages.success(
+        request, _("Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden.")
+    )
+    return redirect("login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """Show and edit the resident's identity data."""
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.profile_update(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Ihre Angaben wurden gespeichert."))
+                return redirect("profile")
+    else:
+        form = ProfileForm(initial=selectors.profile_for(request.user))
+    return render(request, "accounts/profile.html", {"form": form, "email": request.user.email})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        if not account_mail_allowed(
+            email=form.cleaned_data["email"], client_ip=self.request.META.get("REMOTE_ADDR", "")
+        ):
+            form.add_error(None, TOO_MANY)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view(
+    form_class=ResidentPasswordResetForm,
+    template_name="accounts/password_reset_form.html",
+    email_template_name="accounts/email/password_reset.txt",
+    subject_template_name="accounts/email/password_reset_subject.txt",
+    success_url=reverse_lazy("password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)

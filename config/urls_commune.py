@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import MeView, TokenView
+from accounts.api import MeView, ProfileView, TokenView
 from accounts.views import LoginView, LogoutView, commune_home
 from config.health import healthz
 from tenants.admin_sites import commune_admin_site
@@ -13,9 +13,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     path("admin/", commune_admin_site.urls),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/me/", MeView.as_view(), name="api-me"),
+    path("api/me/profile/", ProfileView.as_view(), name="api-me-profile"),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_commune"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),

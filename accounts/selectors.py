@@ -1,0 +1,79 @@
+"""Reads on users of the current schema."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import ResidentProfile, User
+
+# Fields a complete profile has, with the message when one is missing (house number and phone
+# stay optional: not every address has a house number).
+PROFILE_REQUIRED = {
+    "first_name": _("Bitte geben Sie Ihren Vornamen ein."),
+    "last_name": _("Bitte geben Sie Ihren Nachnamen ein."),
+    "date_of_birth": _("Bitte geben Sie Ihr Geburtsdatum ein."),
+    "ahv_number": _("Bitte geben Sie Ihre AHV-Nummer ein."),
+    "street": _("Bitte geben Sie die Strasse ein."),
+    "postcode": _("Bitte geben Sie die Postleitzahl ein."),
+    "town": _("Bitte geben Sie den Ort ein."),
+}
+
+PROFILE_KEYS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "ahv_number",
+    "street",
+    "house_number",
+    "postcode",
+    "town",
+    "phone",
+    "email",
+)
+
+
+def profile_get(*, user: User) -> ResidentProfile | None:
+    """The resident's stored profile, or None when there is none yet."""
+    return ResidentProfile.objects.filter(user=user).first()
+
+
+def profile_for(user: User) -> dict[str, str]:
+    """The identity data of a user as a plain dict, for prefilling forms and identifying them.
+
+    Keys: first_name, last_name, date_of_birth (ISO "YYYY-MM-DD"), ahv_number
+    ("756.XXXX.XXXX.XX"), street, house_number, postcode, town, phone, email. Every value is
+    a string; what the resident has not entered yet is "". Works for any user (also clerks).
+    """
+    profile = profile_get(user=user)
+    data = dict.fromkeys(PROFILE_KEYS, "")
+    data.update(first_name=user.first_name, last_name=user.last_name, email=user.email)
+    if profile is not None:
+        data.update(
+            date_of_birth=profile.date_of_birth.isoformat() if profile.date_of_birth else "",
+            ahv_number=profile.ahv_number,
+            street=profile.street,
+            house_number=profile.house_number,
+            postcode=profile.postcode,
+            town=profile.town,
+            phone=profile.phone,
+        )
+    return data
+
+
+def profile_is_complete(user: User) -> bool:
+    """Whether the user has entered every required identity field (names, date of birth,
+    AHV number, street, postcode, town)."""
+    data = profile_for(user)
+    return all(data[key] for key in PROFILE_REQUIRED)
+
+
+def registration_pending(*, email: str, password: str) -> bool:
+    """Whether `email` is a registration still awaiting its e-mail verification and
+    `password` is its password."""
+    user = User.objects.filter(
+        email=email.strip().lower(),
+        is_active=False,
+        role=User.Role.RESIDENT,
+        last_login__isnull=True,
+    ).first()
+    return bool(user and password and user.check_password(password))
