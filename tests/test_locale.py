@@ -16,3 +16,12 @@ def test_english_once_chosen(public_client):
     assert response.status_code == 302
     body = public_client.get("/katalog/").content.decode()
     assert 'lang="en' in body
+
+
+def test_start_pages_in_english(public_client, kriens, commune_client):
+    """The cantonal and the commune start page are translated once English is chosen."""
+    public_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Find your commune" in public_client.get("/").content.decode()
+    client = commune_client(kriens)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Welcome to the online counter of Kriens" in client.get("/").content.decode()
