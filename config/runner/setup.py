@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import string
 import sys
 import time
 from pathlib import Path
@@ -33,13 +34,17 @@ def _done(started: float) -> None:
     print(f"  ({time.monotonic() - started:.1f} s)", flush=True)
 
 
+_PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
 def credentials(path: Path) -> dict:
     """Demo passwords: generated once, kept in var/credentials.json (mode 600) and reused."""
     data = json.loads(path.read_text()) if path.exists() else {}
     changed = False
     for key in ["canton", *(f"{DEMO_COMMUNE}:{role}" for role, *_ in DEMO_USERS)]:
         if key not in data:
-            data[key] = secrets.token_urlsafe(12)
+            # Letters and digits only: a leading "-" would read as an option on a command line.
+            data[key] = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(16))
             changed = True
     if changed:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,16 +150,19 @@ def main() -> int:
     started = _step("Benutzer für Kanton und Demo-Gemeinde Kriens")
     secrets_file = Path(settings.BASE_DIR) / "var" / "credentials.json"
     passwords = credentials(secrets_file)
-    call_command("create_canton_user", email=CANTON_EMAIL, password=passwords["canton"])
+    # "--option=value": values are never mistaken for options, whatever they start with.
+    call_command(
+        "create_canton_user", f"--email={CANTON_EMAIL}", f"--password={passwords['canton']}"
+    )
     for role, email, first, last in DEMO_USERS:
         call_command(
             "create_commune_user",
-            commune=DEMO_COMMUNE,
-            role=role,
-            email=email,
-            password=passwords[f"{DEMO_COMMUNE}:{role}"],
-            first_name=first,
-            last_name=last,
+            f"--commune={DEMO_COMMUNE}",
+            f"--role={role}",
+            f"--email={email}",
+            f"--password={passwords[f'{DEMO_COMMUNE}:{role}']}",
+            f"--first-name={first}",
+            f"--last-name={last}",
         )
     _done(started)
 

@@ -31,6 +31,28 @@ def test_credentials_are_generated_once_and_reused(tmp_path):
     assert credentials(path) == first
 
 
+def test_generated_passwords_never_look_like_options(tmp_path):
+    """Generated passwords are letters and digits only (a leading "-" broke the command line)."""
+    for n in range(30):
+        for password in credentials(tmp_path / f"c{n}.json").values():
+            assert password.isalnum() and len(password) == 16
+
+
+@pytest.mark.django_db
+def test_a_password_starting_with_a_dash_is_accepted_in_option_form(kriens, in_commune):
+    """The run command passes "--password=<value>", which takes any value, even "-abc"."""
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command(
+        "create_commune_user", "--commune=kriens", "--role=clerk", "--email=c@kriens.ch",
+        "--password=-Strich-am-Anfang-2026", verbosity=0,
+    )  # fmt: skip
+    with in_commune(kriens):
+        assert User.objects.get(email="c@kriens.ch").check_password("-Strich-am-Anfang-2026")
+
+
 def test_ensure_database_creates_a_missing_database_once():
     """A missing database is created; asking again changes nothing."""
     name = f"ep_runner_probe_{uuid.uuid4().hex[:8]}"
