@@ -63,12 +63,6 @@ class CommuneMiddleware:
     def _unknown(request):
         request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         set_urlconf(request.urlconf)
-        response = TemplateResponse(
-            request,
-            "tenants/unknown_host.html",
-            {
-                "portal_url": f"{settings.PORTAL_SCHEME}://{settings.PORTAL_DOMAIN}:{settings.PORTAL_PORT}/"
-            },
-            status=404,
-        )
+        # portal_url comes from tenants.context_processors.commune, like on every page.
+        response = TemplateResponse(request, "tenants/unknown_host.html", status=404)
         return response.render()
