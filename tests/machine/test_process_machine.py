@@ -54,7 +54,9 @@ def test_worker_killed_mid_steps_every_case_completes_once(harness):
     register answers slowly), then a fresh one: every case completes, no dog registration,
     certificate or invoice happens twice."""
     effects = harness.counters("dog")["effects"]
-    harness.control("dog", "timeout", count=30, delay=0.3)  # slow, but within the timeout
+    # Slow (1 s, within the 5 s client timeout), so that a registration is still running a
+    # moment after it was seen running: the kill then lands inside it, not just after it.
+    harness.control("dog", "timeout", count=30, delay=1.0)
     dogs = harness.submit_spread(30, service="hund")
     certificates = harness.submit_spread(30)
     cases = dogs + certificates
