@@ -11,7 +11,7 @@ from typing import Any
 
 import dramatiq
 from django.db import connection, transaction
-from django_tenants.utils import get_public_schema_name, schema_exists
+from django_tenants.utils import get_public_schema_name
 from dramatiq.middleware import Middleware, SkipMessage
 
 logger = logging.getLogger(__name__)
@@ -65,14 +65,19 @@ class CommuneJobMiddleware(Middleware):
 
     def before_process_message(self, broker, message):
         schema = message.options.get(SCHEMA_OPTION) or get_public_schema_name()
-        if schema != get_public_schema_name() and not _commune_schema_known(schema):
+        if schema == get_public_schema_name():
+            connection.set_schema(schema)
+            return
+        commune = _commune_with_schema(schema)
+        if commune is None:
             logger.error(
                 "job for unknown commune schema %s skipped",
                 schema,
                 extra={"message_id": message.message_id},
             )
             raise SkipMessage(f"unknown commune schema {schema}")
-        connection.set_schema(schema)
+        # The commune itself, not just its schema name: current_commune() then needs no query.
+        connection.set_tenant(commune)
 
     def _reset(self, *args, **kwargs):
         connection.set_schema_to_public()
@@ -82,8 +87,22 @@ class CommuneJobMiddleware(Middleware):
     after_worker_thread_boot = _reset
 
 
-def _commune_schema_known(schema: str) -> bool:
+def _commune_with_schema(schema: str):
+    """The Commune whose schema ``schema`` is, if both the row and the schema exist (one query)."""
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
     from .models import Commune
 
     connection.set_schema_to_public()
-    return Commune.objects.filter(schema_name=schema).exists() and schema_exists(schema)
+    return (
+        Commune.objects.alias(
+            has_schema=RawSQL(
+                "EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = tenants_commune.schema_name)",
+                [],
+                output_field=BooleanField(),
+            )
+        )
+        .filter(schema_name=schema, has_schema=True)
+        .first()
+    )

@@ -61,17 +61,35 @@ def _fallback(*, step: CaseStep, reason: str) -> None:
 def _lock_step(step_id: int) -> CaseStep | None:
     """Lock the step's case, then the step (always in this order: no deadlocks between step
     jobs and clerks' actions on the same case)."""
-    case_id = CaseStep.objects.filter(pk=step_id).values_list("case_id", flat=True).first()
-    if case_id is None:
-        return None
+    locked = _lock_case_steps(step_id)
+    return locked[0] if locked is not None else None
+
+
+def _lock_case_steps(step_id: int) -> tuple[CaseStep, list[CaseStep]] | None:
+    """Lock the step's case, then all its steps (in this order, like every writer): the step,
+    with ``step.case`` set, and the case's steps in order, sharing that case instance.
+
+    Two statements, so that the machine's hot path (``step_run``) does not reload what it
+    already holds.
+    """
     case = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("service", "version")
-        .get(pk=case_id)
+        .select_related("service", "version", "applicant")
+        .filter(steps__pk=step_id)
+        .order_by()
+        .first()
     )
-    step = CaseStep.objects.select_for_update().get(pk=step_id)
-    step.case = case
-    return step
+    if case is None:
+        return None
+    steps = list(CaseStep.objects.select_for_update().filter(case_id=case.pk).order_by("position"))
+    step = None
+    for s in steps:
+        s.case = case
+        if s.pk == step_id:
+            step = s
+    if step is None:  # deleted between the two statements
+        return None
+    return step, steps
 
 
 def case_advance(
@@ -92,7 +110,7 @@ def case_advance(
     steps = steps if steps is not None else list(case.steps.order_by("position"))
     step = current_step(case, steps)
     if step is None:
-        case_close(case=case, actor=actor, decision=Case.Decision.APPROVED, now=now)
+        case_close(case=case, actor=actor, decision=Case.Decision.APPROVED, now=now, steps=steps)
         return
     if step.kind == StepKind.AUTOMATED and step.status == StepStatus.PENDING:
         if case.stage == "automated":
@@ -116,14 +134,22 @@ def case_close(
     now: dt.datetime,
     reason: str = "",
     status: str | None = None,
+    steps: list[CaseStep] | None = None,
 ) -> None:
-    """Close the case (completed, rejected or withdrawn); open steps are skipped."""
+    """Close the case (completed, rejected or withdrawn); open steps are skipped.
+
+    ``steps``: the case's steps, when the caller holds them under the case's lock.
+    """
     status = status or (
         CaseStatus.COMPLETED if decision == Case.Decision.APPROVED else CaseStatus.REJECTED
     )
-    case.steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]).update(
-        status=StepStatus.SKIPPED, updated_at=now
-    )
+    if steps is None or any(not s.is_finished for s in steps):
+        case.steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]).update(
+            status=StepStatus.SKIPPED, updated_at=now
+        )
+        for s in steps or ():
+            if not s.is_finished:
+                s.status = StepStatus.SKIPPED
     if status != CaseStatus.WITHDRAWN:
         case.decision = decision
         case.decision_reason = reason
@@ -133,9 +159,12 @@ def case_close(
     case.closed_at = now
     status_set(case=case, status=status, actor=actor, now=now)
     if status == CaseStatus.COMPLETED:
-        automated = not case.steps.filter(completed_by__isnull=False).exists() and (
-            case.decided_by_id is None
+        by_hand = (
+            case.steps.filter(completed_by__isnull=False).exists()
+            if steps is None
+            else any(s.completed_by_id is not None for s in steps)
         )
+        automated = not by_hand and case.decided_by_id is None
         usage.on_completed(case, automated=automated)
 
 
@@ -213,11 +242,10 @@ def step_retry(*, step_id: int, user: User) -> CaseStep:
     return step
 
 
-def _step_input(step: CaseStep) -> dict[str, Any]:
+def _step_input(step: CaseStep, steps: list[CaseStep]) -> dict[str, Any]:
     case = step.case
     previous = {
-        s.key: s.output
-        for s in case.steps.filter(position__lt=step.position, status=StepStatus.DONE)
+        s.key: s.output for s in steps if s.position < step.position and s.status == StepStatus.DONE
     }
     return {
         "reference": case.reference,
@@ -232,14 +260,17 @@ def _step_input(step: CaseStep) -> dict[str, Any]:
 def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | None]:
     """Lock the step and mark it running; None when there is nothing (left) to run."""
     with transaction.atomic():
-        step = _lock_step(step_id)
-        if step is None or step.kind != StepKind.AUTOMATED:
+        locked = _lock_case_steps(step_id)
+        if locked is None:
+            return None, None
+        step, steps = locked
+        if step.kind != StepKind.AUTOMATED:
             return None, None
         if step.status not in (StepStatus.PENDING, StepStatus.FAILED, StepStatus.RUNNING):
             return None, None  # already done, skipped or handed to a clerk: idempotent no-op
         if not step.case.is_open:
             return None, None
-        current = current_step(step.case)
+        current = current_step(step.case, steps)
         if current is None or current.pk != step.pk:
             return None, None
         handler = handlers.handler_get(step.adapter_key)
@@ -248,13 +279,13 @@ def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | N
                 step=step,
                 reason=f"Für «{step.adapter_key or '–'}» ist keine Schnittstelle eingerichtet.",
             )
-            status_refresh(case=step.case, actor=None, now=timezone.now())
+            status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
             return None, None
         step.status = StepStatus.RUNNING
         step.attempts += 1
         step.started_at = timezone.now()
-        step.input = _step_input(step)
-        step.save()
+        step.input = _step_input(step, steps)
+        step.save(update_fields=["status", "attempts", "started_at", "input", "updated_at"])
         event_write(
             case=step.case,
             actor=None,
@@ -262,7 +293,7 @@ def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | N
             text=f"Schritt «{step.name_de}» läuft automatisch (Versuch {step.attempts})",
             details={"step": step.key, "adapter": step.adapter_key, "attempt": step.attempts},
         )
-        status_refresh(case=step.case, actor=None, now=timezone.now())
+        status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
     return step, handler
 
 
@@ -317,9 +348,10 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
 def _step_failed(
     *, step_id: int, error: str, give_up: bool, failure: dict[str, Any] | None = None
 ) -> None:
-    step = _lock_step(step_id)
-    if step is None or step.status != StepStatus.RUNNING:
+    locked = _lock_case_steps(step_id)
+    if locked is None or locked[0].status != StepStatus.RUNNING:
         return
+    step, steps = locked
     if failure is not None:
         # For the cantonal office: failing adapters across communes (public, by value); in
         # this transaction, so a redelivered failure of the same attempt is recorded once.
@@ -337,21 +369,22 @@ def _step_failed(
             text=f"Schritt «{step.name_de}» fehlgeschlagen, wird wiederholt: {error}",
             details={"step": step.key, "attempt": step.attempts},
         )
-    status_refresh(case=step.case, actor=None, now=timezone.now())
+    status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
 
 
 @transaction.atomic
 def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
-    step = _lock_step(step_id)
-    if step is None or step.status != StepStatus.RUNNING:
+    locked = _lock_case_steps(step_id)
+    if locked is None or locked[0].status != StepStatus.RUNNING:
         return None
+    step, steps = locked
     case = step.case
     now = timezone.now()
     step.status = StepStatus.DONE
     step.output = output
     step.last_error = ""
     step.completed_at = now
-    step.save()
+    step.save(update_fields=["status", "output", "last_error", "completed_at", "updated_at"])
     summary = str(output.get("summary") or "") if isinstance(output, dict) else ""
     event_write(
         case=case,
@@ -361,7 +394,7 @@ def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
         details={"step": step.key, "adapter": step.adapter_key, "output": output},
         visible=True,
     )
-    case_advance(case=case, actor=None, now=now)
+    case_advance(case=case, actor=None, now=now, steps=steps)
     if case.status == CaseStatus.COMPLETED:
         notify_on_commit(recipient=case.applicant, case=case)
     return step
