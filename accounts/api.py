@@ -10,6 +10,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import selectors, services
+from .models import Sex
+from .selectors import SEX_INVALID
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -79,6 +81,13 @@ class ProfileSerializer(serializers.Serializer):
     ahv_number = serializers.CharField(
         allow_blank=True, max_length=20, help_text="756.XXXX.XXXX.XX"
     )
+    sex = serializers.ChoiceField(
+        choices=[("", "keine Angabe"), *Sex.choices],
+        allow_blank=True,
+        required=False,
+        help_text='Geschlecht (amtlich), eCH-0044: "1" männlich, "2" weiblich, "" keine Angabe',
+        error_messages={"invalid_choice": SEX_INVALID},
+    )
     street = serializers.CharField(allow_blank=True, max_length=100)
     house_number = serializers.CharField(allow_blank=True, max_length=12, required=False)
     postcode = serializers.CharField(allow_blank=True, max_length=10)
@@ -102,7 +111,7 @@ class ProfileView(APIView):
     def put(self, request):
         incoming = ProfileSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        values = {"house_number": "", "phone": "", "date_of_birth": None}
+        values = {"house_number": "", "phone": "", "date_of_birth": None, "sex": ""}
         values.update(incoming.validated_data)
         try:
             services.profile_update(user=request.user, **values)

@@ -8,8 +8,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
-from .selectors import PROFILE_REQUIRED
+from .models import Sex, User
+from .selectors import PROFILE_REQUIRED, SEX_INVALID
 
 
 class RegistrationForm(forms.Form):
@@ -104,6 +104,13 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("13 Ziffern, Form 756.XXXX.XXXX.XX (auf Ihrer Krankenkassenkarte)"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    sex = forms.ChoiceField(
+        label=_("Geschlecht (amtlich)"),
+        required=False,
+        choices=[("", _("keine Angabe")), *Sex.choices],
+        help_text=_("wie im Ausweis; für Meldungen an das Einwohnerregister (z. B. beim Zuzug)"),
+        error_messages={"invalid_choice": SEX_INVALID},
     )
     street = forms.CharField(
         label=_("Strasse"),

@@ -56,6 +56,14 @@ class User(AbstractUser):
         return self.role in (self.Role.CLERK, self.Role.ADMIN)
 
 
+class Sex(models.TextChoices):
+    """Official sex as in the ID and the resident register: the eCH-0044 ``sexType`` codes (the
+    eCH-0020/0044 schemas the registers use know these two values only)."""
+
+    MALE = "1", _("männlich")
+    FEMALE = "2", _("weiblich")
+
+
 class ResidentProfile(models.Model):
     """The identity data services need, one per user of a commune (blank until completed)."""
 
@@ -67,6 +75,13 @@ class ResidentProfile(models.Model):
     )
     ahv_number = models.CharField(
         _("AHV-Nummer"), max_length=16, blank=True, validators=[validate_ahv_number]
+    )
+    sex = models.CharField(
+        _("Geschlecht (amtlich)"),
+        max_length=1,
+        blank=True,
+        choices=Sex.choices,
+        help_text=_("wie im Ausweis; für Meldungen an das Einwohnerregister"),
     )
     street = models.CharField(_("Strasse"), max_length=100, blank=True)
     house_number = models.CharField(_("Hausnummer"), max_length=12, blank=True)

@@ -18,11 +18,14 @@ PROFILE_REQUIRED = {
     "town": _("Bitte geben Sie den Ort ein."),
 }
 
+SEX_INVALID = _("Bitte wählen Sie beim Geschlecht «männlich», «weiblich» oder keine Angabe.")
+
 PROFILE_KEYS = (
     "first_name",
     "last_name",
     "date_of_birth",
     "ahv_number",
+    "sex",
     "street",
     "house_number",
     "postcode",
@@ -41,7 +44,8 @@ def profile_for(user: User) -> dict[str, str]:
     """The identity data of a user as a plain dict, for prefilling forms and identifying them.
 
     Keys: first_name, last_name, date_of_birth (ISO "YYYY-MM-DD"), ahv_number
-    ("756.XXXX.XXXX.XX"), street, house_number, postcode, town, phone, email. Every value is
+    ("756.XXXX.XXXX.XX"), sex (eCH-0044 code: "1" männlich, "2" weiblich, "" unknown), street,
+    house_number, postcode, town, phone, email. Every value is
     a string; what the resident has not entered yet is "". Works for any user (also clerks).
     """
     profile = profile_get(user=user)
@@ -51,6 +55,7 @@ def profile_for(user: User) -> dict[str, str]:
         data.update(
             date_of_birth=profile.date_of_birth.isoformat() if profile.date_of_birth else "",
             ahv_number=profile.ahv_number,
+            sex=profile.sex,
             street=profile.street,
             house_number=profile.house_number,
             postcode=profile.postcode,

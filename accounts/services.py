@@ -16,8 +16,8 @@ from django.utils.translation import gettext
 
 from tenants.context import current_commune
 
-from .models import ResidentProfile, User
-from .selectors import PROFILE_REQUIRED
+from .models import ResidentProfile, Sex, User
+from .selectors import PROFILE_REQUIRED, SEX_INVALID
 from .validators import ahv_normalize, phone_normalize
 
 
@@ -185,11 +185,13 @@ def profile_update(
     postcode: str,
     town: str,
     phone: str = "",
+    sex: str = "",
 ) -> ResidentProfile:
     """Save a resident's names and identity data after validating all of it.
 
     Raises ValidationError with a message per field (nothing is saved) when a value is
-    missing or invalid. The AHV number is stored as 756.XXXX.XXXX.XX.
+    missing or invalid. The AHV number is stored as 756.XXXX.XXXX.XX; ``sex`` (optional) is an
+    eCH-0044 code (``accounts.models.Sex``: "1" männlich, "2" weiblich) or "".
     """
     values = {
         "date_of_birth": date_of_birth,
@@ -199,12 +201,15 @@ def profile_update(
         "postcode": (postcode or "").strip(),
         "town": town.strip(),
         "phone": phone_normalize(phone),
+        "sex": (sex or "").strip(),
     }
     names = {"first_name": first_name.strip(), "last_name": last_name.strip()}
     errors: dict[str, list[str]] = {}
     for field_name, message in PROFILE_REQUIRED.items():
         if not (names | values).get(field_name):
             errors[field_name] = [str(message)]
+    if values["sex"] not in ("", *Sex.values):
+        errors["sex"] = [str(SEX_INVALID)]
     profile, _created = ResidentProfile.objects.select_for_update().get_or_create(user=user)
     for name, value in values.items():
         setattr(profile, name, value)

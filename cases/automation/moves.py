@@ -1,5 +1,6 @@
 """Moves (the eCH-0093 process): moveOut to the departure commune's register, moveIn to the
-arrival commune's, each acknowledged (eCH-0020 delivery, eCH-0058 report).
+arrival commune's, a move within the commune as eCH-0020 ``move``, each acknowledged (eCH-0020
+delivery, eCH-0058 report).
 
 A move between two communes of the portal (Kriens → Emmen) is reported to Kriens's register by
 the Kriens case's ``deregister`` step, which then opens a public ``tenants.Handover``. A job in
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from integrations.adapters.resident_register.data import (
     Address,
+    AddressChangeRequest,
     MoveInRequest,
     MoveOutRequest,
     Municipality,
@@ -255,13 +257,40 @@ def move_in(call: StepCall) -> dict:
 
 @register("resident_register.address_change")
 def address_change(call: StepCall) -> dict:
-    """A move within the commune: the registers here process moveIn and moveOut only, so
-    the address change is the clerk's task (with the data of the case)."""
-    raise PermanentStepError(
-        "Das Einwohnerregister nimmt Adressänderungen nicht elektronisch entgegen: "
-        "bitte von Hand erfassen.",
-        code="not_supported",
+    """Report a move within the commune (``umzug-innerhalb``, eCH-0020 move) to this commune's
+    register for the person an earlier step identified."""
+    commune = commune_required()
+    person = person_required(call)
+    data = call.data
+    result = adapter_call(
+        "resident_register.address_change",
+        AddressChangeRequest(
+            bfs_number=commune.bfs_number,
+            commune_name=commune.name,
+            vn=str(person["vn"]),
+            official_name=str(person["official_name"]),
+            first_name=str(person["first_name"]),
+            sex=str(person["sex"]),
+            date_of_birth=date_of(person["date_of_birth"], label="Geburtsdatum"),
+            moving_date=date_of(data.get("move_date"), label="Datum des Umzugs"),
+            address=_address(data.get("new_address"), label="Neue Adresse"),
+            person_id=str(person.get("person_id") or ""),
+        ),
+        idempotency_key=call.idempotency_key,
     )
+    case = case_of(call)
+    _store_message(
+        case, call.step_key, result.request_xml, f"ech0020-move-{slug_of(call.reference)}.xml"
+    )
+    return {
+        "message_id": result.message_id,
+        "reference_message_id": result.reference_message_id,
+        "person_id": result.person_id,
+        "summary": (
+            f"Adressänderung vom Einwohnerregister {commune.name} quittiert "
+            f"(Meldung {result.message_id})"
+        ),
+    }
 
 
 # --- the arrival commune's side and the answer back ---------------------------------------------

@@ -53,6 +53,16 @@ LANDLORD = field(
     required=False,
     max_length=200,
 )
+# eCH-0044 sexType codes: the register needs them for the moveIn of someone it does not know.
+SEX = field(
+    "sex",
+    "choice",
+    "Geschlecht (amtlich, gemäss Ausweis)",
+    "Sex (official, as in your ID)",
+    choices=[choice("1", "männlich", "male"), choice("2", "weiblich", "female")],
+    help_de="Das Einwohnerregister braucht diese Angabe für Ihre Anmeldung.",
+    help_en="The resident register needs this to register you.",
+)
 DOG_CHIP = field(
     "chip_number",
     "text",
@@ -172,6 +182,7 @@ SERVICES = [
                 show_if={"field": "swiss", "equals": False},
             ),
             field("ahv_number", "ahv", "AHV-Nummer", "AHV number"),
+            SEX,
             *CONTACT,
         ],
         "steps": [

@@ -242,6 +242,7 @@ INTEGRATION_ADAPTERS = [
     "integrations.adapters.resident_register.adapters.ResidenceAdapter",
     "integrations.adapters.resident_register.adapters.MoveInAdapter",
     "integrations.adapters.resident_register.adapters.MoveOutAdapter",
+    "integrations.adapters.resident_register.adapters.AddressChangeAdapter",
     "integrations.adapters.dog_register.adapters.DogRegisterAdapter",
     "integrations.adapters.qr_invoice.adapters.QrInvoiceAdapter",
     "integrations.adapters.documents.adapters.ResidenceCertificateAdapter",

@@ -1,4 +1,4 @@
-"""Build and read eCH-0020 v1 moveIn/moveOut deliveries and eCH-0058 v3 event reports.
+"""Build and read eCH-0020 v1 moveIn/moveOut/move deliveries and eCH-0058 v3 event reports.
 
 Deliveries carry an eCH-0058 v1 ``deliveryHeader`` (the version eCH-0020 v1 prescribes); the
 sender's own message id goes in ``declarationLocalReference`` and comes back as the report's
@@ -106,6 +106,16 @@ class MoveOut:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A move within the commune (eCH-0020 ``move``): the person's new dwelling address."""
+
+    person: PersonIdentification
+    reporting_municipality: Municipality
+    moving_date: date
+    address: SwissAddress
+
+
+@dataclass(frozen=True)
 class Report:
     """An eCH-0058 eventReport: the register's acknowledgement of one delivery."""
 
@@ -179,6 +189,22 @@ def _destination(parent, tag: str, m: Municipality | None) -> None:
         _municipality(el, NS_0011, "swissTown", m)
 
 
+def _dwelling_address(parent, ns: str, value: SwissAddress, moving_date: date | None = None):
+    """``dwellingAddress``: its children are in eCH-0011 for moveIn, in eCH-0020 for move."""
+    dwelling = _sub(parent, NS_0020, "dwellingAddress")
+    address = _sub(dwelling, ns, "address")
+    _sub(address, NS_0010, "street", value.street)
+    if value.house_number:
+        _sub(address, NS_0010, "houseNumber", value.house_number)
+    _sub(address, NS_0010, "town", value.town)
+    _sub(address, NS_0010, "swissZipCode", value.postcode)
+    _sub(address, NS_0010, "country", "CH")
+    _sub(dwelling, ns, "typeOfHousehold", "1")
+    if moving_date is not None:
+        _sub(dwelling, ns, "movingDate", moving_date.isoformat())
+    return dwelling
+
+
 def _delivery() -> etree._Element:
     return etree.Element(_q(NS_0020, "delivery"), nsmap=NSMAP_DELIVERY)
 
@@ -213,15 +239,7 @@ def build_move_in(header: Header, event: MoveIn) -> bytes:
     _municipality(residence, NS_0020, "reportingMunicipality", event.reporting_municipality)
     _sub(residence, NS_0020, "arrivalDate", event.arrival_date.isoformat())
     _destination(residence, "comesFrom", event.comes_from)
-    dwelling = _sub(residence, NS_0020, "dwellingAddress")
-    address = _sub(dwelling, NS_0011, "address")
-    _sub(address, NS_0010, "street", event.address.street)
-    if event.address.house_number:
-        _sub(address, NS_0010, "houseNumber", event.address.house_number)
-    _sub(address, NS_0010, "town", event.address.town)
-    _sub(address, NS_0010, "swissZipCode", event.address.postcode)
-    _sub(address, NS_0010, "country", "CH")
-    _sub(dwelling, NS_0011, "typeOfHousehold", "1")
+    _dwelling_address(residence, NS_0011, event.address)
     schemas.validate_delivery(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -236,6 +254,20 @@ def build_move_out(header: Header, event: MoveOut) -> bytes:
     _municipality(dest, NS_0020, "reportingMunicipality", event.reporting_municipality)
     _destination(dest, "goesTo", event.goes_to)
     _sub(dest, NS_0020, "departureDate", event.departure_date.isoformat())
+    schemas.validate_delivery(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def build_move(header: Header, event: Move) -> bytes:
+    """An eCH-0020 v1 move delivery (new address in the same commune), validated against the
+    XSDs (``SchemaValidationError``)."""
+    root = _delivery()
+    _header(root, header)
+    move = _sub(root, NS_0020, "move")
+    _person_identification(_sub(move, NS_0020, "movePerson"), event.person)
+    reporting = _sub(move, NS_0020, "moveReportingAddress")
+    _municipality(reporting, NS_0020, "reportingMunicipality", event.reporting_municipality)
+    _dwelling_address(reporting, NS_0020, event.address, event.moving_date)
     schemas.validate_delivery(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 

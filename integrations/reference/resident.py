@@ -6,15 +6,18 @@ HTTP API (all under ``/communes/<bfs>/``, ``Authorization: Bearer <api key>``):
   (eCH-0044 identification; names compared case-insensitively, ``first_name`` may be any one of
   the person's first names) → 200 person JSON, 404 ``person_not_found``, 400 ``invalid_request``.
 - ``GET persons/<person_id>`` → 200 person JSON (residence data) or 404.
-- ``POST events`` body: an eCH-0020 v1 ``delivery`` (``moveIn`` or ``moveOut``) with an
-  eCH-0058 v1 header → an eCH-0058 v3 ``eventReport``: 200 ``positiveReport`` (data items
-  ``personId`` and, for moveOut, ``departureDate``) or 422 ``negativeReport`` (codes
-  ``invalid_message`` (400), ``unsupported_event``, ``already_resident``, ``person_not_found``).
+- ``POST events`` body: an eCH-0020 v1 ``delivery`` (``moveIn``, ``moveOut`` or ``move``, a
+  new address within the commune) with an eCH-0058 v1 header → an eCH-0058 v3
+  ``eventReport``: 200 ``positiveReport`` (data items ``personId`` and, for moveOut,
+  ``departureDate``, for move, ``movingDate``) or 422 ``negativeReport`` (codes
+  ``invalid_message`` (400), ``unsupported_event``, ``already_resident``, ``person_not_found``,
+  ``not_resident``: the person is registered here but has moved away).
   The report's ``messageId`` is the register's id for the event; ``referenceMessageId`` echoes
   the delivery's ``declarationLocalReference``.
 
 Person JSON: the keys of ``integrations.reference.demo_person`` plus ``status``
-(``resident``/``moved_out``) and, after a move out, ``departure_date``.
+(``resident``/``moved_out``), after a move out ``departure_date``, after a move within the
+commune ``address_since`` (the moving date).
 """
 
 from __future__ import annotations
@@ -65,16 +68,30 @@ class ResidentRegister:
         for p in people:
             if list(local) in p["other_ids"]:
                 return p
-        return next(
-            (
-                p
-                for p in people
-                if _same(p["official_name"], ident["official_name"])
-                and _first_name_matches(p["first_name"], ident["first_name"])
-                and p["date_of_birth"] == ident["date_of_birth"]
-            ),
-            None,
-        )
+        return _by_name(people, ident)
+
+    def find_any(self, bfs: int, ident: dict) -> dict | None:
+        """Like ``find``, but also someone who has moved away (``status`` ``moved_out``)."""
+        people = list(self.residents(bfs).values())
+        if ident.get("vn"):
+            return next((p for p in people if p["vn"] == ident["vn"]), None)
+        local = ident.get("person_id", "")
+        if ident.get("id_category") == REGISTER_ID_CATEGORY and local in self.residents(bfs):
+            return self.residents(bfs)[local]
+        return _by_name(people, ident)
+
+
+def _by_name(people: list[dict], ident: dict) -> dict | None:
+    return next(
+        (
+            p
+            for p in people
+            if _same(p["official_name"], ident["official_name"])
+            and _first_name_matches(p["first_name"], ident["first_name"])
+            and p["date_of_birth"] == ident["date_of_birth"]
+        ),
+        None,
+    )
 
 
 def _same(a: str, b: str) -> bool:
@@ -168,6 +185,7 @@ def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
             return answer(422, Report(False, message_id, reference, code, text), recipient)
 
         move_in, move_out = root.find("d:moveIn", NS), root.find("d:moveOut", NS)
+        move = root.find("d:move", NS)
         if move_in is not None:
             ident = read_identification(move_in.find("d:moveInPerson/d:personIdentification", NS))
             if register.find(commune, ident) is not None:
@@ -185,8 +203,31 @@ def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
             person.update(status="moved_out", departure_date=departure)
             app.effect()
             data = {"personId": person["person_id"], "departureDate": departure}
+        elif move is not None:
+            ident = read_identification(move.find("d:movePerson/d:personIdentification", NS))
+            person = register.find(commune, ident)
+            if person is None:
+                if register.find_any(commune, ident) is not None:
+                    return negative(
+                        "not_resident", "Person ist in der Gemeinde nicht mehr gemeldet."
+                    )
+                return negative("person_not_found", "Person im Einwohnerregister nicht gefunden.")
+            dwelling = move.find("d:moveReportingAddress/d:dwellingAddress", NS)
+            address = dwelling.find("d:address", NS)
+            moving_date = _text(dwelling, "d:movingDate")
+            person["address"] = {
+                "street": _text(address, "a:street"),
+                "house_number": _text(address, "a:houseNumber"),
+                "postcode": _text(address, "a:swissZipCode"),
+                "town": _text(address, "a:town"),
+            }
+            person["address_since"] = moving_date
+            app.effect()
+            data = {"personId": person["person_id"], "movingDate": moving_date}
         else:
-            return negative("unsupported_event", "Nur moveIn und moveOut werden verarbeitet.")
+            return negative(
+                "unsupported_event", "Nur moveIn, moveOut und move werden verarbeitet."
+            )
         return answer(
             200, Report(True, message_id, reference, "accepted", "Verarbeitet.", data), recipient
         )

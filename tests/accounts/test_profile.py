@@ -15,6 +15,7 @@ GOOD = {
     "last_name": "Muster",
     "date_of_birth": "31.01.1985",
     "ahv_number": "756 9217 0769 85",
+    "sex": "2",
     "street": "Schachenstrasse",
     "house_number": "17a",
     "postcode": "6010",
@@ -56,6 +57,7 @@ def test_saving_a_valid_profile_stores_normalized_data(kriens, in_commune, clien
             "last_name": "Muster",
             "date_of_birth": "1985-01-31",
             "ahv_number": "756.9217.0769.85",
+            "sex": "2",
             "street": "Schachenstrasse",
             "house_number": "17a",
             "postcode": "6010",
@@ -66,6 +68,7 @@ def test_saving_a_valid_profile_stores_normalized_data(kriens, in_commune, clien
         assert selectors.profile_is_complete(resident)
     page = client.get("/profil/").content.decode()
     assert 'value="756.9217.0769.85"' in page
+    assert '<option value="2" selected>weiblich</option>' in page
     assert "Ihre Angaben wurden gespeichert." in page
 
 
@@ -80,6 +83,7 @@ def test_saving_a_valid_profile_stores_normalized_data(kriens, in_commune, clien
         ("date_of_birth", "31.02.1985", "TT.MM.JJJJ"),
         ("date_of_birth", "01.01.2999", "Zukunft"),
         ("phone", "abc", "Telefonnummer"),
+        ("sex", "3", "«männlich», «weiblich» oder keine Angabe"),
         ("town", "", "Ort"),
         ("ahv_number", "", "AHV-Nummer"),
     ],
@@ -114,6 +118,23 @@ def test_profile_update_raises_and_keeps_the_old_data(kriens, in_commune, reside
             services.profile_update(user=resident, **{**good, "postcode": "12", "town": "X"})
         assert set(raised.value.message_dict) == {"postcode"}
         assert ResidentProfile.objects.get(user=resident).town == "Kriens"
+
+
+def test_sex_is_optional_and_refused_when_not_an_ech_code(kriens, in_commune, resident):
+    """Without a sex the profile is complete; a value other than the eCH-0044 codes is refused
+    with a German message and the stored sex stays."""
+    with in_commune(kriens):
+        good = {**GOOD, "date_of_birth": dt.date(1985, 1, 31), "sex": ""}
+        services.profile_update(user=resident, **good)
+        assert selectors.profile_for(resident)["sex"] == ""
+        assert selectors.profile_is_complete(resident)
+        services.profile_update(user=resident, **{**good, "sex": "1"})
+        with pytest.raises(ValidationError) as raised:
+            services.profile_update(user=resident, **{**good, "sex": "x", "town": "Horw"})
+        assert set(raised.value.message_dict) == {"sex"}
+        assert "männlich" in raised.value.message_dict["sex"][0]
+        profile = ResidentProfile.objects.get(user=resident)
+        assert (profile.sex, profile.town) == ("1", "Kriens")
 
 
 def test_profile_for_a_user_without_profile_has_empty_values(kriens, in_commune, resident):

@@ -10,6 +10,7 @@ GOOD = {
     "last_name": "Muster",
     "date_of_birth": "1985-01-31",
     "ahv_number": "7569217076985",
+    "sex": "1",
     "street": "Schachenstrasse",
     "house_number": "17a",
     "postcode": "6010",
@@ -58,6 +59,18 @@ def test_profile_api_refuses_bad_data_per_field_and_saves_nothing(kriens, in_com
     assert "1000 und 9699" in response.json()["postcode"][0]
     with in_commune(kriens):
         assert not ResidentProfile.objects.filter(user=user).exclude(ahv_number="").exists()
+
+
+def test_profile_api_refuses_an_unknown_sex_code(kriens, in_commune, api):
+    """Only the eCH-0044 codes "1" and "2" (or "") are accepted, with a German message."""
+    client, user = api
+    response = client.put(
+        "/api/me/profile/", {**GOOD, "sex": "3"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "männlich" in response.json()["sex"][0]
+    with in_commune(kriens):
+        assert not ResidentProfile.objects.filter(user=user).exists()
 
 
 def test_profile_api_needs_login(kriens, commune_client):

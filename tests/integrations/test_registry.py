@@ -90,6 +90,7 @@ def test_project_registry_holds_the_catalogue_keys():
         "resident_register.residence",
         "resident_register.move_in",
         "resident_register.move_out",
+        "resident_register.address_change",
         "dog_register.register",
         "billing.qr_invoice",
         "documents.residence_certificate",
@@ -106,6 +107,7 @@ def test_system_check_fails_on_missing_url(settings):
     errors = check_integrations()
     assert {e.id for e in errors} == {"integrations.E001"}
     assert {e.msg.split(" ")[0] for e in errors} == {
+        "resident_register.address_change",
         "resident_register.identify",
         "resident_register.move_in",
         "resident_register.move_out",

@@ -11,6 +11,7 @@ import httpx
 
 from integrations.adapters.resident_register.data import (
     Address,
+    AddressChangeRequest,
     IdentifyRequest,
     MoveInRequest,
     MoveOutRequest,
@@ -213,7 +214,7 @@ class _EventAdapter(ResidentRegisterAdapter):
 
 
 def _identification(
-    req: MoveInRequest | MoveOutRequest, person_id: str = ""
+    req: MoveInRequest | MoveOutRequest | AddressChangeRequest, person_id: str = ""
 ) -> messages.PersonIdentification:
     return messages.PersonIdentification(
         official_name=req.official_name,
@@ -270,4 +271,25 @@ class MoveOutAdapter(_EventAdapter):
         )
         header = self.header(request.bfs_number, idempotency_key, request.departure_date)
         xml = self.build(messages.build_move_out, header, event)
+        return self.send(request.bfs_number, xml, idempotency_key=idempotency_key)
+
+
+@register("resident_register.address_change")
+class AddressChangeAdapter(_EventAdapter):
+    """Report a move within the commune (eCH-0020 move: the new dwelling address,
+    XSD-validated before sending) → ``MoveResult``. Unknown person → ``PermanentError``
+    ``person_not_found``; registered but moved away → ``not_resident``."""
+
+    def call(self, request: AddressChangeRequest, *, idempotency_key: str) -> MoveResult:
+        a = request.address
+        event = messages.Move(
+            person=_identification(request, request.person_id),
+            reporting_municipality=messages.Municipality(
+                request.commune_name, request.bfs_number, "LU"
+            ),
+            moving_date=request.moving_date,
+            address=messages.SwissAddress(a.street, a.house_number, a.postcode, a.town),
+        )
+        header = self.header(request.bfs_number, idempotency_key, request.moving_date)
+        xml = self.build(messages.build_move, header, event)
         return self.send(request.bfs_number, xml, idempotency_key=idempotency_key)

@@ -96,6 +96,22 @@ class MoveOutRequest:
 
 
 @dataclass(frozen=True)
+class AddressChangeRequest:
+    """Report a move within the commune ``bfs_number`` (eCH-0020 move): the new address."""
+
+    bfs_number: int
+    commune_name: str
+    vn: str
+    official_name: str
+    first_name: str
+    sex: str
+    date_of_birth: date
+    moving_date: date
+    address: Address
+    person_id: str = ""  # the register's id, if known
+
+
+@dataclass(frozen=True)
 class MoveResult:
     """The register's positive acknowledgement."""
 
