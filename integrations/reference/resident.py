@@ -225,9 +225,7 @@ def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
             app.effect()
             data = {"personId": person["person_id"], "movingDate": moving_date}
         else:
-            return negative(
-                "unsupported_event", "Nur moveIn, moveOut und move werden verarbeitet."
-            )
+            return negative("unsupported_event", "Nur moveIn, moveOut und move werden verarbeitet.")
         return answer(
             200, Report(True, message_id, reference, "accepted", "Verarbeitet.", data), recipient
         )

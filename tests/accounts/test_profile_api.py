@@ -64,9 +64,7 @@ def test_profile_api_refuses_bad_data_per_field_and_saves_nothing(kriens, in_com
 def test_profile_api_refuses_an_unknown_sex_code(kriens, in_commune, api):
     """Only the eCH-0044 codes "1" and "2" (or "") are accepted, with a German message."""
     client, user = api
-    response = client.put(
-        "/api/me/profile/", {**GOOD, "sex": "3"}, content_type="application/json"
-    )
+    response = client.put("/api/me/profile/", {**GOOD, "sex": "3"}, content_type="application/json")
     assert response.status_code == 400
     assert "männlich" in response.json()["sex"][0]
     with in_commune(kriens):

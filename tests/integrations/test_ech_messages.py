@@ -86,6 +86,31 @@ def test_move_out_message_is_valid():
     assert b"moveOut" in xml and b"<eCH-0011:unknown>0<" in xml
 
 
+def test_move_message_is_valid_and_complete():
+    """build_move yields a schema-valid eCH-0020 move: person, reporting commune, the new
+    dwelling address and the moving date."""
+    event = messages.Move(
+        person=replace(PERSON, local_person_id="1059000007"),
+        reporting_municipality=messages.Municipality("Kriens", 1059, "LU"),
+        moving_date=date(2026, 5, 15),
+        address=messages.SwissAddress("Hofmatt", "", "6010", "Kriens"),
+    )
+    xml = messages.build_move(HEADER, event)
+    root = messages.parse_xml(xml)
+    validate_delivery(root)
+    ns = {"d": messages.NS_0020, "p": messages.NS_0044, "a": messages.NS_0010}
+    move = root.find("d:move", ns)
+    assert move.findtext("d:movePerson/d:personIdentification/p:vn", namespaces=ns) == PERSON.vn
+    assert move.findtext(".//p:localPersonId/p:personId", namespaces=ns) == "1059000007"
+    dwelling = move.find("d:moveReportingAddress/d:dwellingAddress", ns)
+    assert dwelling.findtext("d:address/a:street", namespaces=ns) == "Hofmatt"
+    assert dwelling.find("d:address/a:houseNumber", ns) is None
+    assert dwelling.findtext("d:movingDate", namespaces=ns) == "2026-05-15"
+    assert b"<eCH-0007:municipalityId>1059<" in xml
+    with pytest.raises(SchemaValidationError):
+        messages.build_move(HEADER, replace(event, address=replace(event.address, postcode="60")))
+
+
 def test_invalid_data_fails_validation_before_sending():
     """A value outside the schema (sex "3") raises instead of producing a message."""
     with pytest.raises(SchemaValidationError):

@@ -7,7 +7,7 @@ whole session).
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -15,6 +15,7 @@ import pytest
 
 from integrations.adapters.resident_register.data import (
     Address,
+    AddressChangeRequest,
     IdentifyRequest,
     MoveInRequest,
     MoveOutRequest,
@@ -75,6 +76,24 @@ def move_in_request(person: dict, bfs: int, town: str, **changes) -> MoveInReque
         "comes_from": Municipality("Kriens", 1059),
     }
     return MoveInRequest(**{**fields, **changes})
+
+
+def address_change_request(person: dict, **changes) -> AddressChangeRequest:
+    fields = {
+        "bfs_number": person["bfs_number"],
+        "commune_name": person["address"]["town"],
+        "vn": person["vn"],
+        "official_name": person["official_name"],
+        "first_name": person["first_name"],
+        "sex": person["sex"],
+        "date_of_birth": date.fromisoformat(person["date_of_birth"]),
+        "moving_date": date(2026, 8, 1),
+        "address": Address(
+            "Neuweg", "4b", person["address"]["postcode"], person["address"]["town"]
+        ),
+        "person_id": person["person_id"],
+    }
+    return AddressChangeRequest(**{**fields, **changes})
 
 
 # --- identification -------------------------------------------------------------------------
@@ -310,6 +329,98 @@ def test_invalid_move_data_is_refused_before_sending(registers, control):
         )
     assert exc.value.code == "invalid_message"
     assert control("resident")["calls"] == calls
+
+
+# --- move within the commune (eCH-0020 move) ------------------------------------------------------
+def test_address_change_updates_the_dwelling_address(registers, control):
+    """Root's register acknowledges the move with its message id and keeps the new address."""
+    person = demo_person(1065)
+    effects = control("resident")["effects"]
+    result = get("resident_register.address_change").call(
+        address_change_request(person), idempotency_key="addr-1"
+    )
+    assert result.message_id.startswith("EWR-1065-")
+    assert result.person_id == person["person_id"]
+    assert result.reference_message_id.startswith("EP-")
+    root = messages.parse_xml(result.request_xml)
+    validate_delivery(root)
+    assert root.find(f"{{{messages.NS_0020}}}move") is not None
+    assert control("resident")["effects"] == effects + 1
+    now = get("resident_register.residence").call(
+        ResidenceRequest(1065, person["person_id"]), idempotency_key="addr-1-check"
+    )
+    assert now.address == Address("Neuweg", "4b", person["address"]["postcode"], "Root")
+
+
+def test_address_change_of_unknown_or_departed_person_is_permanent(registers, control):
+    """Someone the register never knew → ``person_not_found``; someone who moved away →
+    ``not_resident``; neither changes anything."""
+    person = demo_person(1066)
+    stranger = {**person, "vn": ahv_from_serial(5150), "official_name": "Niemand"}
+    adapter = get("resident_register.address_change")
+    effects = control("resident")["effects"]
+    with pytest.raises(PermanentError) as exc:
+        adapter.call(address_change_request(stranger, person_id=""), idempotency_key="addr-x")
+    assert exc.value.code == "person_not_found"
+    assert exc.value.details["message_id"].startswith("EWR-1066-")
+    get("resident_register.move_out").call(move_out_request(person), idempotency_key="addr-out")
+    with pytest.raises(PermanentError) as exc:
+        adapter.call(address_change_request(person), idempotency_key="addr-gone")
+    assert exc.value.code == "not_resident" and "nicht mehr gemeldet" in exc.value.message
+    assert control("resident")["effects"] == effects + 1  # the move out only
+
+
+def test_invalid_move_messages_are_refused(registers, control):
+    """Data the XSD rejects never leaves the adapter; an invalid delivery that reaches the
+    register is answered with a negative ``invalid_message`` report (HTTP 400)."""
+    calls = control("resident")["calls"]
+    with pytest.raises(PermanentError) as exc:
+        get("resident_register.address_change").call(
+            address_change_request(demo_person(1067), sex="3"), idempotency_key="addr-xsd"
+        )
+    assert exc.value.code == "invalid_message"
+    assert control("resident")["calls"] == calls
+    header = messages.Header("3-LU-1", "1-1067-1", "EP-raw", datetime(2026, 8, 1, tzinfo=UTC))
+    event = messages.Move(
+        person=messages.PersonIdentification("Muster", "Anna", "2", date(1990, 1, 1)),
+        reporting_municipality=messages.Municipality("Udligenswil", 1067, "LU"),
+        moving_date=date(2026, 8, 1),
+        address=messages.SwissAddress("Neuweg", "1", "6044", "Udligenswil"),
+    )
+    broken = messages.build_move(header, event).replace(
+        b"<eCH-0020:movingDate>2026-08-01", b"<eCH-0020:movingDate>bald"
+    )
+    effects = control("resident")["effects"]
+    response = httpx.post(
+        f"{registers['resident']}/communes/1067/events",
+        content=broken,
+        headers={"Authorization": f"Bearer {API_KEYS['resident']}"},
+        timeout=5,
+    )
+    report = messages.parse_report(response.content)
+    assert (response.status_code, report.positive, report.code) == (400, False, "invalid_message")
+    assert control("resident")["effects"] == effects
+
+
+def test_address_change_failures_are_transient_and_retries_apply_once(registers, control):
+    """HTTP 500 is transient and changes nothing; after a timed-out call the register did the
+    move, and the retry with the same key gets that answer without a second change."""
+    adapter = get("resident_register.address_change")
+    request = address_change_request(demo_person(1068))
+    effects = control("resident")["effects"]
+    control("resident", "error500")
+    with pytest.raises(TransientError) as exc:
+        adapter.call(request, idempotency_key="addr-flaky")
+    assert exc.value.code == "http_500"
+    assert control("resident")["effects"] == effects
+    control("resident", "timeout", delay=1.3)
+    with pytest.raises(TransientError):
+        adapter.call(request, idempotency_key="addr-flaky")
+    time.sleep(0.6)
+    first = adapter.call(request, idempotency_key="addr-flaky")
+    again = adapter.call(request, idempotency_key="addr-flaky")
+    assert first == again and first.message_id.startswith("EWR-1068-")
+    assert control("resident")["effects"] == effects + 1
 
 
 # --- idempotency ------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def _profile_store(user: User, person: dict) -> bool:
             last_name=person["official_name"],
             date_of_birth=dt.date.fromisoformat(person["date_of_birth"]),
             ahv_number=person["vn"],
+            sex=person["sex"],
             street=address["street"],
             house_number=address["house_number"],
             postcode=address["postcode"],
