@@ -171,9 +171,9 @@ def _handover_open(
     )
 
 
-def _move_in_request(
-    *, commune: Commune, person: dict, arrival: dt.date, address: Address, comes_from
-) -> MoveInRequest:
+def _identity_complete(person: dict, *, what: str) -> None:
+    """``PermanentStepError`` (``identity_incomplete``) unless ``person`` has what eCH-0044
+    identification needs."""
     missing = [
         k
         for k in ("vn", "official_name", "first_name", "sex", "date_of_birth")
@@ -181,10 +181,16 @@ def _move_in_request(
     ]
     if missing:
         raise PermanentStepError(
-            "Für die Anmeldung im Einwohnerregister fehlen Angaben: " + ", ".join(missing) + ".",
+            f"Für {what} im Einwohnerregister fehlen Angaben: " + ", ".join(missing) + ".",
             code="identity_incomplete",
             details={"missing": missing},
         )
+
+
+def _move_in_request(
+    *, commune: Commune, person: dict, arrival: dt.date, address: Address, comes_from
+) -> MoveInRequest:
+    _identity_complete(person, what="die Anmeldung")
     return MoveInRequest(
         bfs_number=commune.bfs_number,
         commune_name=commune.name,
@@ -261,6 +267,7 @@ def address_change(call: StepCall) -> dict:
     register for the person an earlier step identified."""
     commune = commune_required()
     person = person_required(call)
+    _identity_complete(person, what="die Adressänderung")
     data = call.data
     result = adapter_call(
         "resident_register.address_change",

@@ -292,6 +292,34 @@ def test_address_change_refused_by_the_register_is_a_clerk_task(
     assert failure.handed_to_clerk and not failure.transient
 
 
+def test_address_change_without_complete_identity_sends_nothing(
+    kriens, in_commune, resident_of, control
+):
+    """A person entered by hand without sex cannot be identified in an eCH-0020 move: the step
+    goes to a clerk naming what is missing, and nothing reaches the register."""
+    person = {
+        **generate_resident(kriens.bfs_number, 25),
+        "vn": ahv_from_serial(81_000_011),
+        "official_name": "Niemand",
+    }
+    resident = resident_of(kriens, person)
+    with in_commune(kriens):
+        case = _innerhalb(resident)
+        identify = case.steps.get(key="identify")
+        step_run(step_id=identify.pk)
+        step_complete(
+            step_id=identify.pk,
+            user=clerk_in("Einwohnerdienste"),
+            output={"person": {**person, "sex": ""}},
+        )
+        calls = control("resident")["calls"]
+        case = run_automated(case)
+        step = case.steps.get(key="address")
+        assert step.status == StepStatus.MANUAL_FALLBACK
+        assert "identity_incomplete" in step.last_error and "sex" in step.last_error
+    assert control("resident")["calls"] == calls
+
+
 def test_address_change_5xx_and_timeout_are_retried_with_one_effect(
     kriens, in_commune, resident_of, control
 ):

@@ -66,6 +66,7 @@ def test_register_verify_login_and_edit_profile(browser_page, e2e_commune):
     page.wait_for_url(re.compile(r"/profil/$"))
     assert_accessible(page)
     page.get_by_label("Geburtsdatum").fill("14.03.1990")
+    page.get_by_label("Geschlecht (amtlich)").select_option(label="weiblich")
     page.get_by_label("AHV-Nummer").fill("756.9217.0769.84")
     page.get_by_label("Strasse").fill("Luzernerstrasse")
     page.get_by_label("Hausnummer").fill("12")
@@ -91,3 +92,4 @@ def test_register_verify_login_and_edit_profile(browser_page, e2e_commune):
     assert data["ahv_number"] == "756.9217.0769.85"
     assert data["date_of_birth"] == "1990-03-14"
     assert data["postcode"] == "6010"
+    assert data["sex"] == "2"
