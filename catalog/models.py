@@ -12,13 +12,16 @@ Form definition (``ServiceVersion.form_definition``), validated on publish::
          "choices": [{"value": "a", "label": {"de": "…", "en": "…"}}],   # choice, multi_choice
          "min": 0, "max": 10, "max_length": 200,                          # number / text limits
          "allowed_types": ["application/pdf"], "max_size_mb": 10,         # file
-         "show_if": {"field": "other_key", "equals": true}}               # optional condition
+         "show_if": {"field": "other_key", "equals": true},               # optional condition
+         "prefill": "sex"}                                                # optional, see below
     ]}
 
 Types: text, long_text, number, date, choice, multi_choice, yes_no, email, phone, ahv, iban,
 address (Swiss postal address), file. ``number`` also takes ``decimals`` (0–4, default 0);
 ``date`` takes ``min``/``max`` as ``YYYY-MM-DD`` or ``"today"``; ``multi_choice`` takes
-``min``/``max`` as the number of options to tick. ``catalog.formdefs`` validates and builds them.
+``min``/``max`` as the number of options to tick. ``prefill`` names a key of the applicant's
+identity (``catalog.formdefs.definition.PREFILL_KEYS``) that fills the field in on the order page.
+``catalog.formdefs`` validates and builds them.
 """
 
 from django.contrib.postgres.indexes import GinIndex

@@ -10,7 +10,7 @@ from .clerk import (
     case_share,
 )
 from .documents import document_generated_add, document_store
-from .forms import OrderInvalid, order_form_class, order_validate
+from .forms import OrderInvalid, order_form_class, order_initial, order_validate
 from .messages import message_send
 from .resident import case_answer_info, case_withdraw
 from .steps import case_advance, step_complete, step_retry, step_run
@@ -36,6 +36,7 @@ __all__ = [
     "message_send",
     "offer_for_order",
     "order_form_class",
+    "order_initial",
     "order_validate",
     "reference_next",
     "step_complete",

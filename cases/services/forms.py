@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from catalog.formdefs import build_form, cleaned_files, cleaned_to_json
 from catalog.models import ServiceVersion
 
+from ..automation.identity import applicant_identity
+
 
 class OrderInvalid(ValidationError):
     """The order data failed validation; ``form`` is the bound form with per-field errors."""
@@ -31,6 +33,15 @@ class OrderInvalid(ValidationError):
 def order_form_class(version: ServiceVersion, *, language: str = "de") -> type[forms.Form]:
     """The Django form class generated from the version's form definition."""
     return build_form(version, language=language)
+
+
+def order_initial(*, form_class: type[forms.Form], user) -> dict[str, Any]:
+    """Initial values of the order form: the fields with ``prefill`` from ``user``'s identity
+    (the residents' profile)."""
+    initial_from = getattr(form_class, "initial_from", None)
+    if initial_from is None or not user.is_authenticated:
+        return {}
+    return initial_from(applicant_identity(user=user))
 
 
 def order_validate(

@@ -28,7 +28,7 @@ def order(request: HttpRequest, key: str) -> HttpResponse:
             status=404 if exc.code == "not_offered" else 200,
         )
     form_class = services.order_form_class(version, language=language())
-    form = form_class()
+    form = form_class(initial=services.order_initial(form_class=form_class, user=request.user))
     if request.method == "POST":
         try:
             case = services.case_submit(

@@ -184,6 +184,7 @@ def _make_field(spec: dict, language: str) -> forms.Field:
     field.spec = spec
     field.required_when_shown = bool(spec.get("required", False))
     field.show_if = spec.get("show_if")
+    field.prefill = spec.get("prefill", "")
     return field
 
 
@@ -232,6 +233,20 @@ class DefinitionForm(forms.Form):
             if choice_value == value:
                 return str(label)
         return str(value)
+
+    @classmethod
+    def initial_from(cls, profile: dict[str, str]) -> dict[str, str]:
+        """Initial values of the fields with ``prefill`` from the applicant's ``profile``
+        (a choice only when the value is one of its options)."""
+        initial = {}
+        for name, field in cls.base_fields.items():
+            value = profile.get(field.prefill) if field.prefill else None
+            if not value:
+                continue
+            if field.field_type == "choice" and value not in dict(field.choices):
+                continue
+            initial[name] = value
+        return initial
 
     def hidden_keys(self) -> set[str]:
         """Keys of fields whose ``show_if`` condition is not met by the submitted data."""

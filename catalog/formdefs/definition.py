@@ -40,7 +40,21 @@ DEFAULT_FILE_TYPES = ["application/pdf", "image/jpeg", "image/png"]
 MAX_FILE_SIZE_MB = 20
 DEFAULT_FILE_SIZE_MB = 10
 
-COMMON_KEYS = {"key", "type", "required", "label", "help", "show_if"}
+COMMON_KEYS = {"key", "type", "required", "label", "help", "show_if", "prefill"}
+# What ``prefill`` may name: keys of the applicant's identity (``cases.automation.identity``),
+# whose values become the field's initial value on the order page.
+PREFILL_KEYS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "ahv_number",
+    "sex",
+    "street",
+    "house_number",
+    "postcode",
+    "town",
+    "email",
+)
 EXTRA_KEYS = {
     "text": {"max_length", "min_length"},
     "long_text": {"max_length", "min_length"},
@@ -140,6 +154,10 @@ def _field_errors(field: Any, index: int, seen: dict[str, dict]) -> list[str]:
         errors += _file_errors(field, where)
     if "show_if" in field:
         errors += _show_if_errors(field["show_if"], where, seen)
+    if "prefill" in field and field["prefill"] not in PREFILL_KEYS:
+        errors.append(
+            f"{where}: «prefill» muss eine Angabe aus dem Profil sein: {', '.join(PREFILL_KEYS)}."
+        )
     return errors
 
 

@@ -60,6 +60,7 @@ SEX = field(
     "Geschlecht (amtlich, gemäss Ausweis)",
     "Sex (official, as in your ID)",
     choices=[choice("1", "männlich", "male"), choice("2", "weiblich", "female")],
+    prefill="sex",
     help_de="Das Einwohnerregister braucht diese Angabe für Ihre Anmeldung.",
     help_en="The resident register needs this to register you.",
 )

@@ -158,6 +158,23 @@ def test_zuzug_with_invalid_sex_through_the_api_creates_nothing(
     assert control("resident")["calls"] == calls
 
 
+@pytest.mark.parametrize(("profile_sex", "checked"), [("1", "1"), ("", None)])
+def test_zuzug_form_takes_the_sex_from_the_profile(
+    kriens, resident_of, commune_client, profile_sex, checked
+):
+    """The order page preselects the profile's official sex; without one nothing is chosen."""
+    resident = resident_of(kriens, {**_newcomer(81_000_004), "sex": profile_sex})
+    page = commune_client(kriens, user=resident).get("/dienstleistungen/umzug-zuzug/bestellen/")
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form["sex"].value() == checked
+    html = page.content.decode()
+    assert "Geschlecht (amtlich, gemäss Ausweis)" in html
+    male = '<input type="radio" name="sex" value="1" data-field="sex" id="id_sex_0"'
+    assert (male + " checked>" in html) is (checked == "1") and male in html
+    assert '<input type="radio" name="sex" value="2" data-field="sex" id="id_sex_1">' in html
+
+
 def test_changed_zuzug_form_is_a_new_version_for_existing_offers(kriens, in_commune, monkeypatch):
     """Communes that offered the Zuzug before the sex field existed order the new version
     right after the seed ran again; earlier cases keep their version."""

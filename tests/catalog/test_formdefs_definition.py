@@ -79,6 +79,7 @@ def test_valid_definition_passes():
         ({"fields": [field(type="date", max="gestern")]}, "«today»"),
         ({"fields": [field(required="ja")]}, "«required» muss true oder false"),
         ({"fields": "nope"}, "«fields» muss eine Liste"),
+        ({"fields": [field(prefill="shoe_size")]}, "«prefill» muss eine Angabe aus dem Profil"),
     ],
 )
 def test_invalid_definitions(definition, expected):

@@ -303,3 +303,26 @@ def test_messages_in_english():
     with translation.override("en"):
         valid, errors = check("ahv", "756.9217.0769.84")
         assert not valid and "check digit" in str(errors[0])
+
+
+def test_prefill_gives_initial_values_from_the_profile():
+    """``prefill`` fields start with the profile's value; a choice only with one of its
+    options, fields without ``prefill`` never."""
+    choices = [{"value": "m", "label": {"de": "Rüde"}}, {"value": "f", "label": {"de": "Hündin"}}]
+    form_class = build_form_from_definition(
+        {
+            "fields": [
+                {"key": "town", "type": "text", "label": {"de": "Ort"}, "prefill": "town"},
+                {"key": "dog", "type": "choice", "label": {"de": "G"}, "choices": choices},
+                {
+                    "key": "sex",
+                    "type": "choice",
+                    "label": {"de": "Geschlecht"},
+                    "choices": choices,
+                    "prefill": "sex",
+                },
+            ]
+        }
+    )
+    assert form_class.initial_from({"town": "Kriens", "sex": "1"}) == {"town": "Kriens"}
+    assert form_class.initial_from({"town": "", "sex": "f"}) == {"sex": "f"}
