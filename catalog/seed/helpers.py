@@ -50,7 +50,9 @@ def resident(key: str, name_de: str, name_en: str, group: str = "Einwohnerdienst
 
 
 CONTACT = [
-    field("email", "email", "E-Mail-Adresse für Rückfragen", "E-mail for questions"),
+    field(
+        "email", "email", "E-Mail-Adresse für Rückfragen", "E-mail for questions", prefill="email"
+    ),
     field(
         "phone",
         "phone",

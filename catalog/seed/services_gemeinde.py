@@ -182,7 +182,7 @@ SERVICES = [
                 "Residence permit (both sides)",
                 show_if={"field": "swiss", "equals": False},
             ),
-            field("ahv_number", "ahv", "AHV-Nummer", "AHV number"),
+            field("ahv_number", "ahv", "AHV-Nummer", "AHV number", prefill="ahv_number"),
             SEX,
             *CONTACT,
         ],

@@ -24,7 +24,7 @@ SERVICES = [
         "fee": "0.00",
         "service_norm_days": 30,
         "form": [
-            field("ahv_number", "ahv", "AHV-Nummer", "AHV number"),
+            field("ahv_number", "ahv", "AHV-Nummer", "AHV number", prefill="ahv_number"),
             field("insurer", "text", "Krankenversicherer", "Health insurer", max_length=100),
             field(
                 "household_size",
@@ -616,7 +616,7 @@ SERVICES = [
         "fee": "0.00",
         "service_norm_days": 10,
         "form": [
-            field("ahv_number", "ahv", "AHV-Nummer", "AHV number"),
+            field("ahv_number", "ahv", "AHV-Nummer", "AHV number", prefill="ahv_number"),
             field(
                 "status",
                 "choice",

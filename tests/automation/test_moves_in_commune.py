@@ -10,6 +10,7 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
+from stdnum.ch import ssn
 
 from cases.automation.common import adapter_call
 from cases.handlers import TransientStepError
@@ -162,12 +163,16 @@ def test_zuzug_with_invalid_sex_through_the_api_creates_nothing(
 def test_zuzug_form_takes_the_sex_from_the_profile(
     kriens, resident_of, commune_client, profile_sex, checked
 ):
-    """The order page preselects the profile's official sex; without one nothing is chosen."""
-    resident = resident_of(kriens, {**_newcomer(81_000_004), "sex": profile_sex})
+    """The order page preselects the profile's official sex (without one nothing is chosen)
+    and fills in the AHV number and the contact e-mail from the profile."""
+    person = {**_newcomer(81_000_004), "sex": profile_sex}
+    resident = resident_of(kriens, person)
     page = commune_client(kriens, user=resident).get("/dienstleistungen/umzug-zuzug/bestellen/")
     assert page.status_code == 200
     form = page.context["form"]
     assert form["sex"].value() == checked
+    assert form["email"].value() == resident.email
+    assert form["ahv_number"].value() == ssn.format(person["vn"])
     html = page.content.decode()
     assert "Geschlecht (amtlich, gemäss Ausweis)" in html
     male = '<input type="radio" name="sex" value="1" data-field="sex" id="id_sex_0"'
