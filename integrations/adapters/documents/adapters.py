@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from django.template import Context, Template
+from django.utils.safestring import mark_safe
 
 from integrations.base import Adapter, PermanentError
 from integrations.registry import register
 
+from .pdf import render_pdf, warm_up
+
 TEMPLATE = Path(__file__).with_name("residence_certificate.html")
+STYLESHEET = Path(__file__).with_name("residence_certificate.css")
+# The footer's "Seite 1 von N": WeasyPrint lays out a document a second time to fill in
+# counter(pages). A certificate has one page, so it is rendered with "1" and only rendered again
+# with counter(pages) if it does not fit on one page.
+ONE_PAGE = mark_safe('"1"')
+COUNTED_PAGES = mark_safe("counter(pages)")
 
 
 @dataclass(frozen=True)
@@ -49,8 +59,16 @@ def _swiss_date(value: date | None) -> str:
     return value.strftime("%d.%m.%Y") if value else ""
 
 
-def residence_certificate_html(request: ResidenceCertificateRequest) -> str:
-    """The certificate as HTML (what the PDF is rendered from)."""
+@functools.cache
+def _template() -> Template:
+    return Template(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def residence_certificate_html(
+    request: ResidenceCertificateRequest, *, total_pages: str = COUNTED_PAGES
+) -> str:
+    """The certificate as HTML (what the PDF is rendered from, with ``STYLESHEET``).
+    ``total_pages``: the CSS for N in the footer's "Seite 1 von N"."""
     title = f"Wohnsitzbestätigung {request.first_name} {request.official_name}"
     context = {
         **request.__dict__,
@@ -58,8 +76,9 @@ def residence_certificate_html(request: ResidenceCertificateRequest) -> str:
         "date_of_birth": _swiss_date(request.date_of_birth),
         "moving_in_date": _swiss_date(request.moving_in_date),
         "issue_date": _swiss_date(request.issue_date),
+        "total_pages": total_pages,
     }
-    return Template(TEMPLATE.read_text(encoding="utf-8")).render(Context(context))
+    return _template().render(Context(context))
 
 
 @register("documents.residence_certificate")
@@ -68,20 +87,21 @@ class ResidenceCertificateAdapter(Adapter):
     the same request renders the same certificate."""
 
     def warm_up(self) -> None:
-        from weasyprint import HTML
-
         # The first rendering loads fonts (about 2 s); later ones take tens of milliseconds.
-        HTML(string="<p style='font-family: DejaVu Sans'>Wohnsitzbestätigung</p>").write_pdf()
+        _template()
+        warm_up(stylesheets=[STYLESHEET])
 
     def call(
         self, request: ResidenceCertificateRequest, *, idempotency_key: str
     ) -> RenderedDocument:
-        from weasyprint import HTML  # heavy import, only where PDFs are made
-
         if not (request.official_name.strip() and request.first_name.strip()):
             raise PermanentError("Name fehlt für die Wohnsitzbestätigung.", code="invalid_data")
-        document = HTML(string=residence_certificate_html(request)).render()
-        pdf = document.write_pdf()
+        document = render_pdf(
+            residence_certificate_html(request, total_pages=ONE_PAGE), stylesheets=[STYLESHEET]
+        )
+        if document.pages != 1:
+            document = render_pdf(residence_certificate_html(request), stylesheets=[STYLESHEET])
+        pdf = document.content
         slug = "".join(c for c in request.reference if c.isalnum() or c in "-_") or "dokument"
         return RenderedDocument(
             content=pdf,
@@ -89,5 +109,5 @@ class ResidenceCertificateAdapter(Adapter):
             mime_type="application/pdf",
             title=f"Wohnsitzbestätigung {request.first_name} {request.official_name}",
             sha256=hashlib.sha256(pdf).hexdigest(),
-            pages=len(document.pages),
+            pages=document.pages,
         )

@@ -13,15 +13,20 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
+import qrcode
 from qrbill import QRBill
 from stdnum import iban
 from stdnum.ch import esr
 
 from integrations.base import Adapter, PermanentError
 from integrations.registry import register
+
+from .masks import QRCode
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999.99")
@@ -59,6 +64,8 @@ class QrInvoice:
     iban: str
     amount: Decimal
     currency: str = "CHF"
+    # The QR code's modules, one string per row, "1" dark and "0" light (for the PDF).
+    qr_modules: tuple[str, ...] = field(default=(), repr=False)
 
 
 def is_qr_iban(account: str) -> bool:
@@ -89,6 +96,54 @@ def scor_reference(case_reference: str) -> str:
         )
     numeric = "".join(str(int(c, 36)) for c in ref + "RF00")
     return f"RF{98 - int(numeric) % 97:02d}{ref}"
+
+
+def qr_modules(payload: str) -> tuple[str, ...]:
+    """The QR code of ``payload`` as qrbill makes it (``qrcode``, error correction M, the
+    smallest version that fits, the best mask, no quiet zone): one string per row, "1" for a
+    dark module."""
+    code = QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(payload)
+    code.make(fit=True)
+    return tuple("".join("1" if dark else "0" for dark in row) for row in code.modules)
+
+
+def _runs(modules: tuple[str, ...]):
+    """(row, first column, length) of each horizontal run of dark modules."""
+    for y, row in enumerate(modules):
+        for match in re.finditer("1+", row):
+            yield y, match.start(), match.end() - match.start()
+
+
+def qr_path(modules: tuple[str, ...]) -> str:
+    """SVG path data of the dark modules (1 unit per module), one rectangle per horizontal run:
+    the squares of qrcode's ``SvgPathImage`` merged along rows, a third of the data."""
+    return "".join(f"M{x},{y}H{x + n}V{y + 1}H{x}z" for y, x, n in _runs(modules))
+
+
+class _QrImage:
+    """What qrbill's ``draw_bill`` uses of ``qr_image()``: ``width`` in modules and ``save()``
+    writing an SVG with the QR code as one ``<path>``."""
+
+    def __init__(self, modules: tuple[str, ...]):
+        self.width = len(modules)
+        self.path = qr_path(modules)
+
+    def save(self, stream, kind=None) -> None:
+        stream.write(
+            f'<svg xmlns="http://www.w3.org/2000/svg"><path d="{self.path}"/></svg>'.encode()
+        )
+
+
+class _QRBill(QRBill):
+    """qrbill's bill whose QR code is computed once (kept in ``modules``) and drawn with
+    horizontal runs instead of one square per module."""
+
+    modules: tuple[str, ...] = ()
+
+    def qr_image(self) -> _QrImage:
+        self.modules = qr_modules(self.qr_data())
+        return _QrImage(self.modules)
 
 
 def _party(p: Party) -> dict[str, str]:
@@ -134,7 +189,7 @@ class QrInvoiceAdapter(Adapter):
         else:
             reference, reference_type = scor_reference(request.case_reference), "SCOR"
         try:
-            bill = QRBill(
+            bill = _QRBill(
                 account=account,
                 creditor=_party(request.creditor),
                 amount=f"{amount:.2f}",
@@ -163,7 +218,19 @@ class QrInvoiceAdapter(Adapter):
             reference_type=reference_type,
             iban=account,
             amount=amount,
+            qr_modules=bill.modules,
         )
+
+
+STYLESHEET = Path(__file__).with_name("qr_invoice.css")
+SVG_NS = "http://www.w3.org/2000/svg"
+MM_PER_UNIT = 25.4 / 90  # qrbill draws in user units of 1/90 inch
+BILL_TOP_MM = 297 - 106  # qrbill's SVG is 106 mm high (1 mm above the bill for the scissors)
+VALUE_FONT_MM = 10 * MM_PER_UNIT  # qrbill's value font, the payment part's text blocks' font
+# Liberation Sans' (= Arial's) (ascent - descent) / 2 in em: where the baseline sits in a line
+# box of a fixed height (half the line height below the middle of the font's box).
+BASELINE_SHIFT_EM = (0.905 - 0.212) / 2
+PT_PER_MM = 72 / 25.4
 
 
 def _escape(value: str) -> str:
@@ -177,6 +244,7 @@ def _escape(value: str) -> str:
 
 
 def _address_lines(party: Party | None) -> str:
+    """Name, street and place, one per line (the paragraph keeps the line breaks)."""
     if party is None:
         return ""
     lines = [
@@ -184,40 +252,179 @@ def _address_lines(party: Party | None) -> str:
         f"{party.street} {party.house_number}".strip(),
         f"{party.postcode} {party.town}",
     ]
-    return "<br>".join(_escape(line) for line in lines if line)
+    return "\n".join(_escape(line) for line in lines if line)
+
+
+@dataclass(frozen=True)
+class _QrPlacement:
+    left_mm: float  # from the page's left edge
+    top_mm: float  # from the page's top edge
+    module_mm: float
+
+
+@dataclass
+class _PaymentPart:
+    html: str  # the texts (HTML) and the drawing without the QR code (inline SVG)
+    qr: _QrPlacement
+
+
+def _payment_part(svg: bytes, modules: tuple[str, ...]) -> _PaymentPart:
+    """qrbill's payment part for the A4 invoice, at the bottom of the page: its drawing
+    (lines, scissors, Swiss cross) stays SVG, its texts become HTML at the same places (the SVG
+    texts of WeasyPrint are laid out letter by letter: slow, and without kerning), and the QR
+    code is left out to be drawn directly into the PDF (``_draw_qr``)."""
+    root = ET.fromstring(svg)  # noqa: S314 - qrbill's output, made just before
+    path = qr_path(modules)
+    texts: list[ET.Element] = []
+    qr: _QrPlacement | None = None
+    for element in root.iter():  # plain tag names: the drawing is written back as plain SVG
+        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
+    for parent in list(root.iter()):
+        for child in list(parent):
+            tag = child.tag
+            if tag == "text":
+                texts.append(child)
+            elif tag == "rect" and child.get("width") == "100%":
+                pass  # the white background: it would hide the QR code drawn beneath
+            elif tag == "path" and child.get("d") == path:
+                qr = _qr_placement(child.get("transform", ""))
+            else:
+                continue
+            parent.remove(child)
+    if qr is None:
+        raise ValueError("qrbill's SVG has no QR code path")
+    root.set("xmlns", SVG_NS)
+    import base64
+
+    drawing = (
+        '<img alt="" src="data:image/svg+xml;base64,'
+        + base64.b64encode(ET.tostring(root)).decode()
+        + '">'
+    )
+
+    return _PaymentPart(
+        html=f'<div class="payment-part">{drawing}{_text_columns(texts)}</div>', qr=qr
+    )
+
+
+def _qr_placement(transform: str) -> _QrPlacement:
+    match = re.fullmatch(r"translate\(([\d.]+),\s*([\d.]+)\)\s*scale\(([\d.]+)\)", transform)
+    if match is None:
+        raise ValueError(f"unexpected transform of qrbill's QR code: {transform!r}")
+    x, y, scale = (float(v) for v in match.groups())
+    return _QrPlacement(
+        left_mm=x * MM_PER_UNIT,
+        top_mm=BILL_TOP_MM + y * MM_PER_UNIT,
+        module_mm=scale * MM_PER_UNIT,
+    )
+
+
+def _text_columns(texts: list[ET.Element]) -> str:
+    """qrbill's texts as HTML: one absolutely placed column per x position (and alignment),
+    in it one block per run of equally spaced lines. Each block's font and line height fix the
+    baselines, so every line's baseline lands on qrbill's ``y``; headings are inline (with no
+    line height of their own) in the value font's lines."""
+    columns: dict[tuple[float, str], list[ET.Element]] = {}
+    for text in texts:
+        key = (float(text.get("x", 0)), text.get("text-anchor", "start"))
+        columns.setdefault(key, []).append(text)
+    html = []
+    for (x, anchor), column in columns.items():
+        x_mm = x * MM_PER_UNIT
+        place = (
+            f"left:0;width:{x_mm:.3f}mm;text-align:right"
+            if anchor == "end"
+            else f"left:{x_mm:.3f}mm;width:{210 - x_mm:.3f}mm"
+        )
+        blocks, bottom = [], 0.0
+        for lines, height in _equally_spaced(column):
+            top = lines[0][0] - height / 2 - BASELINE_SHIFT_EM * VALUE_FONT_MM
+            blocks.append(
+                f'<div style="margin-top:{top - bottom:.3f}mm;line-height:{height:.3f}mm">'
+                + "\n".join(_text_line(text) for _, text in lines)
+                + "</div>"
+            )
+            bottom = top + height * len(lines)
+        html.append(f'<div class="qr-texts" style="{place}">{"".join(blocks)}</div>')
+    return "".join(html)
+
+
+def _equally_spaced(column: list[ET.Element]):
+    """Runs of lines (baseline in mm, element) with the same distance between baselines,
+    top to bottom, each with that distance (3.5 mm for a single line)."""
+    lines = sorted((float(t.get("y", 0)) * MM_PER_UNIT, t) for t in column)
+    run: list[tuple[float, ET.Element]] = []
+    height = 3.5
+    for y, text in lines:
+        if run and (len(run) == 1 or abs(y - run[-1][0] - height) < 0.01):
+            height = y - run[-1][0]
+        elif run:
+            yield run, height
+            run, height = [], 3.5
+        run.append((y, text))
+    if run:
+        yield run, height
+
+
+def _text_line(text: ET.Element) -> str:
+    size = float(text.get("font-size", 10))
+    content = _escape(text.text or "")
+    if text.get("font-weight") != "bold" and abs(size - 10) < 0.01:
+        return content
+    weight = "bold" if text.get("font-weight") == "bold" else "normal"
+    return (
+        f'<span style="font-size:{size * MM_PER_UNIT:.3f}mm;font-weight:{weight}">{content}</span>'
+    )
+
+
+def _draw_qr(modules: tuple[str, ...], placement: _QrPlacement):
+    """A WeasyPrint finisher that draws the QR code's dark modules as filled rectangles (one
+    per horizontal run) in a content stream of its own, before the page's content, so the
+    Swiss cross of the payment part lies on top. Exact vector squares, no SVG to parse."""
+
+    def finisher(document, pdf) -> None:
+        import pydyf
+
+        size = placement.module_mm * PT_PER_MM
+        left = placement.left_mm * PT_PER_MM
+        top = (297 - placement.top_mm) * PT_PER_MM  # PDF's y grows upwards
+        # In module units, rows downwards from the QR code's top left corner.
+        runs = "\n".join(f"{x} {y} {n} 1 re" for y, x, n in _runs(modules))
+        stream = pydyf.Stream(
+            [f"q 0 g {size:.4f} 0 0 {-size:.4f} {left:.4f} {top:.4f} cm\n{runs}\nf Q"],
+            compress=True,
+        )
+        pdf.add_object(stream)
+        page = pdf.objects[pdf.pages["Kids"][0]]  # Kids: number, generation, "R", …
+        page["Contents"] = pydyf.Array([stream.reference, page["Contents"]])
+
+    return finisher
 
 
 def qr_invoice_pdf(
     request: InvoiceRequest, invoice: QrInvoice, *, title: str, issue_date: str
 ) -> bytes:
     """The invoice as A4 PDF with the QR payment part at the bottom (WeasyPrint), for residents
-    who print it. ``issue_date`` as printed (e.g. 28.11.2026)."""
-    import base64
+    who print it. ``issue_date`` as printed (e.g. 28.11.2026). The payment part is qrbill's
+    (``invoice.svg``): the same texts at the same places, the same lines and QR code."""
+    from integrations.adapters.documents.pdf import render_pdf
 
-    from weasyprint import HTML  # heavy import, only where PDFs are made
-
-    svg = base64.b64encode(invoice.svg).decode()
-    html = f"""<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{_escape(title)}</title>
-<style>
-@page {{ size: A4; margin: 0; }}
-body {{ font-family: 'DejaVu Sans', sans-serif; font-size: 10pt; margin: 0; }}
-.head {{ padding: 20mm 20mm 0 20mm; }}
-.debtor {{ margin: 15mm 0 10mm 100mm; }}
-h1 {{ font-size: 14pt; margin: 0 0 6mm 0; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ text-align: left; padding: 1.5mm 0; border-bottom: 0.3pt solid #999; }}
-td.amount {{ text-align: right; }}
-.payment {{ position: absolute; bottom: 0; left: 0; width: 210mm; height: 105mm; }}
-</style></head><body>
+    modules = invoice.qr_modules or qr_modules(invoice.payload)
+    payment = _payment_part(invoice.svg, modules)
+    html = f"""<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
+<title>{_escape(title)}</title></head><body>
 <div class="head">
-<p>{_address_lines(request.creditor)}</p>
-<p class="debtor">{_address_lines(request.debtor)}</p>
+<p class="lines">{_address_lines(request.creditor)}</p>
+<p class="debtor lines">{_address_lines(request.debtor)}</p>
 <h1>{_escape(title)}</h1>
-<p>Datum: {_escape(issue_date)}<br>Referenz: {_escape(invoice.reference_formatted)}</p>
-<table><tr><th scope="col">Leistung</th><th scope="col" style="text-align:right">Betrag</th></tr>
+<p class="lines">Datum: {_escape(issue_date)}
+Referenz: {_escape(invoice.reference_formatted)}</p>
+<table><tr><th scope="col">Leistung</th><th scope="col" class="amount">Betrag</th></tr>
 <tr><td>{_escape(request.purpose)}</td><td class="amount">{invoice.currency} {invoice.amount:.2f}</td></tr></table>
 <p>Bitte bezahlen Sie den Betrag innert 30 Tagen mit dem QR-Einzahlungsschein.</p>
 </div>
-<img class="payment" alt="QR-Einzahlungsschein" src="data:image/svg+xml;base64,{svg}">
+{payment.html}
 </body></html>"""
-    return HTML(string=html).write_pdf()
+    return render_pdf(
+        html, stylesheets=[STYLESHEET], finisher=_draw_qr(modules, payment.qr)
+    ).content
