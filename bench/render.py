@@ -4,17 +4,18 @@ Run from the project root: ``.venv/bin/python -m bench.render`` (no database, no
 Options: ``--rounds N`` (default 5), ``--n N`` documents per round (default 20), ``--profile``
 (cProfile's top functions per document, after the figures).
 
-Measures CPU time (``time.process_time``) per document, the median of the rounds, for
+Measures CPU time (``time.process_time``) per document, the median of the rounds, of
 - the current adapters: ``documents.residence_certificate``, ``billing.qr_invoice`` (the
   SVG payment part and the QR code) and ``qr_invoice_pdf`` (the A4 invoice);
 - the implementation they replaced (``legacy_*`` below, as of commit 76de73b: a new font
   configuration per document, the stylesheet in the HTML, the QR-bill SVG embedded as an image
-  in the invoice), in the same process, for the ratios;
+  in the invoice), in the same process, taking turns with the current one.
 
-each in the worker's state after start-up (``worker_warm_up()``: fonts loaded, stylesheets
-parsed, then ``gc.freeze()``), and the current ones also without the frozen heap. The residents
-vary (names, addresses, nationality) across a few communes. Prints a table and, as the last
-line, one JSON object (ms per document, bytes, ratios new/legacy).
+After ``worker_warm_up()`` (fonts loaded, stylesheets parsed), once with every object under the
+garbage collector (as workers ran the legacy code) and once after ``gc.freeze()`` (as workers
+start now). ``ratio`` = new (frozen) / legacy (unfrozen), as workers run them;
+``ratio_same_heap`` compares both on the frozen heap. The residents vary (names, addresses,
+nationality) across three communes. Prints a table and, as the last line, one JSON object.
 """
 
 from __future__ import annotations
@@ -97,7 +98,14 @@ def cases(count: int) -> list[tuple[documents.ResidenceCertificateRequest, qr.In
 
 # --- The implementation before (commit 76de73b), for the ratios ------------------------------
 
-LEGACY_CERTIFICATE_STYLE = """<style>
+LEGACY_CERTIFICATE_TEMPLATE = """<!DOCTYPE html>
+<html lang="de-CH">
+<head>
+<meta charset="utf-8">
+<title>{{ title }}</title>
+<meta name="author" content="{{ authority }}">
+<meta name="description" content="Referenz {{ reference }}">
+<style>
   @page { size: A4; margin: 25mm 22mm 25mm 25mm;
           @bottom-left { content: "{{ commune_name }} · Referenz {{ reference }}"; font-size: 8pt; color: #555; }
           @bottom-right { content: "Seite " counter(page) " von " counter(pages); font-size: 8pt; color: #555; } }
@@ -111,16 +119,44 @@ LEGACY_CERTIFICATE_STYLE = """<style>
   td { font-weight: bold; padding: 1.2mm 0; }
   .place { margin-top: 14mm; }
   .note { margin-top: 18mm; font-size: 8.5pt; color: #444; border-top: 1px solid #bbb; padding-top: 3mm; }
-</style>"""
+</style>
+</head>
+<body>
+<header>
+  <div class="commune">Gemeinde {{ commune_name }}</div>
+  <div class="authority">{{ authority }}</div>
+  {% if authority_address %}<div class="authority">{{ authority_address }}</div>{% endif %}
+</header>
+<h1>Wohnsitzbestätigung</h1>
+<p>Die Gemeinde {{ commune_name }} bestätigt gestützt auf das Einwohnerregister, dass</p>
+<table>
+  <tr><th scope="row">Name, Vorname</th><td>{{ official_name }}, {{ first_name }}</td></tr>
+  <tr><th scope="row">Geburtsdatum</th><td>{{ date_of_birth }}</td></tr>
+  {% if nationality %}<tr><th scope="row">Staatsangehörigkeit</th><td>{{ nationality }}</td></tr>{% endif %}
+  <tr><th scope="row">Adresse</th><td>{{ street }}<br>{{ postcode }} {{ town }}</td></tr>
+  {% if moving_in_date %}<tr><th scope="row">Zugezogen am</th><td>{{ moving_in_date }}</td></tr>{% endif %}
+</table>
+<p>in der Gemeinde {{ commune_name }} (BFS-Nr. {{ bfs_number }}) mit Hauptwohnsitz angemeldet ist.</p>
+{% if purpose %}<p>Verwendungszweck: {{ purpose }}</p>{% endif %}
+<p class="place">{{ commune_name }}, {{ issue_date }}</p>
+<p>{{ authority }}</p>
+<p class="note">Dieses Dokument wurde elektronisch über das Einwohnerportal Luzern erstellt und ist
+ohne Unterschrift gültig. Referenz {{ reference }}, Registerauszug {{ register_message_id|default:"–" }}.</p>
+</body>
+</html>"""
 
 
 def legacy_certificate(request: documents.ResidenceCertificateRequest) -> bytes:
     from weasyprint import HTML
 
-    html = documents.residence_certificate_html(request)
-    head, rest = html.split("<style>", 1)
-    style = Template(LEGACY_CERTIFICATE_STYLE).render(Context(request.__dict__))
-    html = head + style + rest.split("</style>", 1)[1]
+    context = {
+        **request.__dict__,
+        "title": f"Wohnsitzbestätigung {request.first_name} {request.official_name}",
+        "date_of_birth": documents._swiss_date(request.date_of_birth),
+        "moving_in_date": documents._swiss_date(request.moving_in_date),
+        "issue_date": documents._swiss_date(request.issue_date),
+    }
+    html = Template(LEGACY_CERTIFICATE_TEMPLATE).render(Context(context))
     document = HTML(string=html).render()
     return document.write_pdf()
 
@@ -179,16 +215,23 @@ td.amount {{ text-align: right; }}
 # --- Measuring -----------------------------------------------------------------------------
 
 
-def cpu_ms(function: Callable[[int], object], n: int, rounds: int) -> float:
-    """Median over ``rounds`` of the CPU milliseconds per call of ``function(i)``."""
-    function(0)
-    per_round = []
+def cpu_ms(functions: dict[str, Callable[[int], object]], n: int, rounds: int) -> dict:
+    """CPU milliseconds per call of each ``function(i)`` (i < n), the median over ``rounds``;
+    the functions take turns in every round, so a busy machine weighs on all of them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in functions}
+    for function in functions.values():
+        function(0)
     for _ in range(rounds):
-        started = time.process_time()
-        for i in range(n):
-            function(i)
-        per_round.append((time.process_time() - started) * 1000 / n)
-    return round(statistics.median(per_round), 2)
+        for name, function in functions.items():
+            started = time.process_time()
+            for i in range(n):
+                function(i)
+            samples[name].append((time.process_time() - started) * 1000 / n)
+    return {name: round(statistics.median(values), 2) for name, values in samples.items()}
+
+
+def _with_total(figures: dict[str, float]) -> dict[str, float]:
+    return {**figures, "total": round(sum(figures.values()), 2)}
 
 
 def main() -> None:
@@ -220,39 +263,38 @@ def main() -> None:
         "qr_bill_svg": lambda i: legacy_qr_svg(pairs[i][1]),
         "invoice_pdf": lambda i: legacy_invoice_pdf(pairs[i][1], bills[i], legacy_svgs[i]),
     }
+    both = {f"new {k}": f for k, f in new.items()} | {f"legacy {k}": f for k, f in legacy.items()}
 
-    results: dict[str, dict] = {"new_unfrozen_ms": {}, "new_ms": {}, "legacy_ms": {}}
-    worker_warm_up()  # fonts, stylesheets, then gc.freeze() as in a worker
-    gc.unfreeze()
-    for name, function in new.items():
-        results["new_unfrozen_ms"][name] = cpu_ms(function, args.n, args.rounds)
+    worker_warm_up()  # fonts and stylesheets, then gc.freeze(), as a worker starts
+    gc.unfreeze()  # first as the legacy code ran in workers: every object under collection
+    unfrozen = cpu_ms(both, args.n, args.rounds)
     gc.freeze()
-    for name, function in new.items():
-        results["new_ms"][name] = cpu_ms(function, args.n, args.rounds)
-    for name, function in legacy.items():
-        results["legacy_ms"][name] = cpu_ms(function, args.n, args.rounds)
-    for key in ("new_unfrozen_ms", "new_ms", "legacy_ms"):
-        results[key]["total"] = round(sum(results[key].values()), 2)
-    results["ratio_new_to_legacy"] = {
-        name: round(results["new_ms"][name] / results["legacy_ms"][name], 3)
-        for name in results["new_ms"]
+    frozen = cpu_ms(both, args.n, args.rounds)
+    results: dict[str, dict] = {
+        # as workers run it: legacy without, new with the frozen start-up heap
+        "legacy_ms": _with_total({k: unfrozen[f"legacy {k}"] for k in legacy}),
+        "new_ms": _with_total({k: frozen[f"new {k}"] for k in new}),
+        # the rendering code alone, both on the same (frozen or unfrozen) heap
+        "legacy_frozen_ms": _with_total({k: frozen[f"legacy {k}"] for k in legacy}),
+        "new_unfrozen_ms": _with_total({k: unfrozen[f"new {k}"] for k in new}),
+    }
+    names = list(results["new_ms"])
+    results["ratio"] = {n: round(results["new_ms"][n] / results["legacy_ms"][n], 3) for n in names}
+    results["ratio_same_heap"] = {
+        n: round(results["new_ms"][n] / results["legacy_frozen_ms"][n], 3) for n in names
     }
     results["bytes"] = {
         "new": {name: len(function(0)) for name, function in new.items()},
         "legacy": {name: len(function(0)) for name, function in legacy.items()},
     }
 
-    print(
-        f"{'CPU ms per document':22} {'legacy':>9} {'new':>9} {'new, gc unfrozen':>17} {'ratio':>7}"
-    )
-    for name in results["new_ms"]:
-        print(
-            f"{name:22} {results['legacy_ms'][name]:9.2f} {results['new_ms'][name]:9.2f} "
-            f"{results['new_unfrozen_ms'][name]:17.2f} {results['ratio_new_to_legacy'][name]:7.3f}"
-        )
+    columns = ("legacy_ms", "new_ms", "ratio", "legacy_frozen_ms", "new_unfrozen_ms")
+    print(f"{'CPU ms per document':18}" + "".join(f"{c:>18}" for c in columns))
+    for name in names:
+        print(f"{name:18}" + "".join(f"{results[c][name]:18.3f}" for c in columns))
     for name in new:
         print(
-            f"{name:22} bytes: legacy {results['bytes']['legacy'][name]:7d}"
+            f"{name:18} bytes: legacy {results['bytes']['legacy'][name]:7d}"
             f"   new {results['bytes']['new'][name]:7d}"
         )
     if args.profile:

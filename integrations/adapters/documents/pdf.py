@@ -8,6 +8,8 @@ and a Dramatiq worker runs several, hence one set per thread.
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,6 +67,89 @@ def render_pdf(
         font_config=config, stylesheets=[stylesheet(p) for p in stylesheets]
     )
     return Pdf(content=document.write_pdf(finisher=finisher), pages=len(document.pages))
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """The PDF operations WeasyPrint draws a one-page document with (no text, no images), and
+    the graphics states they use: to be drawn again in other documents, as a form."""
+
+    operations: bytes
+    graphics_states: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+    width: float  # pt
+    height: float
+
+
+# Operators that would need resources a drawing does not carry along: fonts, images and forms,
+# shadings, patterns and colour spaces (only the device colours and graphics states are kept).
+_FOREIGN = re.compile(rb"(?:^|\s)(?:Tf|Do|sh|cs|CS|scn|SCN|BI|BDC)(?:\s|$)")
+
+
+def reusable_drawing(html: str, *, stylesheets: Sequence[Path] = ()) -> Drawing | None:
+    """What WeasyPrint draws for ``html`` (page 1), rendered once per process for the last 64
+    distinct ones; ``None`` if it is more than lines and fills (text, images, patterns)."""
+    return _capture(html, tuple(stylesheets))
+
+
+@functools.lru_cache(maxsize=64)
+def _capture(html: str, stylesheets: tuple[Path, ...]) -> Drawing | None:
+    captured: list[Drawing | None] = []
+
+    def finisher(document, pdf) -> None:
+        page = pdf.objects[pdf.pages["Kids"][0]]
+        stream = pdf.objects[_number(page["Contents"])]
+        resources = pdf.objects[_number(page["Resources"])]
+        items = [i.encode() if isinstance(i, str) else i for i in stream.stream]
+        if not all(isinstance(i, bytes) for i in items):
+            captured.append(None)
+            return
+        operations = b"\n".join(items)
+        if _FOREIGN.search(operations):  # would need more resources than graphics states
+            captured.append(None)
+            return
+        states = tuple(
+            (name, tuple(state.items()))
+            for name, state in (resources.get("ExtGState") or {}).items()
+        )
+        _, _, width, height = page["MediaBox"]
+        captured.append(Drawing(operations, states, float(width), float(height)))
+
+    render_pdf(html, stylesheets=stylesheets, finisher=finisher)
+    return captured[0]
+
+
+def _number(reference: bytes) -> int:
+    return int(reference.split()[0])
+
+
+def draw_form(pdf, drawing: Drawing, name: str) -> bytes:
+    """Add ``drawing`` to ``pdf`` as the form XObject ``name`` (in the shared page resources);
+    returns the operation that draws it (in the page's default coordinates)."""
+    import pydyf
+
+    form = pydyf.Stream(
+        [drawing.operations],
+        extra=pydyf.Dictionary(
+            {
+                "Type": "/XObject",
+                "Subtype": "/Form",
+                "BBox": pydyf.Array([0, 0, drawing.width, drawing.height]),
+                "Resources": pydyf.Dictionary(
+                    {
+                        "ExtGState": pydyf.Dictionary(
+                            {n: pydyf.Dictionary(dict(s)) for n, s in drawing.graphics_states}
+                        )
+                    }
+                ),
+            }
+        ),
+        compress=True,
+    )
+    pdf.add_object(form)
+    page = pdf.objects[pdf.pages["Kids"][0]]
+    resources = pdf.objects[_number(page["Resources"])]
+    resources["XObject"][name] = form.reference
+    return f"/{name} Do".encode()
 
 
 def warm_up(stylesheets: Sequence[Path] = ()) -> None:

@@ -10,6 +10,7 @@ letters and digits, at most 21).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -23,6 +24,7 @@ from qrbill import QRBill
 from stdnum import iban
 from stdnum.ch import esr
 
+from integrations.adapters.documents.pdf import Drawing, draw_form, render_pdf, reusable_drawing
 from integrations.base import Adapter, PermanentError
 from integrations.registry import register
 
@@ -262,26 +264,25 @@ class _QrPlacement:
     module_mm: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class _PaymentPart:
-    html: str  # the texts (HTML) and the drawing without the QR code (inline SVG)
+    drawing: str  # qrbill's drawing without texts and QR code, as HTML (an SVG image)
+    texts: str  # qrbill's texts as HTML
     qr: _QrPlacement
 
 
 def _payment_part(svg: bytes, modules: tuple[str, ...]) -> _PaymentPart:
-    """qrbill's payment part for the A4 invoice, at the bottom of the page: its drawing
-    (lines, scissors, Swiss cross) stays SVG, its texts become HTML at the same places (the SVG
-    texts of WeasyPrint are laid out letter by letter: slow, and without kerning), and the QR
-    code is left out to be drawn directly into the PDF (``_draw_qr``)."""
+    """qrbill's payment part for the A4 invoice, at the bottom of the page: its texts become
+    HTML at the same places (WeasyPrint lays SVG texts out letter by letter: slow, and without
+    kerning), the QR code is left out to be drawn directly into the PDF (``_draw_qr``), and
+    the rest (lines, scissors, Swiss cross) stays SVG."""
     root = ET.fromstring(svg)  # noqa: S314 - qrbill's output, made just before
     path = qr_path(modules)
     texts: list[ET.Element] = []
     qr: _QrPlacement | None = None
-    for element in root.iter():  # plain tag names: the drawing is written back as plain SVG
-        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
     for parent in list(root.iter()):
         for child in list(parent):
-            tag = child.tag
+            tag = child.tag.removeprefix(f"{{{SVG_NS}}}")
             if tag == "text":
                 texts.append(child)
             elif tag == "rect" and child.get("width") == "100%":
@@ -293,17 +294,11 @@ def _payment_part(svg: bytes, modules: tuple[str, ...]) -> _PaymentPart:
             parent.remove(child)
     if qr is None:
         raise ValueError("qrbill's SVG has no QR code path")
-    root.set("xmlns", SVG_NS)
-    import base64
-
-    drawing = (
-        '<img alt="" src="data:image/svg+xml;base64,'
-        + base64.b64encode(ET.tostring(root)).decode()
-        + '">'
-    )
-
+    image = base64.b64encode(ET.tostring(root)).decode()
     return _PaymentPart(
-        html=f'<div class="payment-part">{drawing}{_text_columns(texts)}</div>', qr=qr
+        drawing=f'<img class="payment-drawing" alt="" src="data:image/svg+xml;base64,{image}">',
+        texts=_text_columns(texts),
+        qr=qr,
     )
 
 
@@ -377,10 +372,11 @@ def _text_line(text: ET.Element) -> str:
     )
 
 
-def _draw_qr(modules: tuple[str, ...], placement: _QrPlacement):
+def _finisher(modules: tuple[str, ...], placement: _QrPlacement, drawing: Drawing | None):
     """A WeasyPrint finisher that draws the QR code's dark modules as filled rectangles (one
-    per horizontal run) in a content stream of its own, before the page's content, so the
-    Swiss cross of the payment part lies on top. Exact vector squares, no SVG to parse."""
+    per horizontal run), then ``drawing`` (qrbill's lines and Swiss cross, as WeasyPrint drew
+    them for an earlier invoice) over them, in a content stream of its own before the page's.
+    Exact vector squares, no SVG to parse and draw again for every invoice."""
 
     def finisher(document, pdf) -> None:
         import pydyf
@@ -390,15 +386,22 @@ def _draw_qr(modules: tuple[str, ...], placement: _QrPlacement):
         top = (297 - placement.top_mm) * PT_PER_MM  # PDF's y grows upwards
         # In module units, rows downwards from the QR code's top left corner.
         runs = "\n".join(f"{x} {y} {n} 1 re" for y, x, n in _runs(modules))
-        stream = pydyf.Stream(
-            [f"q 0 g {size:.4f} 0 0 {-size:.4f} {left:.4f} {top:.4f} cm\n{runs}\nf Q"],
-            compress=True,
-        )
+        operations = [f"q 0 g {size:.4f} 0 0 {-size:.4f} {left:.4f} {top:.4f} cm\n{runs}\nf Q"]
+        if drawing is not None:
+            operations.append(draw_form(pdf, drawing, "QrBillDrawing"))
+        stream = pydyf.Stream(operations, compress=True)
         pdf.add_object(stream)
         page = pdf.objects[pdf.pages["Kids"][0]]  # Kids: number, generation, "R", …
         page["Contents"] = pydyf.Array([stream.reference, page["Contents"]])
 
     return finisher
+
+
+def _html(body: str, title: str = "") -> str:
+    return (
+        f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
+        f"<title>{_escape(title)}</title></head><body>{body}</body></html>"
+    )
 
 
 def qr_invoice_pdf(
@@ -407,24 +410,25 @@ def qr_invoice_pdf(
     """The invoice as A4 PDF with the QR payment part at the bottom (WeasyPrint), for residents
     who print it. ``issue_date`` as printed (e.g. 28.11.2026). The payment part is qrbill's
     (``invoice.svg``): the same texts at the same places, the same lines and QR code."""
-    from integrations.adapters.documents.pdf import render_pdf
-
     modules = invoice.qr_modules or qr_modules(invoice.payload)
     payment = _payment_part(invoice.svg, modules)
-    html = f"""<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
-<title>{_escape(title)}</title></head><body>
-<div class="head">
+    # The drawing is the same for (nearly) every bill: drawn once, then reused as a PDF form.
+    drawing = reusable_drawing(
+        _html(f'<div class="payment-part">{payment.drawing}</div>'), stylesheets=[STYLESHEET]
+    )
+    letter = f"""<div class="head">
 <p class="lines">{_address_lines(request.creditor)}</p>
 <p class="debtor lines">{_address_lines(request.debtor)}</p>
 <h1>{_escape(title)}</h1>
 <p class="lines">Datum: {_escape(issue_date)}
 Referenz: {_escape(invoice.reference_formatted)}</p>
-<table><tr><th scope="col">Leistung</th><th scope="col" class="amount">Betrag</th></tr>
-<tr><td>{_escape(request.purpose)}</td><td class="amount">{invoice.currency} {invoice.amount:.2f}</td></tr></table>
+<div class="item heading">Leistung<span class="amount">Betrag</span></div>
+<div class="item">{_escape(request.purpose)}<span class="amount">{invoice.currency} {invoice.amount:.2f}</span></div>
 <p>Bitte bezahlen Sie den Betrag innert 30 Tagen mit dem QR-Einzahlungsschein.</p>
 </div>
-{payment.html}
-</body></html>"""
+<div class="payment-part">{payment.drawing if drawing is None else ""}{payment.texts}</div>"""
     return render_pdf(
-        html, stylesheets=[STYLESHEET], finisher=_draw_qr(modules, payment.qr)
+        _html(letter, title),
+        stylesheets=[STYLESHEET],
+        finisher=_finisher(modules, payment.qr, drawing),
     ).content

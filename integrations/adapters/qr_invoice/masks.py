@@ -40,21 +40,40 @@ def _mask_rows(size: int) -> tuple[tuple[int, ...], ...]:
 def _penalty(rows: list[int], size: int) -> int:
     """``qrcode.util.lost_point`` of the symbol whose rows are ``rows``."""
     lines = [format(row, f"0{size}b") for row in rows]
-    lines += ["".join(column) for column in zip(*lines, strict=True)]
-    points = sum(len(run) - 2 for line in lines for run in _RUN.findall(line))
+    # Rows and columns in one string: no run or pattern reaches across a "|".
+    text = "|".join(lines + ["".join(column) for column in zip(*lines, strict=True)])
+    points = sum(len(run) - 2 for run in _RUN.findall(text))
     pairs = (1 << (size - 1)) - 1  # a 2×2 block per column pair
     for upper, lower in itertools.pairwise(rows):
         same = ~(upper ^ lower)  # per column: the two rows agree
         points += 3 * (~(upper ^ (upper >> 1)) & same & (same >> 1) & pairs).bit_count()
-    points += 40 * sum(len(_FINDER_LIKE.findall(line)) for line in lines)
+    points += 40 * len(_FINDER_LIKE.findall(text))
     dark = sum(row.bit_count() for row in rows)
     return points + int(abs(float(dark) / size**2 * 100 - 50) / 5) * 10
 
 
 class QRCode(qrcode.QRCode):
-    """``qrcode.QRCode`` with a faster, equal ``best_mask_pattern``."""
+    """``qrcode.QRCode`` with a faster, equal ``best_mask_pattern``; the final symbol is the
+    best candidate with its format (and version) information filled in."""
 
     _data_rows: list[int] | None = None
+    _best: tuple[int, list[int]] | None = None  # mask, rows as scored
+
+    def make(self, fit=True) -> None:
+        self._best = None  # chosen anew for this data
+        super().make(fit)
+
+    def makeImpl(self, test, mask_pattern) -> None:
+        if test or self._best is None or self._best[0] != mask_pattern:
+            super().makeImpl(test, mask_pattern)
+            return
+        # As qrcode's makeImpl: function patterns and masked data are the candidate's, the
+        # format information (left light for scoring) is set now.
+        size = self.modules_count
+        self.modules = [[bit == "1" for bit in format(row, f"0{size}b")] for row in self._best[1]]
+        self.setup_type_info(False, mask_pattern)
+        if self.version >= 7:
+            self.setup_type_number(False)
 
     def map_data(self, data, mask_pattern) -> None:
         # The modules still empty now are the data modules (one bit per module).
@@ -70,14 +89,11 @@ class QRCode(qrcode.QRCode):
         first = [int("".join("1" if module else "0" for module in row), 2) for row in self.modules]
         masks = _mask_rows(size)
         data = self._data_rows
-        scores = [
-            _penalty(
-                [
-                    row ^ ((masks[0][r] ^ masks[pattern][r]) & data[r])
-                    for r, row in enumerate(first)
-                ],
-                size,
-            )
+        candidates = [
+            [row ^ ((masks[0][r] ^ masks[pattern][r]) & data[r]) for r, row in enumerate(first)]
             for pattern in range(8)
         ]
-        return scores.index(min(scores))
+        scores = [_penalty(rows, size) for rows in candidates]
+        best = scores.index(min(scores))
+        self._best = (best, candidates[best])
+        return best
