@@ -404,19 +404,31 @@ def _html(body: str, title: str = "") -> str:
     )
 
 
-def qr_invoice_pdf(
-    request: InvoiceRequest, invoice: QrInvoice, *, title: str, issue_date: str
-) -> bytes:
-    """The invoice as A4 PDF with the QR payment part at the bottom (WeasyPrint), for residents
-    who print it. ``issue_date`` as printed (e.g. 28.11.2026). The payment part is qrbill's
-    (``invoice.svg``): the same texts at the same places, the same lines and QR code."""
-    modules = invoice.qr_modules or qr_modules(invoice.payload)
-    payment = _payment_part(invoice.svg, modules)
-    # The drawing is the same for (nearly) every bill: drawn once, then reused as a PDF form.
-    drawing = reusable_drawing(
-        _html(f'<div class="payment-part">{payment.drawing}</div>'), stylesheets=[STYLESHEET]
-    )
-    letter = f"""<div class="head">
+def qr_invoice_html(
+    request: InvoiceRequest,
+    invoice: QrInvoice,
+    *,
+    title: str,
+    issue_date: str,
+    with_drawing: bool = True,
+) -> str:
+    """The A4 invoice as HTML (rendered with ``STYLESHEET``): the letter, and qrbill's payment
+    part without its QR code (drawn into the PDF by ``qr_invoice_pdf``) and, with
+    ``with_drawing=False``, without its lines and Swiss cross."""
+    payment = _payment_part(invoice.svg, invoice.qr_modules or qr_modules(invoice.payload))
+    return _invoice_html(request, invoice, payment, title, issue_date, with_drawing)
+
+
+def _invoice_html(
+    request: InvoiceRequest,
+    invoice: QrInvoice,
+    payment: _PaymentPart,
+    title: str,
+    issue_date: str,
+    with_drawing: bool,
+) -> str:
+    return _html(
+        f"""<div class="head">
 <p class="lines">{_address_lines(request.creditor)}</p>
 <p class="debtor lines">{_address_lines(request.debtor)}</p>
 <h1>{_escape(title)}</h1>
@@ -426,9 +438,27 @@ Referenz: {_escape(invoice.reference_formatted)}</p>
 <div class="item">{_escape(request.purpose)}<span class="amount">{invoice.currency} {invoice.amount:.2f}</span></div>
 <p>Bitte bezahlen Sie den Betrag innert 30 Tagen mit dem QR-Einzahlungsschein.</p>
 </div>
-<div class="payment-part">{payment.drawing if drawing is None else ""}{payment.texts}</div>"""
+<div class="payment-part">{payment.drawing if with_drawing else ""}{payment.texts}</div>""",
+        title,
+    )
+
+
+def qr_invoice_pdf(
+    request: InvoiceRequest, invoice: QrInvoice, *, title: str, issue_date: str
+) -> bytes:
+    """The invoice as A4 PDF with the QR payment part at the bottom (WeasyPrint), for residents
+    who print it. ``issue_date`` as printed (e.g. 28.11.2026). The payment part is qrbill's
+    (``invoice.svg``): the same texts at the same places, the same lines and QR code."""
+    modules = invoice.qr_modules or qr_modules(invoice.payload)
+    payment = _payment_part(invoice.svg, modules)
+    # The drawing is the same for (nearly) every bill: drawn once, then reused as a PDF form.
+    drawing = reusable_drawing(payment_drawing_html(payment), stylesheets=[STYLESHEET])
+    html = _invoice_html(request, invoice, payment, title, issue_date, drawing is None)
     return render_pdf(
-        _html(letter, title),
-        stylesheets=[STYLESHEET],
-        finisher=_finisher(modules, payment.qr, drawing),
+        html, stylesheets=[STYLESHEET], finisher=_finisher(modules, payment.qr, drawing)
     ).content
+
+
+def payment_drawing_html(payment: _PaymentPart) -> str:
+    """A page with only the payment part's drawing, where the invoice has it."""
+    return _html(f'<div class="payment-part">{payment.drawing}</div>')
