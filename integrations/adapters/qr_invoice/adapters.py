@@ -102,8 +102,8 @@ def scor_reference(case_reference: str) -> str:
 
 def qr_modules(payload: str) -> tuple[str, ...]:
     """The QR code of ``payload`` as qrbill makes it (``qrcode``, error correction M, the
-    smallest version that fits, the best mask, no quiet zone): one string per row, "1" for a
-    dark module."""
+    smallest version that fits, the best mask, no quiet zone; the mask chosen faster by
+    ``masks.QRCode``, to the same symbol): one string per row, "1" for a dark module."""
     code = QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(payload)
     code.make(fit=True)
@@ -274,7 +274,7 @@ class _PaymentPart:
 def _payment_part(svg: bytes, modules: tuple[str, ...]) -> _PaymentPart:
     """qrbill's payment part for the A4 invoice, at the bottom of the page: its texts become
     HTML at the same places (WeasyPrint lays SVG texts out letter by letter: slow, and without
-    kerning), the QR code is left out to be drawn directly into the PDF (``_draw_qr``), and
+    kerning), the QR code is left out to be drawn directly into the PDF (``_finisher``), and
     the rest (lines, scissors, Swiss cross) stays SVG."""
     root = ET.fromstring(svg)  # noqa: S314 - qrbill's output, made just before
     path = qr_path(modules)
@@ -316,9 +316,10 @@ def _qr_placement(transform: str) -> _QrPlacement:
 
 def _text_columns(texts: list[ET.Element]) -> str:
     """qrbill's texts as HTML: one absolutely placed column per x position (and alignment),
-    in it one block per run of equally spaced lines. Each block's font and line height fix the
-    baselines, so every line's baseline lands on qrbill's ``y``; headings are inline (with no
-    line height of their own) in the value font's lines."""
+    from the top of qrbill's drawing down, in it one block per run of equally spaced lines.
+    Each block's font and line height fix the baselines, so every line's baseline lands on
+    qrbill's ``y``; headings are inline (with no line height of their own) in the value font's
+    lines."""
     columns: dict[tuple[float, str], list[ET.Element]] = {}
     for text in texts:
         key = (float(text.get("x", 0)), text.get("text-anchor", "start"))
@@ -438,7 +439,7 @@ Referenz: {_escape(invoice.reference_formatted)}</p>
 <div class="item">{_escape(request.purpose)}<span class="amount">{invoice.currency} {invoice.amount:.2f}</span></div>
 <p>Bitte bezahlen Sie den Betrag innert 30 Tagen mit dem QR-Einzahlungsschein.</p>
 </div>
-<div class="payment-part">{payment.drawing if with_drawing else ""}{payment.texts}</div>""",
+{payment.drawing if with_drawing else ""}{payment.texts}""",
         title,
     )
 
@@ -461,4 +462,4 @@ def qr_invoice_pdf(
 
 def payment_drawing_html(payment: _PaymentPart) -> str:
     """A page with only the payment part's drawing, where the invoice has it."""
-    return _html(f'<div class="payment-part">{payment.drawing}</div>')
+    return _html(payment.drawing)

@@ -69,7 +69,7 @@ class QRCode(qrcode.QRCode):
             return
         # As qrcode's makeImpl: function patterns and masked data are the candidate's, the
         # format information (left light for scoring) is set now.
-        size = self.modules_count
+        size = self.modules_count = self.version * 4 + 17
         self.modules = [[bit == "1" for bit in format(row, f"0{size}b")] for row in self._best[1]]
         self.setup_type_info(False, mask_pattern)
         if self.version >= 7:
