@@ -24,7 +24,13 @@ from qrbill import QRBill
 from stdnum import iban
 from stdnum.ch import esr
 
-from integrations.adapters.documents.pdf import Drawing, draw_form, render_pdf, reusable_drawing
+from integrations.adapters.documents.pdf import (
+    Drawing,
+    draw_form,
+    render_pdf,
+    reusable_drawing,
+    warm_up,
+)
 from integrations.base import Adapter, PermanentError
 from integrations.registry import register
 
@@ -166,6 +172,10 @@ class QrInvoiceAdapter(Adapter):
 
     config_name = "billing"
     required_settings = ("qr_iban",)
+
+    def warm_up(self) -> None:
+        # The invoice PDF's stylesheet and fonts, in the calling thread.
+        warm_up(stylesheets=[STYLESHEET])
 
     @classmethod
     def check_configuration(cls, config) -> list[str]:
