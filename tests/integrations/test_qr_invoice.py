@@ -13,7 +13,7 @@ import qrcode.image.svg
 from stdnum import iso11649
 from stdnum.ch import esr
 
-from integrations.adapters.documents.pdf import reusable_drawing
+from integrations.adapters.documents.pdf import render_document, reusable_drawing
 from integrations.adapters.qr_invoice import masks
 from integrations.adapters.qr_invoice.adapters import (
     STYLESHEET,
@@ -243,11 +243,10 @@ def test_invoice_pdf_draws_the_bills_qr_code_at_its_place():
 def test_invoice_shows_qrbills_texts_where_qrbill_has_them():
     """Every text of qrbill's payment part is laid out with its baseline and start (or end,
     for the right-aligned ones) where qrbill's SVG puts it, to 0.01 mm; the letter is there."""
-    from weasyprint import HTML
 
     request, bill = invoice(), get("billing.qr_invoice").call(invoice(), idempotency_key="t")
     html = qr_invoice_html(request, bill, title=TITLE, issue_date="28.11.2026")
-    document = HTML(string=html).render(stylesheets=[STYLESHEET.as_posix()])
+    document = render_document(html, stylesheets=[STYLESHEET])
     boxes = text_boxes(document)
     texts = re.findall(r"<text ([^>]*)>([^<]*)</text>", bill.svg.decode())
     assert len(texts) >= 30
@@ -271,14 +270,15 @@ def test_invoice_shows_qrbills_texts_where_qrbill_has_them():
 def test_reused_drawing_is_what_weasyprint_draws_for_the_svg():
     """The payment part's lines, scissors and Swiss cross, drawn once and reused as a form, are
     the same drawing operations as the SVG image WeasyPrint draws in the invoice itself."""
-    from weasyprint import HTML
 
     request, bill = invoice(), get("billing.qr_invoice").call(invoice(), idempotency_key="d")
     payment = _payment_part(bill.svg, bill.qr_modules)
     drawing = reusable_drawing(payment_drawing_html(payment), stylesheets=[STYLESHEET])
     assert drawing is not None
-    with_image = HTML(string=qr_invoice_html(request, bill, title=TITLE, issue_date="1.1.2027"))
-    page = with_image.write_pdf(stylesheets=[STYLESHEET.as_posix()], uncompressed_pdf=True)
+    with_image = render_document(
+        qr_invoice_html(request, bill, title=TITLE, issue_date="1.1.2027"), stylesheets=[STYLESHEET]
+    )
+    page = with_image.write_pdf(uncompressed_pdf=True)
 
     def geometry(operations: bytes) -> list[bytes]:
         lines = re.sub(rb"BT.*?ET", b"", operations, flags=re.S).splitlines()

@@ -12,6 +12,7 @@ from integrations.adapters.documents.adapters import (
     ResidenceCertificateRequest,
     residence_certificate_html,
 )
+from integrations.adapters.documents.pdf import render_document
 from integrations.base import PermanentError
 from integrations.registry import get
 
@@ -71,9 +72,7 @@ def test_missing_name_is_permanent():
 
 
 def render(html: str):
-    from weasyprint import HTML
-
-    return HTML(string=html).render(stylesheets=[STYLESHEET.as_posix()])
+    return render_document(html, stylesheets=[STYLESHEET])
 
 
 def test_certificate_embeds_its_two_fonts():

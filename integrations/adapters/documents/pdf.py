@@ -22,6 +22,19 @@ if TYPE_CHECKING:  # heavy imports, only where PDFs are made
 
 _local = threading.local()
 
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+# The vendored Liberation Sans (fonts/README.md): declared for every document, so that the
+# layout does not depend on the fonts a machine has installed.
+FONT_FACES = (("normal", "LiberationSans-Regular.ttf"), ("bold", "LiberationSans-Bold.ttf"))
+
+
+def _font_faces_css() -> str:
+    return "\n".join(
+        f'@font-face {{ font-family: "Liberation Sans"; font-weight: {weight}; '
+        f'font-style: normal; src: url("{(FONTS_DIR / name).as_uri()}"); }}'
+        for weight, name in FONT_FACES
+    )
+
 
 @dataclass(frozen=True)
 class Pdf:
@@ -33,10 +46,12 @@ def font_config() -> FontConfiguration:
     """This thread's font configuration (created on first use)."""
     config = getattr(_local, "font_config", None)
     if config is None:
+        from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
         config = _local.font_config = FontConfiguration()
         _local.stylesheets = {}
+        _local.font_faces = CSS(string=_font_faces_css(), font_config=config)
     return config
 
 
@@ -52,6 +67,18 @@ def stylesheet(path: Path) -> CSS:
     return sheet
 
 
+def render_document(html: str, *, stylesheets: Sequence[Path] = ()) -> Any:
+    """``html`` laid out by WeasyPrint (a ``weasyprint.Document``) with the vendored fonts and
+    the stylesheets at ``stylesheets``."""
+    from weasyprint import HTML
+
+    config = font_config()
+    return HTML(string=html).render(
+        font_config=config,
+        stylesheets=[_local.font_faces, *(stylesheet(p) for p in stylesheets)],
+    )
+
+
 def render_pdf(
     html: str,
     *,
@@ -60,12 +87,7 @@ def render_pdf(
 ) -> Pdf:
     """``html`` (with the stylesheets at ``stylesheets``) as PDF. ``finisher(document, pdf)``
     may add to the ``pydyf.PDF`` before it is written (WeasyPrint's finisher hook)."""
-    from weasyprint import HTML
-
-    config = font_config()
-    document = HTML(string=html).render(
-        font_config=config, stylesheets=[stylesheet(p) for p in stylesheets]
-    )
+    document = render_document(html, stylesheets=stylesheets)
     return Pdf(content=document.write_pdf(finisher=finisher), pages=len(document.pages))
 
 
