@@ -33,6 +33,9 @@ PROFILE_KEYS = (
     "phone",
     "email",
 )
+# A person's identity as services see it (automated steps, prefilled order forms): the profile
+# without the phone number.
+IDENTITY_KEYS = tuple(k for k in PROFILE_KEYS if k != "phone")
 
 
 def profile_get(*, user: User) -> ResidentProfile | None:

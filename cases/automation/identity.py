@@ -14,18 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-IDENTITY_KEYS = (
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "ahv_number",
-    "sex",
-    "street",
-    "house_number",
-    "postcode",
-    "town",
-    "email",
-)
+from accounts.selectors import IDENTITY_KEYS
+
 # A form's "sex" may be another's (the dog's in hund-anmelden): only the profile gives it.
 FROM_FORM_KEYS = tuple(k for k in IDENTITY_KEYS if k != "sex")
 DEFAULT_PROFILE_SOURCE = "accounts.selectors.profile_for"

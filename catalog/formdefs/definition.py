@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from accounts.selectors import IDENTITY_KEYS
+
 FIELD_TYPES = (
     "text",
     "long_text",
@@ -41,20 +43,9 @@ MAX_FILE_SIZE_MB = 20
 DEFAULT_FILE_SIZE_MB = 10
 
 COMMON_KEYS = {"key", "type", "required", "label", "help", "show_if", "prefill"}
-# What ``prefill`` may name: keys of the applicant's identity (``cases.automation.identity``),
+# What ``prefill`` may name: keys of the applicant's identity (``accounts.selectors``),
 # whose values become the field's initial value on the order page.
-PREFILL_KEYS = (
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "ahv_number",
-    "sex",
-    "street",
-    "house_number",
-    "postcode",
-    "town",
-    "email",
-)
+PREFILL_KEYS = IDENTITY_KEYS
 EXTRA_KEYS = {
     "text": {"max_length", "min_length"},
     "long_text": {"max_length", "min_length"},
