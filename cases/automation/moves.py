@@ -74,6 +74,25 @@ def _store_message(case: Case, step_key: str, xml: bytes, name: str) -> None:
     )
 
 
+def _acknowledged(
+    call: StepCall, result: Any, *, kind: str, what: str, commune: Commune
+) -> tuple[Case, dict]:
+    """Keep the delivery that was sent (``ech0020-<kind>-<reference>.xml``) and describe the
+    register's acknowledgement as the step's output; returns the case too."""
+    case = case_of(call)
+    _store_message(
+        case, call.step_key, result.request_xml, f"ech0020-{kind}-{slug_of(call.reference)}.xml"
+    )
+    return case, {
+        "message_id": result.message_id,
+        "reference_message_id": result.reference_message_id,
+        "person_id": result.person_id,
+        "summary": (
+            f"{what} vom Einwohnerregister {commune.name} quittiert (Meldung {result.message_id})"
+        ),
+    }
+
+
 def destination_commune(address: dict) -> Commune | None:
     """The portal commune a Swiss address lies in: by the town's name, else by a postcode that
     belongs to exactly one Luzern commune (e.g. "6020 Emmenbrücke" → Emmen)."""
@@ -121,16 +140,7 @@ def move_out(call: StepCall) -> dict:
         ),
         idempotency_key=call.idempotency_key,
     )
-    case = case_of(call)
-    _store_message(
-        case, call.step_key, result.request_xml, f"ech0020-moveout-{slug_of(call.reference)}.xml"
-    )
-    output = {
-        "message_id": result.message_id,
-        "reference_message_id": result.reference_message_id,
-        "person_id": result.person_id,
-        "summary": f"Wegzug vom Einwohnerregister {commune.name} quittiert (Meldung {result.message_id})",
-    }
+    case, output = _acknowledged(call, result, kind="moveout", what="Wegzug", commune=commune)
     if destination is not None and destination.pk != commune.pk:
         handover = _handover_open(
             case=case, commune=commune, destination=destination, person=person, departure=departure
@@ -249,16 +259,7 @@ def move_in(call: StepCall) -> dict:
         ),
         idempotency_key=call.idempotency_key,
     )
-    case = case_of(call)
-    _store_message(
-        case, call.step_key, result.request_xml, f"ech0020-movein-{slug_of(call.reference)}.xml"
-    )
-    return {
-        "message_id": result.message_id,
-        "reference_message_id": result.reference_message_id,
-        "person_id": result.person_id,
-        "summary": f"Zuzug vom Einwohnerregister {commune.name} quittiert (Meldung {result.message_id})",
-    }
+    return _acknowledged(call, result, kind="movein", what="Zuzug", commune=commune)[1]
 
 
 @register("resident_register.address_change")
@@ -285,19 +286,7 @@ def address_change(call: StepCall) -> dict:
         ),
         idempotency_key=call.idempotency_key,
     )
-    case = case_of(call)
-    _store_message(
-        case, call.step_key, result.request_xml, f"ech0020-move-{slug_of(call.reference)}.xml"
-    )
-    return {
-        "message_id": result.message_id,
-        "reference_message_id": result.reference_message_id,
-        "person_id": result.person_id,
-        "summary": (
-            f"Adressänderung vom Einwohnerregister {commune.name} quittiert "
-            f"(Meldung {result.message_id})"
-        ),
-    }
+    return _acknowledged(call, result, kind="move", what="Adressänderung", commune=commune)[1]
 
 
 # --- the arrival commune's side and the answer back ---------------------------------------------
