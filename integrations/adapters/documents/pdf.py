@@ -8,6 +8,7 @@ and a Dramatiq worker runs several, hence one set per thread.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import re
 import threading
@@ -50,9 +51,18 @@ def font_config() -> FontConfiguration:
         from weasyprint.text.fonts import FontConfiguration
 
         config = _local.font_config = FontConfiguration()
+        if threading.current_thread() is threading.main_thread():
+            # Dropped before the interpreter tears WeasyPrint's C bindings down: otherwise
+            # FontConfiguration.__del__ fails noisily at exit.
+            atexit.register(_forget_thread_resources)
         _local.stylesheets = {}
         _local.font_faces = CSS(string=_font_faces_css(), font_config=config)
     return config
+
+
+def _forget_thread_resources() -> None:
+    for name in ("font_faces", "stylesheets", "font_config"):
+        _local.__dict__.pop(name, None)
 
 
 def stylesheet(path: Path) -> CSS:
