@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .checks import format_iban
@@ -108,6 +109,13 @@ def _choices(spec: dict, language: str) -> list[tuple[str, str]]:
     return [(c["value"], text_in(c["label"], language)) for c in spec.get("choices", [])]
 
 
+def _options_text(choices: list[tuple[str, str]]) -> str:
+    """The options for an error message: «label» (value), … (``%`` escaped: Django formats
+    the message with the submitted value afterwards)."""
+    text = ", ".join(f"«{label}» ({value})" for value, label in choices)
+    return text.replace("%", "%%")
+
+
 def _make_field(spec: dict, language: str) -> forms.Field:
     ftype = spec["type"]
     common: dict[str, Any] = {
@@ -148,14 +156,19 @@ def _make_field(spec: dict, language: str) -> forms.Field:
             widget=forms.Select if many else forms.RadioSelect,
             **common,
         )
-        field.error_messages["invalid_choice"] = _(
-            "Bitte wählen Sie eine der angebotenen Optionen."
+        field.error_messages["invalid_choice"] = format_lazy(
+            _("Bitte wählen Sie eine der angebotenen Optionen: {options}."),
+            options=_options_text(choices),
         )
     elif ftype == "multi_choice":
+        choices = _choices(spec, language)
         field = forms.MultipleChoiceField(
-            choices=_choices(spec, language), widget=forms.CheckboxSelectMultiple, **common
+            choices=choices, widget=forms.CheckboxSelectMultiple, **common
         )
-        field.error_messages["invalid_choice"] = _("Bitte wählen Sie nur angebotene Optionen.")
+        field.error_messages["invalid_choice"] = format_lazy(
+            _("Bitte wählen Sie nur angebotene Optionen: {options}."),
+            options=_options_text(choices),
+        )
         field.min_choices, field.max_choices = spec.get("min"), spec.get("max")
     elif ftype == "yes_no":
         field = YesNoField(**common)

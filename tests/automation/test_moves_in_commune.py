@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ZURICH = {"street": "Langstrasse", "house_number": "40", "postcode": "8004", "town": "Zürich"}
+SEX_CHOICE_ERROR = "Bitte wählen Sie eine der angebotenen Optionen: «männlich» (1), «weiblich» (2)."
 NEW_HOME = {"street": "Schachenstrasse", "house_number": "12", "postcode": "6010", "town": "Kriens"}
 
 
@@ -128,8 +129,8 @@ def test_zuzug_completes_against_the_register(kriens, in_commune, resident_of, c
 @pytest.mark.parametrize(
     ("sex", "message"),
     [
-        ("3", "Bitte wählen Sie eine der angebotenen Optionen."),
-        ("weiblich", "Bitte wählen Sie eine der angebotenen Optionen."),
+        ("3", SEX_CHOICE_ERROR),
+        ("weiblich", SEX_CHOICE_ERROR),
         (None, "Bitte füllen Sie dieses Feld aus."),
     ],
 )

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from catalog.formdefs import build_form_from_definition, cleaned_files, cleaned_to_json
 
@@ -91,7 +92,16 @@ CHOICES = [
 def test_choice_and_multi_choice():
     """Only offered options pass; multi-choice counts are limited."""
     assert check("choice", "b", choices=CHOICES) == (True, "b")
-    assert "angebotenen Optionen" in str(check("choice", "x", choices=CHOICES)[1])
+    assert check("choice", "x", choices=CHOICES)[1] == [
+        "Bitte wählen Sie eine der angebotenen Optionen: «Alpha» (a), «Beta» (b), «Gamma» (c)."
+    ]
+    assert check("multi_choice", ["a", "x"], choices=CHOICES)[1] == [
+        "Bitte wählen Sie nur angebotene Optionen: «Alpha» (a), «Beta» (b), «Gamma» (c)."
+    ]
+    with translation.override("en"):
+        assert check("choice", "x", choices=CHOICES[:1])[1] == [
+            "Please choose one of the options offered: «Alpha» (a)."
+        ]
     form = one("multi_choice", choices=CHOICES, max=2)(data={"f": ["a", "c"]})
     assert form.is_valid() and cleaned_to_json(form) == {"f": ["a", "c"]}
     form = one("multi_choice", choices=CHOICES, max=2)(data={"f": ["a", "b", "c"]})
