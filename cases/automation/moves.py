@@ -74,6 +74,19 @@ def _store_message(case: Case, step_key: str, xml: bytes, name: str) -> None:
     )
 
 
+def _person_event(commune: Commune, person: dict) -> dict[str, Any]:
+    """The ``PersonEvent`` fields of a register message about ``person`` in ``commune``."""
+    return {
+        "bfs_number": commune.bfs_number,
+        "commune_name": commune.name,
+        "vn": str(person["vn"]),
+        "official_name": str(person["official_name"]),
+        "first_name": str(person["first_name"]),
+        "sex": str(person["sex"]),
+        "date_of_birth": date_of(person["date_of_birth"], label="Geburtsdatum"),
+    }
+
+
 def _acknowledged(
     call: StepCall, result: Any, *, kind: str, what: str, commune: Commune
 ) -> tuple[Case, dict]:
@@ -127,13 +140,7 @@ def move_out(call: StepCall) -> dict:
     result = adapter_call(
         "resident_register.move_out",
         MoveOutRequest(
-            bfs_number=commune.bfs_number,
-            commune_name=commune.name,
-            vn=person["vn"],
-            official_name=person["official_name"],
-            first_name=person["first_name"],
-            sex=person["sex"],
-            date_of_birth=date_of(person["date_of_birth"], label="Geburtsdatum"),
+            **_person_event(commune, person),
             departure_date=departure,
             goes_to=goes_to,
             person_id=str(person.get("person_id") or ""),
@@ -202,13 +209,7 @@ def _move_in_request(
 ) -> MoveInRequest:
     _identity_complete(person, what="die Anmeldung")
     return MoveInRequest(
-        bfs_number=commune.bfs_number,
-        commune_name=commune.name,
-        vn=str(person["vn"]),
-        official_name=str(person["official_name"]),
-        first_name=str(person["first_name"]),
-        sex=str(person["sex"]),
-        date_of_birth=date_of(person["date_of_birth"], label="Geburtsdatum"),
+        **_person_event(commune, person),
         nationality=str(person.get("nationality") or "CH"),
         nationality_name=str(person.get("nationality_name") or "Schweiz"),
         arrival_date=arrival,
@@ -273,13 +274,7 @@ def address_change(call: StepCall) -> dict:
     result = adapter_call(
         "resident_register.address_change",
         AddressChangeRequest(
-            bfs_number=commune.bfs_number,
-            commune_name=commune.name,
-            vn=str(person["vn"]),
-            official_name=str(person["official_name"]),
-            first_name=str(person["first_name"]),
-            sex=str(person["sex"]),
-            date_of_birth=date_of(person["date_of_birth"], label="Geburtsdatum"),
+            **_person_event(commune, person),
             moving_date=date_of(data.get("move_date"), label="Datum des Umzugs"),
             address=_address(data.get("new_address"), label="Neue Adresse"),
             person_id=str(person.get("person_id") or ""),

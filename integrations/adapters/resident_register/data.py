@@ -58,8 +58,8 @@ class Municipality:
 
 
 @dataclass(frozen=True)
-class MoveInRequest:
-    """Report an arrival to the register of ``bfs_number`` (eCH-0020 moveIn)."""
+class PersonEvent:
+    """Who an eCH-0020 event reported to the register of ``bfs_number`` is about."""
 
     bfs_number: int
     commune_name: str
@@ -68,6 +68,12 @@ class MoveInRequest:
     first_name: str
     sex: str
     date_of_birth: date
+
+
+@dataclass(frozen=True)
+class MoveInRequest(PersonEvent):
+    """Report an arrival to the register of ``bfs_number`` (eCH-0020 moveIn)."""
+
     nationality: str
     nationality_name: str
     arrival_date: date
@@ -80,32 +86,18 @@ class MoveInRequest:
 
 
 @dataclass(frozen=True)
-class MoveOutRequest:
+class MoveOutRequest(PersonEvent):
     """Report a departure to the register of ``bfs_number`` (eCH-0020 moveOut)."""
 
-    bfs_number: int
-    commune_name: str
-    vn: str
-    official_name: str
-    first_name: str
-    sex: str
-    date_of_birth: date
     departure_date: date
     goes_to: Municipality | None = None  # None: unknown / abroad
     person_id: str = ""  # the register's id, if known
 
 
 @dataclass(frozen=True)
-class AddressChangeRequest:
+class AddressChangeRequest(PersonEvent):
     """Report a move within the commune ``bfs_number`` (eCH-0020 move): the new address."""
 
-    bfs_number: int
-    commune_name: str
-    vn: str
-    official_name: str
-    first_name: str
-    sex: str
-    date_of_birth: date
     moving_date: date
     address: Address
     person_id: str = ""  # the register's id, if known
