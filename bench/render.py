@@ -46,6 +46,7 @@ from django.template import Context, Template  # noqa: E402
 from cases.automation.warmup import worker_warm_up  # noqa: E402
 from integrations.adapters.documents import adapters as documents  # noqa: E402
 from integrations.adapters.qr_invoice import adapters as qr  # noqa: E402
+from integrations.adapters.qr_invoice import invoice_pdf  # noqa: E402
 from integrations.reference.population import generate_resident  # noqa: E402
 from integrations.registry import get  # noqa: E402
 
@@ -184,7 +185,7 @@ def legacy_qr_svg(request: qr.InvoiceRequest) -> bytes:
 def legacy_invoice_pdf(request: qr.InvoiceRequest, invoice: qr.QrInvoice, svg: bytes) -> bytes:
     from weasyprint import HTML
 
-    e, lines = qr._escape, (lambda p: qr._address_lines(p).replace("\n", "<br>"))
+    e, lines = invoice_pdf._escape, (lambda p: invoice_pdf._address_lines(p).replace("\n", "<br>"))
     data = base64.b64encode(svg).decode()
     html = f"""<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Rechnung</title>
 <style>
@@ -253,7 +254,7 @@ def main() -> None:
         return invoice.call(pairs[i][1], idempotency_key="bench").svg
 
     def new_pdf(i: int) -> bytes:
-        return qr.qr_invoice_pdf(
+        return invoice_pdf.qr_invoice_pdf(
             pairs[i][1], bills[i], title="Rechnung Wohnsitzbestätigung", issue_date="28.11.2026"
         )
 

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.adapters.documents.adapters import ResidenceCertificateRequest
-from integrations.adapters.qr_invoice.adapters import InvoiceRequest, Party, qr_invoice_pdf
+from integrations.adapters.qr_invoice.adapters import InvoiceRequest, Party
+from integrations.adapters.qr_invoice.invoice_pdf import qr_invoice_pdf
 from integrations.adapters.resident_register.data import IdentifyRequest
 from integrations.reference.population import commune_postcode
 

@@ -16,15 +16,17 @@ from stdnum.ch import esr
 from integrations.adapters.documents.pdf import render_document, reusable_drawing
 from integrations.adapters.qr_invoice import masks
 from integrations.adapters.qr_invoice.adapters import (
-    STYLESHEET,
     InvoiceRequest,
     Party,
+    qrr_reference,
+    scor_reference,
+)
+from integrations.adapters.qr_invoice.invoice_pdf import (
+    STYLESHEET,
     _payment_part,
     payment_drawing_html,
     qr_invoice_html,
     qr_invoice_pdf,
-    qrr_reference,
-    scor_reference,
 )
 from integrations.base import PermanentError
 from integrations.registry import get
@@ -312,9 +314,9 @@ def test_invoice_without_debtor_shows_the_blank_fields():
 
 def test_invoice_draws_the_svg_in_place_when_it_cannot_be_reused(monkeypatch):
     """Should the drawing need more than lines and fills, the invoice has it as SVG image."""
-    from integrations.adapters.qr_invoice import adapters
+    from integrations.adapters.qr_invoice import invoice_pdf
 
-    monkeypatch.setattr(adapters, "reusable_drawing", lambda *args, **kwargs: None)
+    monkeypatch.setattr(invoice_pdf, "reusable_drawing", lambda *args, **kwargs: None)
     *_, pdf = render_invoice()
     contents = streams(pdf).values()
     assert not [h for h, _ in contents if b"/Subtype /Form" in h]
