@@ -167,6 +167,23 @@ class Machine:
                 )
         return counts
 
+    def running_for(self, cases, adapter_key: str) -> list[float]:
+        """Seconds since each running step of ``cases`` with ``adapter_key`` started."""
+        from django.utils import timezone
+
+        from cases.models import CaseStep, StepStatus
+
+        now, ages = timezone.now(), []
+        for commune, ids in self._by_commune(cases).items():
+            with schema_context(commune.schema_name):
+                ages += [
+                    (now - started).total_seconds()
+                    for started in CaseStep.objects.filter(
+                        case_id__in=ids, status=StepStatus.RUNNING, adapter_key=adapter_key
+                    ).values_list("started_at", flat=True)
+                ]
+        return ages
+
     def wait_completed(self, cases, timeout: float) -> float:
         from cases.models import CaseStatus
 
