@@ -17,6 +17,7 @@ from integrations.adapters.resident_register.data import (
     MoveOutRequest,
     MoveResult,
     Person,
+    PersonEvent,
     ResidenceRequest,
 )
 from integrations.base import HttpAdapter, PermanentError, TransientError
@@ -213,9 +214,7 @@ class _EventAdapter(ResidentRegisterAdapter):
             ) from exc
 
 
-def _identification(
-    req: MoveInRequest | MoveOutRequest | AddressChangeRequest, person_id: str = ""
-) -> messages.PersonIdentification:
+def _identification(req: PersonEvent, person_id: str = "") -> messages.PersonIdentification:
     return messages.PersonIdentification(
         official_name=req.official_name,
         first_name=req.first_name,
@@ -224,6 +223,15 @@ def _identification(
         vn=_check_vn(req.vn),
         local_person_id=person_id,
     )
+
+
+def _reporting(req: PersonEvent) -> messages.Municipality:
+    """The commune whose register the event is reported to (a Luzern commune)."""
+    return messages.Municipality(req.commune_name, req.bfs_number, "LU")
+
+
+def _swiss_address(a: Address) -> messages.SwissAddress:
+    return messages.SwissAddress(a.street, a.house_number, a.postcode, a.town)
 
 
 def _municipality(m) -> messages.Municipality | None:
@@ -235,14 +243,11 @@ class MoveInAdapter(_EventAdapter):
     """Report an arrival (eCH-0020 moveIn, XSD-validated before sending) → ``MoveResult``."""
 
     def call(self, request: MoveInRequest, *, idempotency_key: str) -> MoveResult:
-        a = request.address
         event = messages.MoveIn(
             person=_identification(request),
-            reporting_municipality=messages.Municipality(
-                request.commune_name, request.bfs_number, "LU"
-            ),
+            reporting_municipality=_reporting(request),
             arrival_date=request.arrival_date,
-            address=messages.SwissAddress(a.street, a.house_number, a.postcode, a.town),
+            address=_swiss_address(request.address),
             nationality=request.nationality,
             nationality_name=request.nationality_name,
             comes_from=_municipality(request.comes_from),
@@ -263,9 +268,7 @@ class MoveOutAdapter(_EventAdapter):
     def call(self, request: MoveOutRequest, *, idempotency_key: str) -> MoveResult:
         event = messages.MoveOut(
             person=_identification(request, request.person_id),
-            reporting_municipality=messages.Municipality(
-                request.commune_name, request.bfs_number, "LU"
-            ),
+            reporting_municipality=_reporting(request),
             departure_date=request.departure_date,
             goes_to=_municipality(request.goes_to),
         )
@@ -281,14 +284,11 @@ class AddressChangeAdapter(_EventAdapter):
     ``person_not_found``; registered but moved away → ``not_resident``."""
 
     def call(self, request: AddressChangeRequest, *, idempotency_key: str) -> MoveResult:
-        a = request.address
         event = messages.Move(
             person=_identification(request, request.person_id),
-            reporting_municipality=messages.Municipality(
-                request.commune_name, request.bfs_number, "LU"
-            ),
+            reporting_municipality=_reporting(request),
             moving_date=request.moving_date,
-            address=messages.SwissAddress(a.street, a.house_number, a.postcode, a.town),
+            address=_swiss_address(request.address),
         )
         header = self.header(request.bfs_number, idempotency_key, request.moving_date)
         xml = self.build(messages.build_move, header, event)
