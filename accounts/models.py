@@ -1,6 +1,8 @@
 """Users: cantonal staff in the public schema, commune administrators, clerks and residents in
 each commune's schema. One model, e-mail as the login."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,8 +36,20 @@ class User(AbstractUser):
         RESIDENT = "resident", _("Einwohnerin / Einwohner")
 
     # username mirrors the e-mail so that Django's and axes' username handling keep working.
-    email = models.EmailField(_("E-Mail-Adresse"), unique=True)
+    # Accounts from the identity provider may have no e-mail address (AGOV need not hand one
+    # over, or the address belongs to another account of the commune): NULL, never "".
+    email = models.EmailField(_("E-Mail-Adresse"), unique=True, null=True, blank=True)
     role = models.CharField(_("Rolle"), max_length=16, choices=Role.choices, default=Role.RESIDENT)
+    # The identity provider's subject (``sub``) of the person this account belongs to: the same
+    # value in every commune and on the public host (one person, one identity).
+    oidc_subject = models.CharField(
+        _("Identität (Subjekt beim Login-Dienst)"),
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -47,8 +61,11 @@ class User(AbstractUser):
         verbose_name_plural = _("Benutzer")
 
     def save(self, *args, **kwargs):
-        self.email = (self.email or "").lower()
-        self.username = self.email
+        self.email = (self.email or "").strip().lower() or None
+        if self.email:
+            self.username = self.email
+        elif not self.username:
+            self.username = f"id-{uuid.uuid4().hex}"
         super().save(*args, **kwargs)
 
     @property
