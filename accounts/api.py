@@ -3,13 +3,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import logins, selectors, services
 from .models import Sex
 from .selectors import SEX_INVALID
 
@@ -29,7 +28,12 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "TokenResponse",
+                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
+            )
+        },
     )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
@@ -53,8 +57,53 @@ class TokenView(APIView):
                 {"detail": _("E-Mail-Adresse oder Passwort ist falsch.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        key, token = logins.token_issue(user=user, context=logins.PASSWORD_LOGIN, label="API")
+        return Response({"token": key, "expires_at": token.expires_at})
+
+
+class TokenItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    prefix = serializers.CharField(help_text="the first 8 characters of the key")
+    label = serializers.CharField()
+    level = serializers.CharField(help_text="login quality the token was issued for")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokenListView(APIView):
+    """The signed-in user's API tokens that still work; DELETE ``{id}/`` revokes one."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=TokenItemSerializer(many=True))
+    def get(self, request):
+        return Response(
+            TokenItemSerializer(logins.tokens_active(user=request.user), many=True).data
+        )
+
+
+class TokenRevokeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, 404: None})
+    def delete(self, request, token_id: int):
+        if not logins.tokens_revoke(user=request.user, token_id=token_id):
+            return Response({"detail": _("Kein solches Token.")}, status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutApiView(APIView):
+    """Revoke the token this request carries (API logout)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        token = getattr(request.user, "api_token", None)
+        if token is not None:
+            logins.tokens_revoke(user=request.user, token_id=token.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeSerializer(serializers.Serializer):

@@ -144,8 +144,15 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    VERIFIED_FIELDS = ("first_name", "last_name", "date_of_birth", "ahv_number")
+
+    def __init__(self, *args, verified_source: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if verified_source:
+            # From the identity provider: shown, not editable (the stored value is submitted).
+            for name in self.VERIFIED_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = verified_source
         for name in PROFILE_REQUIRED:
             self.fields[name].show_required = True
             self.fields[name].widget.attrs["aria-required"] = "true"

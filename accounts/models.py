@@ -107,6 +107,10 @@ class ResidentProfile(models.Model):
     )
     town = models.CharField(_("Ort"), max_length=100, blank=True)
     phone = models.CharField(_("Telefon"), max_length=30, blank=True, validators=[validate_phone])
+    # Set when names, date of birth and AHV number come from the identity provider: then they
+    # are shown read-only with this source and cannot be changed by typing.
+    verified_level = models.CharField(_("bestätigt mit"), max_length=16, blank=True)
+    verified_at = models.DateTimeField(_("bestätigt am"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -115,3 +119,55 @@ class ResidentProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class IdentityLogin(models.Model):
+    """One login through the identity provider (AGOV / e-ID): who, at which quality level, and
+    the claims the provider vouched for. Cases ordered in that login keep a copy of these claims
+    as the source of the applicant's identity (``cases.Case.identity``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_logins")
+    subject = models.CharField(max_length=255)
+    issuer = models.CharField(max_length=255)
+    level = models.CharField(max_length=16)
+    acr = models.CharField(max_length=255, blank=True)
+    # Verified identity claims (first_name, last_name, date_of_birth ISO, ahv_number) when the
+    # level is verified or e-ID; empty for e-mail logins.
+    claims = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("Anmeldung über den Login-Dienst")
+        verbose_name_plural = _("Anmeldungen über den Login-Dienst")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.level}, {self.created_at:%d.%m.%Y %H:%M})"
+
+
+class AuthToken(models.Model):
+    """An API token: stored as a SHA-256 hash (the key is shown once), with the login quality
+    it was issued for, an expiry, and revocation (logout, password change, by its owner)."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("Anfang des Schlüssels"), max_length=8)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    level = models.CharField(_("Anmeldequalität"), max_length=16)
+    identity_login = models.ForeignKey(
+        IdentityLogin, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The second factor was checked when the token was issued (staff API access).
+    second_factor = models.BooleanField(default=False)
+    label = models.CharField(_("Bezeichnung"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("gültig bis"))
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("widerrufen am"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API-Token")
+        verbose_name_plural = _("API-Tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

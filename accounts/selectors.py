@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .levels import AuthLevel
 from .models import ResidentProfile, User
 
 # Fields a complete profile has, with the message when one is missing (house number and phone
@@ -19,6 +21,10 @@ PROFILE_REQUIRED = {
 }
 
 SEX_INVALID = _("Bitte wählen Sie beim Geschlecht «männlich», «weiblich» oder keine Angabe.")
+
+VERIFIED_SOURCE = _(
+    "Aus Ihrer Anmeldung mit AGOV («%(level)s») übernommen am %(date)s; nicht änderbar."
+)
 
 PROFILE_KEYS = (
     "first_name",
@@ -66,6 +72,21 @@ def profile_for(user: User) -> dict[str, str]:
             phone=profile.phone,
         )
     return data
+
+
+def profile_verified_source(user: User) -> str:
+    """ "" when the identity fields were typed in; else where they come from and since when, for
+    showing them read-only (e.g. «Aus Ihrer Anmeldung mit E-ID übernommen am 03.12.2026»)."""
+    profile = profile_get(user=user)
+    if profile is None or not profile.verified_level or profile.verified_at is None:
+        return ""
+    label = (
+        AuthLevel(profile.verified_level).label
+        if profile.verified_level in AuthLevel.values
+        else ""
+    )
+    when = timezone.localtime(profile.verified_at).strftime("%d.%m.%Y")
+    return str(VERIFIED_SOURCE) % {"level": label, "date": when}
 
 
 def profile_is_complete(user: User) -> bool:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from tenants.context import current_commune
 
@@ -189,6 +190,9 @@ def profile_update(
 ) -> ResidentProfile:
     """Save a resident's names and identity data after validating all of it.
 
+    Once the identity provider vouched for names, date of birth and AHV number
+    (``ResidentProfile.verified_level``), those must be sent unchanged.
+
     Raises ValidationError with a message per field (nothing is saved) when a value is
     missing or invalid. The AHV number is stored as 756.XXXX.XXXX.XX; ``sex`` (optional) is an
     eCH-0044 code (``accounts.models.Sex``: "1" männlich, "2" weiblich) or "".
@@ -211,6 +215,22 @@ def profile_update(
     if values["sex"] not in ("", *Sex.values):
         errors["sex"] = [str(SEX_INVALID)]
     profile, _created = ResidentProfile.objects.select_for_update().get_or_create(user=user)
+    if profile.verified_level:
+        # Names, date of birth and AHV number came from the identity provider: not by typing.
+        stored = {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_of_birth": profile.date_of_birth,
+            "ahv_number": profile.ahv_number,
+        }
+        incoming = {
+            **names,
+            "date_of_birth": values["date_of_birth"],
+            "ahv_number": values["ahv_number"],
+        }
+        for field_name, value in stored.items():
+            if incoming[field_name] != value:
+                errors[field_name] = [str(VERIFIED_READ_ONLY)]
     for name, value in values.items():
         setattr(profile, name, value)
     try:
@@ -225,6 +245,10 @@ def profile_update(
     profile.save()
     return profile
 
+
+VERIFIED_READ_ONLY = _lazy(
+    "Diese Angabe stammt aus Ihrer Anmeldung mit AGOV / E-ID und kann hier nicht geändert werden."
+)
 
 STALE_REGISTRATION_AGE = dt.timedelta(days=30)
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import logins, selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
 from .throttle import account_mail_allowed
 
@@ -56,9 +57,8 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
-
-class LogoutView(auth_views.LogoutView):
-    pass
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "provider": settings.OIDC["name"]}
 
 
 def commune_home(request):
@@ -109,8 +109,10 @@ def register_verify(request, token: str):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     """Show and edit the resident's identity data."""
+    source = selectors.profile_verified_source(request.user)
+    initial = selectors.profile_for(request.user)
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, initial=initial, verified_source=source)
         if form.is_valid():
             try:
                 services.profile_update(user=request.user, **form.cleaned_data)
@@ -120,7 +122,7 @@ def profile(request):
                 messages.success(request, _("Ihre Angaben wurden gespeichert."))
                 return redirect("profile")
     else:
-        form = ProfileForm(initial=selectors.profile_for(request.user))
+        form = ProfileForm(initial=initial, verified_source=source)
     return render(request, "accounts/profile.html", {"form": form, "email": request.user.email})
 
 
@@ -146,7 +148,18 @@ password_reset = PasswordResetView.as_view(
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password revokes every API token of the account."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        logins.tokens_revoke(user=form.user)
+        return response
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view(
     template_name="accounts/password_reset_confirm.html",
     success_url=reverse_lazy("password_reset_complete"),
 )

@@ -46,6 +46,9 @@ def _error_response(exc: Exception) -> Response:
         body = {"service": [exc.message], "code": exc.code}
         if exc.link_url:
             body["link_url"] = exc.link_url
+        if exc.code == "auth_level":
+            body["required_level"] = exc.required_level
+            return Response(body, status=status.HTTP_403_FORBIDDEN)
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, services.InvalidTransition):
         return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)

@@ -15,8 +15,17 @@ class InvalidTransition(Exception):
 class ServiceNotOrderable(Exception):
     """The commune does not offer the service online (not offered, or only as a link)."""
 
-    def __init__(self, message: str, *, link_url: str = "", code: str = "not_offered") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        link_url: str = "",
+        code: str = "not_offered",
+        required_level: str = "",
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.link_url = link_url
         self.code = code
+        # code "auth_level": the login quality the service needs (accounts.levels).
+        self.required_level = required_level

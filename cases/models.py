@@ -67,6 +67,9 @@ class Case(models.Model):
         verbose_name=_("Antragsteller/in"),
     )
     data = models.JSONField(_("Angaben"), default=dict, blank=True)
+    # Who ordered, as the login vouched for it (cases.services.identity): level, source and,
+    # for verified logins, the provider's claims. Automated register steps use only these.
+    identity = models.JSONField(_("Identität bei Bestellung"), default=dict, blank=True)
     fee = models.DecimalField(_("Gebühr (CHF)"), max_digits=10, decimal_places=2, default=0)
     status = models.CharField(
         _("Status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED

@@ -30,6 +30,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.levels import AuthLevel
+
 
 class PublishedVersionImmutable(ValidationError):
     """Raised when something tries to change a published (or superseded) version."""
@@ -82,6 +84,16 @@ class Service(models.Model):
         return self.key
 
 
+AUTH_LEVEL_CHOICES = AuthLevel.choices
+# Steps with these adapters read or write a register: such a version needs a verified identity.
+REGISTER_ADAPTER_PREFIXES = ("resident_register.", "dog_register.", "vehicle_register.")
+
+
+def adapter_reads_register(adapter_key: str) -> bool:
+    """Whether a step with this adapter reads or writes a register (identity matters)."""
+    return adapter_key.startswith(REGISTER_ADAPTER_PREFIXES)
+
+
 class ServiceVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Entwurf")
@@ -109,6 +121,14 @@ class ServiceVersion(models.Model):
     )
     fee = models.DecimalField(_("Gebühr (CHF)"), max_digits=10, decimal_places=2, default=0)
     service_norm_days = models.PositiveSmallIntegerField(_("Bearbeitungsfrist (Tage)"), default=5)
+    # The lowest login quality that may order this version (accounts.levels.AuthLevel values);
+    # a version whose steps read or write a register needs at least "verified".
+    min_auth_level = models.CharField(
+        _("mindestens nötige Anmeldequalität"),
+        max_length=16,
+        choices=AUTH_LEVEL_CHOICES,
+        default="none",
+    )
     form_definition = models.JSONField(_("Formular"), default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     # Derived at publication by catalog.services (unaccented German full text + trigram text).
@@ -130,6 +150,7 @@ class ServiceVersion(models.Model):
         "authority_de",
         "fee",
         "service_norm_days",
+        "min_auth_level",
         "form_definition",
     )
 

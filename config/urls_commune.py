@@ -3,8 +3,16 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import MeView, ProfileView, TokenView
-from accounts.views import LoginView, LogoutView, commune_home
+from accounts.api import (
+    LogoutApiView,
+    MeView,
+    ProfileView,
+    TokenListView,
+    TokenRevokeView,
+    TokenView,
+)
+from accounts.identity_views import LogoutView
+from accounts.views import LoginView, commune_home
 from config.health import healthz
 from tenants.admin_sites import commune_admin_site
 
@@ -14,8 +22,12 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
+    path("", include("accounts.identity_urls")),
     path("admin/", commune_admin_site.urls),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/auth/logout/", LogoutApiView.as_view(), name="api-logout"),
+    path("api/auth/tokens/", TokenListView.as_view(), name="api-tokens"),
+    path("api/auth/tokens/<int:token_id>/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/me/", MeView.as_view(), name="api-me"),
     path("api/me/profile/", ProfileView.as_view(), name="api-me-profile"),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_commune"), name="schema"),

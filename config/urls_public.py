@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from accounts.identity_views import LogoutView, public_login
 from config.health import healthz
 from tenants.admin_sites import canton_admin_site
 from tenants.api import CommuneViewSet
@@ -16,6 +17,9 @@ urlpatterns = [
     path("", public_home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", canton_admin_site.urls),
+    path("anmelden/", public_login, name="login"),
+    path("abmelden/", LogoutView.as_view(), name="logout"),
+    path("", include("accounts.identity_urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("billing.urls")),

@@ -77,9 +77,23 @@ def commune_client():
         if user is not None:
             with schema_context(commune.schema_name):
                 client.force_login(user)
+                _carry_login(client, user)
         return client
 
     return make
+
+
+def _carry_login(client: Client, user) -> None:
+    """A provider login attached to ``user`` (tests.identity.verified_login) goes into the
+    client's session, as the login callback would have put it there."""
+    login = getattr(user, "portal_login", None)
+    if login is not None and login.login_id:
+        from accounts.logins import SESSION_LEVEL, SESSION_LOGIN_ID
+
+        session = client.session
+        session[SESSION_LOGIN_ID] = login.login_id
+        session[SESSION_LEVEL] = login.level
+        session.save()
 
 
 @pytest.fixture

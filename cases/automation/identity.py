@@ -1,10 +1,12 @@
 """The applicant's identity as automated steps see it (``StepCall.applicant``).
 
-Source, in this order: the resident's profile (``settings.CASES_APPLICANT_PROFILE``, by default
-``accounts.selectors.profile_for``: first_name, last_name, date_of_birth ISO, ahv_number, sex
-(eCH-0044 code "1"/"2"), street, house_number, postcode, town, email), then the case's form data
-for what the profile leaves empty (e.g. the AHV number a move form asks for; not ``sex``, which
-in some forms is a pet's), then the account's names.
+Who a person is (names, date of birth, AHV number) comes only from the verified claims of the
+login that ordered the case (``Case.identity``, copied from ``accounts.logins.LoginContext``),
+never from values typed into a profile or a form. What is not identity — address, official sex
+for an eCH message, e-mail — still comes from the resident's profile
+(``settings.CASES_APPLICANT_PROFILE``, by default ``accounts.selectors.profile_for``) and then
+from the case's form data. A case without verified claims never reaches a register
+(``case_identity_verified``; the step becomes a clerk's check).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from django.utils.module_loading import import_string
 
 from accounts.selectors import IDENTITY_KEYS
 
+# Keys only a verified login may fill (the register identifies with them).
+VERIFIED_KEYS = ("first_name", "last_name", "date_of_birth", "ahv_number")
 # A form's "sex" may be another's (the dog's in hund-anmelden): only the profile gives it.
-FROM_FORM_KEYS = tuple(k for k in IDENTITY_KEYS if k != "sex")
+FROM_FORM_KEYS = tuple(k for k in IDENTITY_KEYS if k not in VERIFIED_KEYS and k != "sex")
 DEFAULT_PROFILE_SOURCE = "accounts.selectors.profile_for"
 
 
@@ -29,8 +33,9 @@ def _profile_source():
         return None
 
 
-def applicant_identity(*, user, data: dict[str, Any] | None = None) -> dict[str, str]:
-    """Plain identity data of ``user`` (every key of ``IDENTITY_KEYS``, "" when unknown)."""
+def profile_identity(*, user) -> dict[str, str]:
+    """What the resident's profile says (every key of ``IDENTITY_KEYS``, "" when unknown): for
+    prefilling order forms, never for identifying anyone."""
     identity = dict.fromkeys(IDENTITY_KEYS, "")
     identity.update(
         first_name=user.first_name or "", last_name=user.last_name or "", email=user.email or ""
@@ -39,7 +44,30 @@ def applicant_identity(*, user, data: dict[str, Any] | None = None) -> dict[str,
     if source is not None:
         profile = source(user) or {}
         identity.update({k: str(profile[k]) for k in IDENTITY_KEYS if profile.get(k)})
-    data = data or {}
+    return identity
+
+
+def case_identity_verified(case) -> bool:
+    """Whether the case was ordered in a verified login that handed over every identity claim."""
+    identity = case.identity or {}
+    claims = identity.get("claims") or {}
+    return bool(identity.get("verified")) and all(claims.get(k) for k in VERIFIED_KEYS)
+
+
+def applicant_identity(*, case, data: dict[str, Any] | None = None) -> dict[str, str]:
+    """The applicant of ``case`` for its automated steps: verified claims for the identity keys
+    (empty when the login did not verify them; the account's names only as a display fallback),
+    profile and then form data for the rest."""
+    user = case.applicant
+    profile = profile_identity(user=user)
+    identity = {k: ("" if k in VERIFIED_KEYS else v) for k, v in profile.items()}
+    if case_identity_verified(case):
+        identity.update({k: str(case.identity["claims"][k]) for k in VERIFIED_KEYS})
+        identity["identity_source"] = str(case.identity.get("level", ""))
+    else:
+        identity.update(first_name=user.first_name or "", last_name=user.last_name or "")
+        identity["identity_source"] = ""
+    data = data if data is not None else (case.data or {})
     for key in FROM_FORM_KEYS:
         value = data.get(key)
         if value and not identity[key] and isinstance(value, str):

@@ -225,7 +225,8 @@ def move_in(call: StepCall) -> dict:
     data, applicant = call.data, call.applicant
     known = person_from(call) or {}
     person = {
-        "vn": known.get("vn") or data.get("ahv_number") or applicant.get("ahv_number"),
+        # Identity from the register's answer or the verified login, never from the form.
+        "vn": known.get("vn") or applicant.get("ahv_number"),
         "official_name": known.get("official_name") or applicant.get("last_name"),
         "first_name": known.get("first_name") or applicant.get("first_name"),
         "sex": known.get("sex") or data.get("sex") or applicant.get("sex"),

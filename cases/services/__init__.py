@@ -14,7 +14,7 @@ from .forms import OrderInvalid, order_form_class, order_initial, order_validate
 from .messages import message_send
 from .resident import case_answer_info, case_withdraw
 from .steps import case_advance, step_complete, step_retry, step_run
-from .submit import case_submit, offer_for_order, reference_next
+from .submit import case_submit, offer_for_order, order_level_check, reference_next
 from .sweep import steps_sweep
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "offer_for_order",
     "order_form_class",
     "order_initial",
+    "order_level_check",
     "order_validate",
     "reference_next",
     "step_complete",

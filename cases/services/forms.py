@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from catalog.formdefs import build_form, cleaned_files, cleaned_to_json
 from catalog.models import ServiceVersion
 
-from ..automation.identity import applicant_identity
+from ..automation.identity import profile_identity
 
 
 class OrderInvalid(ValidationError):
@@ -41,7 +41,7 @@ def order_initial(*, form_class: type[forms.Form], user) -> dict[str, Any]:
     initial_from = getattr(form_class, "initial_from", None)
     if initial_from is None or not user.is_authenticated:
         return {}
-    return initial_from(applicant_identity(user=user))
+    return initial_from(profile_identity(user=user))
 
 
 def order_validate(

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from catalog.models import adapter_reads_register
 from tenants.jobs import enqueue_on_commit
 
 from .. import handlers
 from ..automation.failures import failure_record
-from ..automation.identity import applicant_identity
+from ..automation.identity import applicant_identity, case_identity_verified
 from ..exceptions import InvalidTransition
 from ..models import (
     CLERK_WORKABLE,
@@ -38,6 +39,11 @@ from .core import (
 
 logger = logging.getLogger(__name__)
 
+IDENTITY_UNVERIFIED_REASON = (
+    "Die Identität der Antragstellerin / des Antragstellers ist nicht durch eine verifizierte "
+    "Anmeldung (AGOV / E-ID) bestätigt: bitte die Identität prüfen (Ausweis) und den Schritt von "
+    "Hand erledigen. An das Register wurde nichts gesendet."
+)
 STAGE_FORM_REASON = (
     "Die Gemeinde bietet diese Dienstleistung auf der Stufe «Formular» an: "
     "der Schritt wird von der Verwaltung erledigt."
@@ -253,7 +259,7 @@ def _step_input(step: CaseStep, steps: list[CaseStep]) -> dict[str, Any]:
         "version": case.version.number,
         "data": case.data,
         "previous_outputs": previous,
-        "applicant": applicant_identity(user=case.applicant, data=case.data),
+        "applicant": applicant_identity(case=case),
     }
 
 
@@ -279,6 +285,11 @@ def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | N
                 step=step,
                 reason=f"Für «{step.adapter_key or '–'}» ist keine Schnittstelle eingerichtet.",
             )
+            status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
+            return None, None
+        if adapter_reads_register(step.adapter_key) and not case_identity_verified(step.case):
+            # Never identify anyone in a register with typed-in values: a clerk checks instead.
+            _fallback(step=step, reason=IDENTITY_UNVERIFIED_REASON)
             status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
             return None, None
         step.status = StepStatus.RUNNING

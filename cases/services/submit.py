@@ -12,6 +12,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.levels import level_satisfies
+from accounts.logins import level_refusal_message, login_context
 from accounts.models import User
 from catalog.models import ServiceVersion, StepDefinition
 from catalog.offers.models import ServiceOffer, Stage
@@ -106,6 +108,18 @@ def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
     return offer, version
 
 
+def order_level_check(*, user: User, version: ServiceVersion) -> None:
+    """Refuse (ServiceNotOrderable, code ``auth_level``) when the user's login is below the
+    quality the version needs; nothing is created then."""
+    have = login_context(user).level
+    if not level_satisfies(have, version.min_auth_level):
+        raise ServiceNotOrderable(
+            level_refusal_message(have=have, need=version.min_auth_level),
+            code="auth_level",
+            required_level=version.min_auth_level,
+        )
+
+
 def _document_from_upload(
     *, case: Case, field_key: str, upload: UploadedFile, user: User
 ) -> Document:
@@ -175,11 +189,15 @@ def case_submit(
     """Order ``service_key`` for ``user``: validate the data with the service's form, create the
     case with its reference, steps and permissions, and start the first step.
 
+    The login the user ordered in (``accounts.logins.login_context``) must reach the version's
+    quality level; its level and verified claims are kept on the case as ``Case.identity``.
+
     Raises ServiceNotOrderable when the commune does not offer the service online (a ``link``
-    stage names the old Online-Schalter) and ``OrderInvalid`` with per-field errors for bad
+    stage names the old Online-Schalter) or the login is below the level (``auth_level``) and ``OrderInvalid`` with per-field errors for bad
     data; in both cases nothing is written.
     """
     offer, version = offer_for_order(service_key=service_key)
+    order_level_check(user=user, version=version)
     json_data, uploads = order_validate(version=version, data=data, files=files, language=language)
     now = timezone.now()
     fee = offer.fee_override if offer.fee_override is not None else version.fee
@@ -189,6 +207,7 @@ def case_submit(
         version=version,
         stage=offer.stage,
         applicant=user,
+        identity=login_context(user).as_case_identity(),
         data=json_data,
         fee=Decimal(fee).quantize(Decimal("0.01")),
         submitted_at=now,

@@ -7,12 +7,27 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..models import StepKind
 from .common import answers, language, run_action, version_name
+
+
+def _level_refused(request: HttpRequest, exc, key: str) -> HttpResponse:
+    """The login is below the service's quality level: why, and the step-up at the provider."""
+    step_up = "{}?{}".format(
+        reverse("identity-login"),
+        urlencode({"stufe": exc.required_level, "next": f"/dienstleistungen/{key}/bestellen/"}),
+    )
+    return render(
+        request,
+        "cases/not_orderable.html",
+        {"reason": exc.message, "step_up_url": step_up},
+        status=403,
+    )
 
 
 @login_required
@@ -27,6 +42,10 @@ def order(request: HttpRequest, key: str) -> HttpResponse:
             {"reason": exc.message, "link_url": exc.link_url},
             status=404 if exc.code == "not_offered" else 200,
         )
+    try:
+        services.order_level_check(user=request.user, version=version)
+    except services.ServiceNotOrderable as exc:
+        return _level_refused(request, exc, key)
     form_class = services.order_form_class(version, language=language())
     form = form_class(initial=services.order_initial(form_class=form_class, user=request.user))
     if request.method == "POST":
@@ -41,6 +60,8 @@ def order(request: HttpRequest, key: str) -> HttpResponse:
         except services.OrderInvalid as exc:
             form = exc.form
         except services.ServiceNotOrderable as exc:
+            if exc.code == "auth_level":
+                return _level_refused(request, exc, key)
             return render(request, "cases/not_orderable.html", {"reason": exc.message})
         else:
             return redirect("cases:confirmation", case_id=case.pk)

@@ -8,10 +8,19 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.levels import AuthLevel
 from catalog import services
-from catalog.models import Service, ServiceVersion, Topic
+from catalog.models import Service, ServiceVersion, Topic, adapter_reads_register
 
 from . import SERVICES, TOPICS
+
+
+def _default_level(spec: dict) -> str:
+    """A service that reads or writes a register needs a verified identity; others take any
+    account (``min_auth_level`` in the spec overrides this)."""
+    if any(adapter_reads_register(s.get("adapter_key", "")) for s in spec["steps"]):
+        return AuthLevel.VERIFIED
+    return AuthLevel.NONE
 
 
 def _version_content(spec: dict) -> dict:
@@ -28,6 +37,7 @@ def _version_content(spec: dict) -> dict:
         "authority_de": spec.get("authority_de", ""),
         "fee": Decimal(spec.get("fee", "0.00")),
         "service_norm_days": spec.get("service_norm_days", 5),
+        "min_auth_level": spec.get("min_auth_level") or _default_level(spec),
         "form_definition": {"fields": spec.get("form", [])},
     }
 

@@ -13,8 +13,17 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.levels import AuthLevel, level_is_verified
+
 from ..formdefs import validate_definition
-from ..models import Level, Service, ServiceVersion, StepDefinition, Topic
+from ..models import (
+    Level,
+    Service,
+    ServiceVersion,
+    StepDefinition,
+    Topic,
+    adapter_reads_register,
+)
 
 VERSION_TEXT_FIELDS = (
     "name_de",
@@ -25,6 +34,7 @@ VERSION_TEXT_FIELDS = (
     "description_en",
     "keywords",
     "required_documents",
+    "min_auth_level",
     "legal_basis",
     "authority_de",
     "fee",
@@ -137,6 +147,23 @@ def _steps_errors(version: ServiceVersion) -> list[str]:
     return errors
 
 
+def _auth_level_errors(version: ServiceVersion) -> list[str]:
+    if version.min_auth_level not in AuthLevel.values:
+        return [_("Unbekannte Anmeldequalität «%(level)s».") % {"level": version.min_auth_level}]
+    register_steps = [
+        s.key for s in version.steps.all() if adapter_reads_register(s.adapter_key or "")
+    ]
+    if register_steps and not level_is_verified(version.min_auth_level):
+        return [
+            _(
+                "Die Schritte %(steps)s lesen oder schreiben ein Register: die Version braucht "
+                "mindestens die Anmeldequalität «verifizierte Identität»."
+            )
+            % {"steps": ", ".join(register_steps)}
+        ]
+    return []
+
+
 def version_check(*, version: ServiceVersion) -> None:
     """Raise ``ValidationError`` listing everything that keeps ``version`` from publication."""
     errors: list[str] = []
@@ -151,6 +178,7 @@ def version_check(*, version: ServiceVersion) -> None:
     except ValidationError as exc:
         errors += [_("Formular: %(m)s") % {"m": m} for m in exc.messages]
     errors += _steps_errors(version)
+    errors += _auth_level_errors(version)
     if errors:
         raise ValidationError(errors)
 

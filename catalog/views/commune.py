@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.logins import level_requirement
 from accounts.models import User
 from catalog.forms import OfferForm
 from catalog.models import Service
@@ -64,10 +65,16 @@ def offered_service(request: HttpRequest, key: str) -> HttpResponse:
     if active is None:
         raise Http404(_("Diese Dienstleistung bietet die Gemeinde nicht online an."))
     version = service_detail(key=key)
+    requirement = level_requirement(
+        user=request.user,
+        need=version.min_auth_level,
+        next_url=f"/dienstleistungen/{key}/bestellen/",
+    )
     return render(
         request,
         "catalog/commune/detail.html",
         {
+            "requirement": requirement,
             "active": active,
             "version": version,
             "steps": list(version.steps.all()),

@@ -33,7 +33,6 @@ DJANGO_SHARED = [
 ]
 THIRD_PARTY_SHARED = [
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_dramatiq",
@@ -57,7 +56,6 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.admin",
-    "rest_framework.authtoken",
     "guardian",
     "axes",
     "accounts",
@@ -87,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.LoginContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -165,6 +164,53 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# --- Login through the identity provider (AGOV / e-ID over OpenID Connect) ----------------------
+# Everything provider-specific is configuration: the discovery URL, the client, the scopes, the
+# claim names and how the provider's ``acr`` values map onto the portal's quality levels
+# (accounts.levels). Development and tests use the reference provider
+# (python -m integrations.reference.serve --register identity, port 8103).
+OIDC = {
+    "name": env("OIDC_PROVIDER_NAME", default="AGOV (Referenz-Login-Dienst)"),
+    "discovery_url": env(
+        "OIDC_DISCOVERY_URL", default="http://127.0.0.1:8103/.well-known/openid-configuration"
+    ),
+    "client_id": env("OIDC_RP_CLIENT_ID", default="einwohnerportal"),
+    "client_secret": env("OIDC_RP_CLIENT_SECRET", default="dev-oidc-secret"),
+    "scopes": env("OIDC_SCOPES", default="openid profile email ahv"),
+    # Our name → the provider's claim name.
+    "claims": env.json(
+        "OIDC_CLAIMS",
+        default={
+            "first_name": "given_name",
+            "last_name": "family_name",
+            "date_of_birth": "birthdate",
+            "ahv_number": "ahvn13",
+            "email": "email",
+            "email_verified": "email_verified",
+        },
+    ),
+    # The provider's acr → our level; the first acr of a level is what a step-up asks for.
+    "level_by_acr": env.json(
+        "OIDC_LEVEL_BY_ACR",
+        default={
+            "urn:reference-idp:qoa:email": "email",
+            "urn:reference-idp:qoa:verified": "verified",
+            "urn:reference-idp:qoa:eid": "eid",
+        },
+    ),
+    "timeout": env.float("OIDC_TIMEOUT", default=5.0),
+    # Seconds of clock skew accepted on exp/iat of the ID token.
+    "leeway": env.int("OIDC_LEEWAY", default=30),
+}
+
+# Called with ``user=`` when an e-mail account is linked to a provider identity (dotted paths:
+# apps above accounts catch up, e.g. the cross-commune case index).
+ACCOUNT_LINKED_HOOKS: list[str] = []
+
+# API tokens expire (hours): staff tokens soon, residents' after a month.
+API_TOKEN_HOURS_STAFF = env.int("API_TOKEN_HOURS_STAFF", default=8)
+API_TOKEN_HOURS_RESIDENT = env.int("API_TOKEN_HOURS_RESIDENT", default=24 * 30)
+
 # Login throttling (django-axes): per e-mail and address, in the schema of the host.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
@@ -205,7 +251,7 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.PortalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -13,6 +13,7 @@ from catalog.seed.loader import seed_catalog
 from catalog.services import offers_seed_defaults
 from integrations.reference import demo_person
 from tests.factories import UserFactory
+from tests.identity import verified_login
 from tests.integrations.conftest import control, reference_servers, registers  # noqa: F401
 
 from . import identity
@@ -39,6 +40,7 @@ def identity_give(user, person: dict, settings) -> None:
             postcode=address["postcode"],
             town=address["town"],
         )
+        verified_login(user, person)
         return
     settings.CASES_APPLICANT_PROFILE = "tests.automation.identity.profile_for"
     user.first_name, user.last_name = person["first_name"], person["official_name"]

@@ -9,7 +9,6 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from stdnum.ch import ssn
 
 from cases.automation.common import adapter_call
@@ -30,6 +29,7 @@ from integrations.models import AdapterFailure
 from integrations.reference.population import generate_resident
 from tests.cases.factories import clerk_in
 from tests.factories import UserFactory
+from tests.identity import api_token, verified_login
 
 from .helpers import run_automated
 
@@ -142,8 +142,8 @@ def test_zuzug_with_invalid_sex_through_the_api_creates_nothing(
     person = _newcomer(81_000_002)
     resident = resident_of(kriens, person)
     with in_commune(kriens):
-        token, _ = Token.objects.get_or_create(user=resident)
-    client = commune_client(kriens, HTTP_AUTHORIZATION=f"Token {token.key}")
+        token = api_token(resident)
+    client = commune_client(kriens, HTTP_AUTHORIZATION=f"Token {token}")
     data = _zuzug_data(person, sex=sex)
     if sex is None:
         del data["sex"]
@@ -191,6 +191,7 @@ def test_changed_zuzug_form_is_a_new_version_for_existing_offers(kriens, in_comm
     with in_commune(kriens):
         offers_seed_defaults()
         resident = UserFactory()
+        verified_login(resident, person)
         old = case_submit(
             user=resident,
             service_key="umzug-zuzug",

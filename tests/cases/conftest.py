@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import _carry_login
 from tests.factories import UserFactory
 
 from .factories import clerk_in, offer, service_with_steps
@@ -40,6 +41,7 @@ def logged_in(commune_client, in_commune):
         client = commune_client(commune)
         with in_commune(commune):
             client.force_login(user)
+            _carry_login(client, user)
         return client
 
     return make

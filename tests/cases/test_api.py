@@ -1,10 +1,10 @@
 import pytest
-from rest_framework.authtoken.models import Token
 
 from cases.models import Case, CaseEvent, CaseStatus
 from cases.services import case_submit
 from catalog.offers.models import Stage
 from tests.factories import UserFactory
+from tests.identity import api_token
 
 from .factories import offer, service_with_steps
 
@@ -17,8 +17,8 @@ def token_client(commune_client, in_commune):
 
     def make(commune, user, host_commune=None):
         with in_commune(commune):
-            token, _ = Token.objects.get_or_create(user=user)
-        return commune_client(host_commune or commune, HTTP_AUTHORIZATION=f"Token {token.key}")
+            token = api_token(user)
+        return commune_client(host_commune or commune, HTTP_AUTHORIZATION=f"Token {token}")
 
     return make
 

@@ -5,7 +5,9 @@ from cases.services import case_submit, step_run
 from catalog.offers.models import ServiceOffer, Stage
 from catalog.seed.loader import seed_catalog
 from catalog.services import offers_seed_defaults
+from integrations.reference import demo_person
 from tests.factories import UserFactory
+from tests.identity import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +18,7 @@ def seeded(kriens, in_commune):
     with in_commune(kriens):
         offers_seed_defaults()
         resident = UserFactory()
+        verified_login(resident, demo_person(kriens.bfs_number))
     return resident
 
 
@@ -51,23 +54,27 @@ def test_empty_order_of_a_seeded_service_lists_errors(kriens, in_commune, logged
 
 
 def test_wohnsitzbestaetigung_without_identity_lands_with_a_clerk(kriens, in_commune, seeded):
-    """The automated Wohnsitzbestätigung never stalls when the resident's identity is
-    incomplete (no AHV number, no date of birth): the first automated step becomes a manual
-    task in the clerks' inbox, with the reason."""
+    """A case ordered without a verified login (under a version from before the quality levels)
+    never reaches the register and never stalls: the first automated step becomes a manual
+    task in the clerks' inbox, with the reason, even when the profile holds typed-in values."""
+    from catalog.models import ServiceVersion
+
+    ServiceVersion.objects.filter(service__key="wohnsitzbestaetigung").update(min_auth_level="none")
     with in_commune(kriens):
         offer = ServiceOffer.objects.select_related("service").get(
             service__key="wohnsitzbestaetigung"
         )
         assert offer.stage == Stage.AUTOMATED
-        case = case_submit(
-            user=seeded, service_key="wohnsitzbestaetigung", data={"delivery": "pdf"}
-        )
+        typed = UserFactory()
+        case = case_submit(user=typed, service_key="wohnsitzbestaetigung", data={"delivery": "pdf"})
+        assert case.identity["verified"] is False and case.identity["claims"] == {}
         step = case.steps.order_by("position").first()
         assert step.kind == "automated" and step.status == StepStatus.PENDING
         step_run(step_id=step.pk)
         step.refresh_from_db()
         assert step.status == StepStatus.MANUAL_FALLBACK
-        assert "AHV-Nummer" in step.last_error and "identity_incomplete" in step.last_error
+        assert "verifizierte" in step.last_error and "nichts gesendet" in step.last_error
+        assert step.attempts == 0  # the handler never ran
         case.refresh_from_db()
-        assert case.status == CaseStatus.IN_PROGRESS
+        assert case.status == CaseStatus.SUBMITTED  # a clerk's task now, nothing ran
         assert case.steps.count() == 3

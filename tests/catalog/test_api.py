@@ -3,12 +3,12 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from catalog.models import OfferIndex
 from catalog.offers.models import ServiceOffer
 from catalog.services import offer_set, offers_seed_defaults
 from tests.factories import UserFactory
+from tests.identity import api_token
 
 
 def test_public_list_contract(seeded, public_client):
@@ -71,7 +71,7 @@ def test_commune_list_contract(kriens_offers, in_commune, commune_client):
 
 def token_for(commune, in_commune, **traits) -> str:
     with in_commune(commune):
-        return Token.objects.create(user=UserFactory(**traits)).key
+        return api_token(UserFactory(**traits))
 
 
 def test_patch_by_admin(kriens_offers, in_commune, commune_client):

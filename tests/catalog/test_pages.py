@@ -74,9 +74,17 @@ def test_commune_service_list_and_detail(kriens_offers, in_commune, commune_clie
     client = commune_client(kriens_offers)
     html = client.get("/dienstleistungen/").content.decode()
     assert "Wohnsitzbestätigung" in html and "Baugesuch einreichen" in html
+    detail = client.get("/dienstleistungen/baugesuch/").content.decode()
+    assert 'href="/dienstleistungen/baugesuch/bestellen/"' in detail
+    assert "Jetzt bestellen" in detail
     detail = client.get("/dienstleistungen/wohnsitzbestaetigung/").content.decode()
-    assert 'href="/dienstleistungen/wohnsitzbestaetigung/bestellen/"' in detail
-    assert "Jetzt bestellen" in detail and "CHF 20.00" in detail
+    # Reads the resident register: a verified login is needed, the page says so and why.
+    assert "Verifizierte Anmeldung nötig" in detail and "CHF 20.00" in detail
+    assert (
+        "/anmelden/e-id/?stufe=verified&amp;next=%2Fdienstleistungen%2Fwohnsitzbestaetigung"
+        in detail
+    )
+    assert "Jetzt bestellen" not in detail
     moves = client.get("/dienstleistungen/", {"q": "zügeln"}).content.decode()
     assert "Umzug innerhalb der Gemeinde" in moves and "Hund anmelden" not in moves
     animals = client.get("/dienstleistungen/", {"topic": "tiere"}).content.decode()
