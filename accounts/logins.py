@@ -320,11 +320,13 @@ def token_authenticate(key: str) -> AuthToken | None:
     return token
 
 
-def tokens_revoke(*, user: User, token_id: int | None = None) -> int:
-    """Revoke the user's tokens (all, or one by id); returns how many were revoked."""
+def tokens_revoke(*, user: User, token_id: int | None = None, label: str | None = None) -> int:
+    """Revoke the user's tokens (all, one by id, or those with a label); returns how many."""
     tokens = AuthToken.objects.filter(user=user, revoked_at__isnull=True)
     if token_id is not None:
         tokens = tokens.filter(pk=token_id)
+    if label is not None:
+        tokens = tokens.filter(label=label)
     return tokens.update(revoked_at=timezone.now())
 
 

@@ -162,7 +162,12 @@ def acr_for_level(level: str) -> str:
 
 
 def authorize_redirect(
-    request: HttpRequest, *, redirect_uri: str, level: str | None = None, prompt: str = ""
+    request: HttpRequest,
+    *,
+    redirect_uri: str,
+    level: str | None = None,
+    prompt: str = "",
+    login_hint: str = "",
 ) -> HttpResponse:
     """Redirect to the provider's authorization endpoint (state, nonce and PKCE verifier in the
     session). ``level`` asks for at least that quality (``acr_values``: a step-up)."""
@@ -175,6 +180,8 @@ def authorize_redirect(
             params["acr_values"] = acr
     if prompt:
         params["prompt"] = prompt
+    if login_hint:
+        params["login_hint"] = login_hint
     language = getattr(request, "LANGUAGE_CODE", "de") or "de"
     params["ui_locales"] = language[:2]
     return app.authorize_redirect(request, redirect_uri, **params)

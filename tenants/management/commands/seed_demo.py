@@ -58,6 +58,49 @@ def _profile_store(user: User, person: dict) -> bool:
     return True
 
 
+def _identity_login(target: Commune, resident: User, person: dict, password: str) -> dict:
+    """Log the demo person in at the identity provider (e-ID level, through the same checks as
+    a browser login), link the demo e-mail account to that identity (its password proves it)
+    and issue an API token of that login. Needs the (reference) provider running."""
+    from accounts import logins
+    from accounts.headless import provider_login_headless
+    from accounts.levels import AuthLevel
+    from accounts.oidc import LoginFailed
+
+    provider = settings.OIDC["discovery_url"].split("/.well-known/")[0]
+    host = target.primary_domain or settings.PORTAL_DOMAIN
+    port = str(settings.PORTAL_PORT)
+    netloc = host if port in ("", "80", "443") else f"{host}:{port}"
+    try:
+        identity = provider_login_headless(
+            login_hint=person["vn"],
+            redirect_uri=f"{settings.PORTAL_SCHEME}://{netloc}/oidc/callback/",
+            level=AuthLevel.EID,
+        )
+    except LoginFailed as exc:
+        raise CommandError(
+            f"Anmeldung der Demo-Person beim Login-Dienst {provider} fehlgeschlagen: {exc.message}"
+        ) from exc
+    user = logins.account_for_identity(identity=identity)
+    if user is None:
+        user = logins.account_link(identity=identity, email=resident.email, password=password)
+    elif user.pk != resident.pk:
+        raise CommandError("Die Demo-Person ist mit einem anderen Konto verknüpft.")
+    login = logins.identity_login_record(user=user, identity=identity)
+    context = logins.login_context_for_session({logins.SESSION_LOGIN_ID: login.pk}, user)
+    logins.tokens_revoke(user=user, label="seed_demo")
+    key, _token = logins.token_issue(user=user, context=context, label="seed_demo")
+    return {
+        "provider": provider,
+        "login_hint": (
+            f"Auf der Anmeldeseite Gemeinde «{target.name}» und Person «{person['first_name']} "
+            f"{person['official_name']}» wählen, oder AHV-Nummer {person['vn']} eingeben "
+            f"(Skripte: login_hint={person['vn']} an /authorize)"
+        ),
+        "token": key,
+    }
+
+
 class Command(BaseCommand):
     help = (
         "Creates (idempotent) a demo resident whose identity is in the commune's reference "
@@ -86,6 +129,7 @@ class Command(BaseCommand):
                 last_name=person["official_name"],
             )
             profile = _profile_store(resident, person)
+            identity = _identity_login(target, resident, person, passwords["resident"])
             clerk, _ = user_upsert(
                 email=f"sachbearbeitung.demo@{target.slug}.example.ch",
                 password=passwords["clerk"],
@@ -114,6 +158,12 @@ class Command(BaseCommand):
                 "ahv_number": person["vn"],
                 "register_person_id": person["person_id"],
                 "identity_in_profile": profile,
+                "token": identity["token"],
+            },
+            "identity": {
+                "provider": identity["provider"],
+                "login_hint": identity["login_hint"],
+                "ahv": person["vn"],
             },
             "clerk": {
                 "email": clerk.email,
