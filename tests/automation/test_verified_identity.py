@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.services import profile_update
-from catalog.models import ServiceVersion
-from catalog.services import service_new_version, version_publish
 from cases.models import Case, CaseStatus, ReferenceCounter, StepStatus
 from cases.services import ServiceNotOrderable, case_submit
+from catalog.models import ServiceVersion
+from catalog.services import service_new_version, version_publish
 from integrations.reference import demo_person
 from integrations.reference.population import generate_commune
 from tests.factories import UserFactory
