@@ -88,6 +88,7 @@ def test_typed_in_identity_of_another_person_gets_no_certificate(
         HTTP_COOKIE="django_language=en",
     )
     assert english.status_code == 403
+    assert "verified identity" in english.json()["service"][0]
     with in_commune(kriens):
         assert not Case.objects.filter(applicant=attacker).exists()
         assert list(ReferenceCounter.objects.values_list("year", "last_number")) == counter_before
