@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PORTS = {"resident": 8101, "dog": 8102}
+DEFAULT_PORTS = {"resident": 8101, "dog": 8102, "identity": 8103}
 
 
 @dataclass
@@ -84,7 +84,8 @@ def start_register(
 def running_registers(
     ports: dict[str, int] | None = None, api_keys: dict[str, str] | None = None
 ) -> Iterator[dict[str, str]]:
-    """Both registers for the duration of the block; yields their URLs by name."""
+    """The registers and the identity provider for the duration of the block (or those named
+    in ``ports``); yields their URLs by name."""
     ports = ports if ports is not None else {name: 0 for name in DEFAULT_PORTS}
     started: list[RunningRegister] = []
     try:

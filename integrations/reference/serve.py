@@ -1,5 +1,6 @@
 """Run a reference register: ``python -m integrations.reference.serve --register resident
---port 8101`` (or ``--register dog --port 8102``). Threaded stdlib WSGI server, loopback only
+--port 8101`` (or ``--register dog --port 8102``, or the identity provider
+``--register identity --port 8103``). Threaded stdlib WSGI server, loopback only
 by default; prints one line ``ready <url>`` once it accepts connections.
 
 API keys: ``--api-key``, else ``RESIDENT_REGISTER_API_KEY`` / ``DOG_REGISTER_API_KEY``, else the
@@ -15,12 +16,14 @@ import sys
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from integrations.reference import dog, resident
+from integrations.reference import dog, identity, resident
 from integrations.reference.population import DEFAULT_SEED
 
 REGISTERS = {
     "resident": (resident.create_app, "RESIDENT_REGISTER_API_KEY", "dev-resident-register-key"),
     "dog": (dog.create_app, "DOG_REGISTER_API_KEY", "dev-dog-register-key"),
+    # The identity provider takes a client id and secret instead of an API key (see main).
+    "identity": (identity.create_app, "OIDC_RP_CLIENT_SECRET", "dev-oidc-secret"),
 }
 
 
@@ -42,10 +45,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--seed", default=DEFAULT_SEED)
     parser.add_argument("--api-key")
+    parser.add_argument("--client-id", help="identity provider: the portal's client id")
+    parser.add_argument("--client-secret", help="identity provider: the portal's secret")
+    parser.add_argument(
+        "--redirect-pattern",
+        default=identity.DEFAULT_REDIRECT_PATTERN,
+        help="identity provider: regex of the accepted redirect URIs",
+    )
     args = parser.parse_args(argv)
-    factory, key_env, key_default = REGISTERS[args.register]
-    api_key = args.api_key or os.environ.get(key_env) or key_default
-    app = factory(api_key=api_key, seed=args.seed)
+    if args.register == "identity":
+        app = identity.create_app(
+            issuer=f"http://{args.host}:{args.port}",
+            client_id=args.client_id or os.environ.get("OIDC_RP_CLIENT_ID") or "einwohnerportal",
+            client_secret=args.client_secret
+            or os.environ.get("OIDC_RP_CLIENT_SECRET")
+            or "dev-oidc-secret",
+            seed=args.seed,
+            redirect_pattern=args.redirect_pattern,
+        )
+    else:
+        factory, key_env, key_default = REGISTERS[args.register]
+        api_key = args.api_key or os.environ.get(key_env) or key_default
+        app = factory(api_key=api_key, seed=args.seed)
     with make_server(
         args.host, args.port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler
     ) as server:
