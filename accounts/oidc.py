@@ -216,6 +216,9 @@ def identity_from_callback(request: HttpRequest) -> ProviderIdentity:
     except jose_errors.ExpiredTokenError as exc:
         raise LoginFailed("expired") from exc
     except jose_errors.MissingClaimError as exc:
+        if exc.claim in ("azp", "aud", "iss", "nonce", "at_hash"):
+            # A token for another client (authlib then asks for azp) or without our nonce.
+            raise LoginFailed("token_invalid", claim=str(exc.claim)) from exc
         raise LoginFailed("claims_missing", claims=str(exc.claim)) from exc
     except jose_errors.InvalidClaimError as exc:
         raise LoginFailed("token_invalid", claim=str(exc.claim)) from exc

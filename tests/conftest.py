@@ -99,3 +99,32 @@ def _carry_login(client: Client, user) -> None:
 @pytest.fixture
 def public_client() -> Client:
     return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture(scope="session")
+def identity_provider_url():
+    """The reference identity provider as a real process on a free loopback port."""
+    from integrations.reference import processes
+
+    provider = processes.start_register("identity", port=0)
+    yield provider.url
+    provider.stop()
+
+
+@pytest.fixture
+def identity_provider(identity_provider_url, settings):
+    """Points the portal's OIDC settings at the reference provider; resets its failure mode."""
+    from accounts.oidc import provider_cache_clear
+    from integrations.reference import processes
+
+    settings.OIDC = {
+        **settings.OIDC,
+        "discovery_url": f"{identity_provider_url}/.well-known/openid-configuration",
+        "client_id": "einwohnerportal",
+        "client_secret": "dev-oidc-secret",
+    }
+    provider_cache_clear()
+    processes.control(identity_provider_url, "ok")
+    yield identity_provider_url
+    processes.control(identity_provider_url, "ok")
+    provider_cache_clear()
