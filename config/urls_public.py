@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.identity_views import LogoutView, public_login
+from cases.views.public import MyCasesEverywhereView, my_cases_everywhere_page
 from config.health import healthz
 from tenants.admin_sites import canton_admin_site
 from tenants.api import CommuneViewSet
@@ -19,6 +20,8 @@ urlpatterns = [
     path("admin/", canton_admin_site.urls),
     path("anmelden/", public_login, name="login"),
     path("abmelden/", LogoutView.as_view(), name="logout"),
+    path("meine-geschaefte/", my_cases_everywhere_page, name="my-cases-everywhere"),
+    path("api/me/cases/", MyCasesEverywhereView.as_view(), name="api-my-cases-everywhere"),
     path("", include("accounts.identity_urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -129,3 +129,33 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.from_commune_id} → {self.to_commune_id} ({self.status})"
+
+
+class CaseIndexEntry(models.Model):
+    """One case of one person, by value, across communes (public schema): what the public
+    host's "Meine Geschäfte" lists without ever opening a commune's schema.
+
+    Written by the commune's case services in the same transaction as each status change; holds
+    no form content, names or identity numbers — the owner is the identity provider's subject.
+    """
+
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    case_id = models.UUIDField()
+    reference = models.CharField(max_length=20)
+    service_key = models.CharField(max_length=80)
+    service_title_de = models.CharField(max_length=200)
+    service_title_en = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=24)
+    subject = models.CharField(max_length=255, db_index=True)
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "case_id"], name="case_index_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.status})"

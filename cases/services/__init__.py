@@ -11,6 +11,7 @@ from .clerk import (
 )
 from .documents import document_generated_add, document_store
 from .forms import OrderInvalid, order_form_class, order_initial, order_validate
+from .index import case_index_backfill_for_user, case_index_write
 from .messages import message_send
 from .resident import case_answer_info, case_withdraw
 from .steps import case_advance, step_complete, step_retry, step_run
@@ -26,6 +27,8 @@ __all__ = [
     "case_assign",
     "case_decide",
     "case_document_add",
+    "case_index_backfill_for_user",
+    "case_index_write",
     "case_note_add",
     "case_request_info",
     "case_share",

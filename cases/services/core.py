@@ -23,6 +23,7 @@ from ..calendar import add_working_days, working_days_between
 from ..exceptions import InvalidTransition
 from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
+from .index import case_index_write
 
 # Steps that have no responsible group, and services whose offer names none, land here.
 DEFAULT_GROUP_NAME = "Gemeindeverwaltung"
@@ -73,6 +74,7 @@ def status_set(*, case: Case, status: str, actor: User | None, now: dt.datetime)
         case.due_date = due_date_for(case)
     case.status = status
     case.save()
+    case_index_write(case)
     event_write(
         case=case,
         actor=actor,

@@ -20,11 +20,13 @@ from catalog.offers.models import ServiceOffer, Stage
 from tenants.context import current_commune
 
 from ..exceptions import ServiceNotOrderable
-from ..models import Case, CaseStep, Document, StepKind
+from ..models import Case, CaseStatus, CaseStep, Document, StepKind
 from . import usage
 from .core import DEFAULT_GROUP_NAME, due_date_for, event_write, groups_grant, notify_on_commit
 from .forms import order_validate
+from .index import case_index_write
 from .steps import case_advance
+from .versions import published_version
 
 ORDERABLE_STAGES = (Stage.FORM, Stage.AUTOMATED)
 
@@ -52,25 +54,6 @@ def reference_next(*, year: int) -> str:
         cursor.execute(_NEXT_NUMBER_SQL, [year])
         (number,) = cursor.fetchone()
     return f"{reference_prefix()}-{year}-{number:06d}"
-
-
-# Published versions are immutable (catalog enforces it), so a process may keep them, with
-# their step definitions, once loaded; which version is current is asked every time.
-_versions: dict[int, tuple[ServiceVersion, list[StepDefinition]]] = {}
-_VERSIONS_KEPT = 512
-
-
-def published_version(version_id: int) -> tuple[ServiceVersion, list[StepDefinition]]:
-    """A published version and its ordered step definitions (kept in memory once loaded)."""
-    cached = _versions.get(version_id)
-    if cached is None:
-        version = ServiceVersion.objects.select_related("service").get(pk=version_id)
-        cached = (version, list(version.steps.order_by("position")))
-        if version.status != ServiceVersion.Status.DRAFT:
-            if len(_versions) >= _VERSIONS_KEPT:
-                _versions.clear()
-            _versions[version_id] = cached
-    return cached
 
 
 def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
@@ -237,6 +220,8 @@ def case_submit(
         visible=True,
     )
     case_advance(case=case, actor=user, now=now, steps=steps)
+    if case.status == CaseStatus.SUBMITTED:  # unchanged: status_set did not index it
+        case_index_write(case)
     notify_on_commit(recipient=user, case=case)
     usage.on_submitted(case)
     return case

@@ -205,7 +205,7 @@ OIDC = {
 
 # Called with ``user=`` when an e-mail account is linked to a provider identity (dotted paths:
 # apps above accounts catch up, e.g. the cross-commune case index).
-ACCOUNT_LINKED_HOOKS: list[str] = []
+ACCOUNT_LINKED_HOOKS = ["cases.services.index.case_index_backfill_for_user"]
 
 # API tokens expire (hours): staff tokens soon, residents' after a month.
 API_TOKEN_HOURS_STAFF = env.int("API_TOKEN_HOURS_STAFF", default=8)
