@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from accounts.models import User
 from catalog.services import offers_seed_defaults
 from integrations.reference import demo_person
+from integrations.reference.identity_people import identity_person
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,13 @@ def _run(slug: str) -> dict:
     return json.loads(text)
 
 
-def test_prints_demo_resident_and_clerk_idempotently(kriens, in_commune, catalogue):
-    """The resident is the commune's demo person of the reference register; the clerk belongs
-    to the commune's service groups; a second run prints the same and creates nobody new."""
+def test_prints_demo_resident_and_clerk_idempotently(
+    kriens, in_commune, catalogue, identity_provider, commune_client, registers
+):
+    """The resident is the commune's demo person of the reference register, linked to the same
+    person's e-ID login at the provider; its token orders a register service; the clerk
+    belongs to the commune's service groups; a second run prints the same (but a fresh token)
+    and creates nobody new."""
     with in_commune(kriens):
         offers_seed_defaults()
     first = _run("kriens")
@@ -46,8 +51,30 @@ def test_prints_demo_resident_and_clerk_idempotently(kriens, in_commune, catalog
         )
         assert clerk.groups.filter(name="Einwohnerdienste").exists()
     assert "Einwohnerdienste" in first["clerk"]["groups"]
+    assert first["identity"] == {
+        "provider": identity_provider,
+        "login_hint": first["identity"]["login_hint"],
+        "ahv": person["vn"],
+    }
+    assert person["vn"] in first["identity"]["login_hint"]
+    with in_commune(kriens):
+        resident.refresh_from_db()
+        assert resident.oidc_subject == identity_person(person["vn"])["sub"]
+    api = commune_client(kriens, HTTP_AUTHORIZATION=f"Token {first['resident']['token']}")
+    ordered = api.post(
+        "/api/cases/",
+        {"service": "wohnsitzbestaetigung", "data": {"purpose": "bank", "delivery": "pdf"}},
+        content_type="application/json",
+    )
+    assert ordered.status_code == 201, ordered.content
     second = _run("kriens")
-    assert second == first
+    assert second["resident"]["token"] != first["resident"]["token"]
+    assert {**second, "resident": {**second["resident"], "token": ""}} == {
+        **first,
+        "resident": {**first["resident"], "token": ""},
+    }
+    # the first token was replaced by the second
+    assert api.get("/api/me/").status_code == 401
     with in_commune(kriens):
         assert User.objects.count() == users
 
@@ -60,7 +87,9 @@ def test_unknown_commune_is_refused(db):
     assert out.getvalue() == ""
 
 
-def test_run_command_shows_and_keeps_the_demo_credentials(kriens, settings, tmp_path, capsys):
+def test_run_command_shows_and_keeps_the_demo_credentials(
+    kriens, settings, tmp_path, capsys, identity_provider
+):
     """bin/run's set-up prints seed_demo's JSON and keeps it in var/seed_demo.json (mode 600)
     for its ready message."""
     from django.core.management import call_command as django_call_command
