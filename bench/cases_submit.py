@@ -25,8 +25,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
+from accounts import logins  # noqa: E402
 from accounts.services import user_upsert  # noqa: E402
 from catalog.models import Service, ServiceVersion  # noqa: E402
 from catalog.offers.models import ServiceOffer, Stage  # noqa: E402
@@ -86,9 +86,9 @@ def prepare() -> tuple[Commune, str]:
         user, _ = user_upsert(
             email="bench-resident@example.ch", password="Bench-Passwort-2026", role="resident"
         )
-        token, _ = Token.objects.get_or_create(user=user)
+        key, _token = logins.token_issue(user=user, context=logins.PASSWORD_LOGIN, label="bench")
     connection.set_schema_to_public()
-    return commune, token.key
+    return commune, key
 
 
 def rate(func, rounds: int) -> float:

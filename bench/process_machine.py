@@ -114,9 +114,36 @@ def _prepare():
                 first_name="Bench",
                 last_name=slug.capitalize(),
             )
+            _verified_login(residents[slug], commune.bfs_number)
         communes.append(commune)
     connection.set_schema_to_public()
     return communes, residents
+
+
+def _verified_login(user, bfs_number: int) -> None:
+    """The bench resident orders in an e-ID login as the commune's demo person (the register
+    steps trust only verified claims), through the same services as a provider login."""
+    from accounts import logins
+    from accounts.oidc import ProviderIdentity
+    from accounts.validators import ahv_normalize
+    from integrations.reference import demo_person
+
+    person = demo_person(bfs_number)
+    identity = ProviderIdentity(
+        subject=f"bench-{bfs_number}",
+        issuer="bench",
+        level="eid",
+        acr="bench",
+        first_name=person["first_name"],
+        last_name=person["official_name"],
+        date_of_birth=person["date_of_birth"],
+        ahv_number=ahv_normalize(person["vn"]),
+    )
+    if not user.oidc_subject:
+        user.oidc_subject = identity.subject
+        user.save(update_fields=["oidc_subject"])
+    login = logins.identity_login_record(user=user, identity=identity)
+    user.portal_login = logins.login_context_for_session({logins.SESSION_LOGIN_ID: login.pk}, user)
 
 
 class Bench:

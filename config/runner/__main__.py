@@ -148,6 +148,22 @@ def main() -> int:
             env["REDIS_URL"] = "redis://127.0.0.1:6379/1"
             say("Cache: Redis redis://127.0.0.1:6379/1")
 
+        supervisor = Supervisor(env)
+        # The reference registers and the login service first: seed_demo logs the demo person
+        # in at the login service during the set-up.
+        registers = []
+        if (ROOT / "integrations" / "reference" / "serve.py").exists():
+            for register, register_port in REFERENCE_SERVERS:
+                supervisor.start(
+                    f"register-{register}",
+                    [
+                        PYTHON, "-m", "integrations.reference.serve",
+                        "--register", register, "--port", str(register_port),
+                    ],
+                )  # fmt: skip
+                registers.append((register, register_port))
+            _wait_reference_servers(supervisor, registers)
+
         setup = subprocess.run(  # noqa: S603
             [PYTHON, "-m", "config.runner.setup"], cwd=ROOT, env=env, start_new_session=True
         )
@@ -155,7 +171,6 @@ def main() -> int:
             say("Vorbereitung fehlgeschlagen; Portal wird nicht gestartet.")
             return setup.returncode
 
-        supervisor = Supervisor(env)
         workers = os.environ.get("WEB_WORKERS", "2")
         supervisor.start(
             "web",
@@ -176,17 +191,6 @@ def main() -> int:
             ],
         )  # fmt: skip
         supervisor.start("scheduler", [PYTHON, "manage.py", "run_scheduler"])
-        registers = []
-        if (ROOT / "integrations" / "reference" / "serve.py").exists():
-            for register, register_port in (("resident", 8101), ("dog", 8102)):
-                supervisor.start(
-                    f"register-{register}",
-                    [
-                        PYTHON, "-m", "integrations.reference.serve",
-                        "--register", register, "--port", str(register_port),
-                    ],
-                )  # fmt: skip
-                registers.append((register, register_port))
 
         health = _wait_healthy(supervisor, port)
         _print_ready(port, health, registers)
@@ -212,6 +216,39 @@ def main() -> int:
     if code == 0:
         say("Alle Prozesse beendet.")
     return code
+
+
+REFERENCE_SERVERS = (("resident", 8101), ("dog", 8102), ("identity", 8103))
+REFERENCE_NAMES = {
+    "resident": "Referenzregister Einwohner",
+    "dog": "Referenzregister Hunde",
+    "identity": "Login-Dienst (Referenz)",
+}
+
+
+def _wait_reference_servers(
+    supervisor, registers: list[tuple[str, int]], limit: float = 30
+) -> None:
+    """Wait until every reference server answers /health (or one has died)."""
+    import httpx
+
+    deadline = time.monotonic() + limit
+    for register, register_port in registers:
+        while True:
+            dead = supervisor.exited()
+            if dead:
+                raise RuntimeError(f"{dead[0]} hat sich beendet (Code {dead[1]})")
+            try:
+                if (
+                    httpx.get(f"http://127.0.0.1:{register_port}/health", timeout=1).status_code
+                    == 200
+                ):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{REFERENCE_NAMES[register]} antwortet nicht")
+            time.sleep(0.2)
 
 
 def _print_ready(port: int, health: dict, registers: list[tuple[str, int]]) -> None:
@@ -241,8 +278,16 @@ def _print_ready(port: int, health: dict, registers: list[tuple[str, int]]) -> N
         lines.append(f"  Demo im Einwohnerregister (seed_demo, Anmeldung {demo['login_url']}):")
         for role in ("resident", "clerk"):
             lines.append(f"    {role:<9} {demo[role]['email']} / {demo[role]['password']}")
+        if demo.get("identity"):
+            lines.append(
+                f"  Demo-Person beim Login-Dienst ({demo['identity']['provider']}): "
+                f"{demo['identity']['login_hint']}"
+            )
+            lines.append(f"    API-Token (E-ID-Anmeldung) {demo['resident'].get('token', '')}")
     for register, register_port in registers:
-        lines.append(f"  Referenzregister {register}: http://127.0.0.1:{register_port}/")
+        lines.append(
+            f"  {REFERENCE_NAMES.get(register, register):<27} http://127.0.0.1:{register_port}/"
+        )
     lines.append("Passwörter in var/credentials.json. Beenden mit Ctrl-C.")
     print("\n".join(lines), flush=True)
 

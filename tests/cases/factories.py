@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import Group
 
-from catalog.models import Level, Service, ServiceVersion, StepDefinition
+from catalog.models import Level, Service, ServiceVersion, StepDefinition, adapter_reads_register
 from catalog.offers.models import ServiceOffer, Stage
 from catalog.services import version_publish
 
@@ -89,12 +89,18 @@ def service_with_steps(
     form_definition: dict | None = None,
     norm_days: int = 5,
     fee: str = "30.00",
+    min_auth_level: str | None = None,
 ) -> ServiceVersion:
-    """A published version with the given steps (default: one manual step of Einwohnerdienste)."""
+    """A published version with the given steps (default: one manual step of Einwohnerdienste);
+    a step that reads a register makes the version need a verified identity."""
     service = ServiceFactory(**({"key": key} if key else {}))
+    if min_auth_level is None:
+        reads = any(adapter_reads_register(spec.get("adapter", "")) for spec in steps or [])
+        min_auth_level = "verified" if reads else "none"
     version = ServiceVersionFactory(
         service=service,
         status=ServiceVersion.Status.DRAFT,
+        min_auth_level=min_auth_level,
         service_norm_days=norm_days,
         fee=fee,
         form_definition=form_definition or SMALL_FORM,

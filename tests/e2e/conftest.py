@@ -46,7 +46,7 @@ from .harness import CHROMIUM_ARGS
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 # Rows of these apps are recreated by post_migrate or are per-test state; never restored.
-_NOT_RESTORED = {"contenttypes", "auth", "sessions", "admin", "axes", "authtoken", "guardian"}
+_NOT_RESTORED = {"contenttypes", "auth", "sessions", "admin", "axes", "guardian"}
 
 
 def _public_models() -> list:

@@ -224,9 +224,11 @@ def _create_fixture_rows(services: dict[str, str]):
 
     from cases.models import ReferenceCounter
     from catalog.offers.models import Stage
+    from integrations.reference import demo_person
     from tenants.models import Commune
     from tests.cases.factories import offer, service_with_steps
     from tests.factories import UserFactory
+    from tests.identity import verified_login
 
     connection.set_schema_to_public()
     communes = [Commune.objects.get(slug=slug) for slug in COMMUNES]
@@ -255,9 +257,15 @@ def _create_fixture_rows(services: dict[str, str]):
             for version in versions:
                 offer(version, stage=Stage.AUTOMATED)
             for known, kind in ((True, "machine"), (False, "nobody")):
-                residents[(commune.slug, known)] = UserFactory(
+                resident = UserFactory(
                     email=f"{kind}-{commune.bfs_number}-{uuid.uuid4().hex[:6]}@example.ch"
                 )
+                # Orders come from a verified login: the register steps need one.
+                person = demo_person(commune.bfs_number)
+                if not known:
+                    person = {**person, "official_name": "Niemand"}
+                verified_login(resident, person)
+                residents[(commune.slug, known)] = resident
     connection.set_schema_to_public()
     return communes, residents, counters
 
@@ -274,6 +282,7 @@ def _delete_fixture_rows(keys: list[str], communes, residents, counters) -> None
     from catalog.models import Service, ServiceVersion, StepDefinition
     from catalog.offers.models import ServiceOffer
     from integrations.models import AdapterFailure
+    from tenants.models import CaseIndexEntry
 
     user_ids = [u.pk for u in residents.values()]
     for commune in communes:
@@ -284,6 +293,7 @@ def _delete_fixture_rows(keys: list[str], communes, residents, counters) -> None
             for model in (UserObjectPermission, GroupObjectPermission):
                 model.objects.filter(content_type=ct, object_pk__in=ids).delete()
             Case.objects.filter(pk__in=ids).delete()
+            CaseIndexEntry.objects.filter(case_id__in=ids).delete()
             ServiceOffer.objects.filter(service__key__in=keys).delete()
             User.objects.filter(pk__in=user_ids, email__regex=r"^(machine|nobody)-").delete()
             # The reference counters go back to where they were (other tests count from 1).

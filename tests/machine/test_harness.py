@@ -8,8 +8,10 @@ import socket
 import pytest
 
 from catalog.offers.models import Stage
+from integrations.reference import demo_person
 from tests.cases.factories import offer, service_with_steps
 from tests.factories import UserFactory
+from tests.identity import verified_login
 
 from .harness import TcpProxy
 from .services import spec_form, spec_steps
@@ -65,7 +67,7 @@ def test_harness_services_use_the_wired_step_handlers(kriens, in_commune):
     )
     with in_commune(kriens):
         offer(version, stage=Stage.AUTOMATED)
-        case = case_submit(
-            user=UserFactory(), service_key="machine-check", data={"delivery": "pdf"}
-        )
+        resident = UserFactory()
+        verified_login(resident, demo_person(kriens.bfs_number))
+        case = case_submit(user=resident, service_key="machine-check", data={"delivery": "pdf"})
         assert set(case.steps.values_list("status", flat=True)) == {"pending"}
