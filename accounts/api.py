@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import logins, selectors, services
+from . import logins, second_factor, selectors, services
 from .models import Sex
 from .selectors import SEX_INVALID
 
@@ -16,6 +16,12 @@ from .selectors import SEX_INVALID
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(label=_("E-Mail-Adresse"))
     password = serializers.CharField(label=_("Passwort"), trim_whitespace=False)
+    otp = serializers.CharField(
+        label=_("Code des zweiten Faktors"),
+        required=False,
+        allow_blank=True,
+        help_text="staff only: TOTP code or a recovery code",
+    )
 
 
 class TokenView(APIView):
@@ -57,7 +63,20 @@ class TokenView(APIView):
                 {"detail": _("E-Mail-Adresse oder Passwort ist falsch.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        key, token = logins.token_issue(user=user, context=logins.PASSWORD_LOGIN, label="API")
+        verified = False
+        if second_factor.is_staff_account(user):
+            device, message = second_factor.code_check(
+                user=user, code=data.validated_data.get("otp", "")
+            )
+            if device is None:
+                return Response(
+                    {"otp": [message], "detail": str(second_factor.STAFF_API_REFUSED)},
+                    status=status.HTTP_403_FORBIDDEN,
+                )
+            verified = True
+        key, token = logins.token_issue(
+            user=user, context=logins.PASSWORD_LOGIN, label="API", second_factor=verified
+        )
         return Response({"token": key, "expires_at": token.expires_at})
 
 

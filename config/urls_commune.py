@@ -23,6 +23,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
     path("", include("accounts.identity_urls")),
+    path("", include("accounts.second_factor_urls")),
     path("admin/", commune_admin_site.urls),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/auth/logout/", LogoutApiView.as_view(), name="api-logout"),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("meine-geschaefte/", my_cases_everywhere_page, name="my-cases-everywhere"),
     path("api/me/cases/", MyCasesEverywhereView.as_view(), name="api-my-cases-everywhere"),
     path("", include("accounts.identity_urls")),
+    path("", include("accounts.second_factor_urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("billing.urls")),

@@ -128,3 +128,28 @@ def identity_provider(identity_provider_url, settings):
     yield identity_provider_url
     processes.control(identity_provider_url, "ok")
     provider_cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _staff_logins_pass_the_second_factor():
+    """``client.force_login(staff)`` in tests stands for a complete staff login: password and
+    second factor (a confirmed TOTP device, marked in the session as django-otp's login does).
+    Tests of the second factor itself use ``tests.identity.login_without_second_factor``."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts import second_factor
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if second_factor.is_staff_account(user) and not getattr(user, "_without_otp", False):
+            second_factor.totp_device_ensure(user=user)
+            device = second_factor.TOTPDevice.objects.get(user=user, name=second_factor.TOTP_NAME)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    Client.force_login = force_login
+    yield
+    Client.force_login = original

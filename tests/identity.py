@@ -49,6 +49,39 @@ def verified_login(user, person: dict, *, level: str = AuthLevel.EID) -> logins.
 
 def api_token(user) -> str:
     """An API token for ``user`` (in the current schema) at the level of the login attached to
-    it (``verified_login``), else of a password login."""
-    key, _token = logins.token_issue(user=user, context=logins.login_context(user))
+    it (``verified_login``), else of a password login; staff tokens as after the second factor."""
+    from accounts.second_factor import is_staff_account
+
+    key, _token = logins.token_issue(
+        user=user, context=logins.login_context(user), second_factor=is_staff_account(user)
+    )
     return key
+
+
+def login_without_second_factor(client, user) -> None:
+    """Log a staff user in with the password only (the second factor not passed yet)."""
+    user._without_otp = True
+    try:
+        client.force_login(user)
+    finally:
+        del user._without_otp
+
+
+def staff_api_token(user) -> str:
+    """An API token of a staff user issued after the second factor."""
+    key, _token = logins.token_issue(
+        user=user, context=logins.login_context(user), second_factor=True
+    )
+    return key
+
+
+def totp_code(user) -> str:
+    """The current code of ``user``'s authenticator app (a confirmed TOTP device is made when
+    there is none; call in the user's schema)."""
+    from django_otp.oath import totp
+
+    from accounts.second_factor import TOTP_NAME, TOTPDevice, totp_device_ensure
+
+    totp_device_ensure(user=user)
+    device = TOTPDevice.objects.get(user=user, name=TOTP_NAME)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

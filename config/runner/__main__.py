@@ -263,7 +263,8 @@ def _print_ready(port: int, health: dict, registers: list[tuple[str, int]]) -> N
         f"Broker {health.get('broker')}).",
         f"  Kantonsportal       {base}/",
         f"  Gemeinden           http://<gemeinde>.localhost:{port}/  z. B. {commune}/",
-        f"  Kantons-Admin       {base}/admin/   {CANTON_EMAIL} / {creds['canton']}",
+        f"  Kantons-Admin       {base}/admin/   {CANTON_EMAIL} / {creds['canton']}"
+        f"  (TOTP {creds.get('totp:canton', '–')})",
         f"  Gemeinde-Admin      {commune}/admin/",
         f"  API-Dokumentation   {base}/api/docs/  und  {commune}/api/docs/",
         f"  Gemeindeliste (API) {base}/api/communes/",
@@ -271,13 +272,17 @@ def _print_ready(port: int, health: dict, registers: list[tuple[str, int]]) -> N
         f"  Demo-Benutzer {DEMO_COMMUNE} (Anmeldung {commune}/login/):",
     ]
     for role, email, *_ in DEMO_USERS:
-        lines.append(f"    {role:<9} {email} / {creds[f'{DEMO_COMMUNE}:{role}']}")
+        totp = creds.get(f"totp:{DEMO_COMMUNE}:{role}")
+        second = f"  (TOTP {totp})" if totp else ""
+        lines.append(f"    {role:<9} {email} / {creds[f'{DEMO_COMMUNE}:{role}']}{second}")
     demo_file = ROOT / "var" / "seed_demo.json"
     if demo_file.exists():
         demo = json.loads(demo_file.read_text())
         lines.append(f"  Demo im Einwohnerregister (seed_demo, Anmeldung {demo['login_url']}):")
         for role in ("resident", "clerk"):
-            lines.append(f"    {role:<9} {demo[role]['email']} / {demo[role]['password']}")
+            totp = demo[role].get("totp_secret")
+            second = f"  (TOTP {totp})" if totp else ""
+            lines.append(f"    {role:<9} {demo[role]['email']} / {demo[role]['password']}{second}")
         if demo.get("identity"):
             lines.append(
                 f"  Demo-Person beim Login-Dienst ({demo['identity']['provider']}): "
@@ -288,6 +293,10 @@ def _print_ready(port: int, health: dict, registers: list[tuple[str, int]]) -> N
         lines.append(
             f"  {REFERENCE_NAMES.get(register, register):<27} http://127.0.0.1:{register_port}/"
         )
+    lines.append(
+        "Mitarbeitende brauchen den zweiten Faktor: TOTP-Schlüssel in einer Authenticator-App "
+        "erfassen oder Code mit `oathtool --totp -b <Schlüssel>` erzeugen."
+    )
     lines.append("Passwörter in var/credentials.json. Beenden mit Ctrl-C.")
     print("\n".join(lines), flush=True)
 

@@ -99,6 +99,30 @@ def _init_postgres_broker() -> None:
             print("  Warteschlangen-Tabellen für den PostgreSQL-Broker angelegt (Schema dramatiq).")
 
 
+def _second_factors(path: Path, data: dict) -> None:
+    """Staff need a second factor: the demo staff get authenticator devices with secrets that
+    are kept (and printed) beside their passwords."""
+    from django_tenants.utils import schema_context
+
+    from accounts.models import User
+    from accounts.second_factor import demo_secret, totp_device_ensure
+    from tenants.models import Commune
+
+    staff = [("canton", None, CANTON_EMAIL)] + [
+        (f"{DEMO_COMMUNE}:{role}", DEMO_COMMUNE, email)
+        for role, email, *_ in DEMO_USERS
+        if role in ("admin", "clerk")
+    ]
+    for key, commune, email in staff:
+        schema = Commune.objects.get(slug=commune).schema_name if commune else "public"
+        with schema_context(schema):
+            user = User.objects.get(email=email)
+            data[f"totp:{key}"] = totp_device_ensure(
+                user=user, secret=demo_secret(commune=commune or "kanton", role=key)
+            )
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
 def main() -> int:
     django.setup()
     from django.conf import settings
@@ -164,6 +188,7 @@ def main() -> int:
             f"--first-name={first}",
             f"--last-name={last}",
         )
+    _second_factors(secrets_file, passwords)
     _done(started)
 
     started = _step("Statische Dateien (collectstatic)")

@@ -39,6 +39,9 @@ THIRD_PARTY_SHARED = [
     "guardian",
     "axes",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # Public schema: communes, cantonal catalogue, Fünfliber ledger, cantonal staff.
 SHARED_APPS = [
@@ -58,6 +61,9 @@ TENANT_APPS = [
     "django.contrib.admin",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "catalog.offers",
     "cases",
@@ -86,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.LoginContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.second_factor.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -207,6 +215,11 @@ OIDC = {
 # apps above accounts catch up, e.g. the cross-commune case index).
 ACCOUNT_LINKED_HOOKS = ["cases.services.index.case_index_backfill_for_user"]
 
+# Staff second factor (django-otp): the issuer shown in authenticator apps; failures until the
+# code page says the factor is locked (django-otp also slows every further try down).
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Einwohnerportal Luzern")
+SECOND_FACTOR_MAX_FAILURES = env.int("SECOND_FACTOR_MAX_FAILURES", default=5)
+
 # API tokens expire (hours): staff tokens soon, residents' after a month.
 API_TOKEN_HOURS_STAFF = env.int("API_TOKEN_HOURS_STAFF", default=8)
 API_TOKEN_HOURS_RESIDENT = env.int("API_TOKEN_HOURS_RESIDENT", default=24 * 30)
@@ -252,7 +265,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.PortalTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.PortalSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 
@@ -51,6 +52,25 @@ def test_prints_demo_resident_and_clerk_idempotently(
         )
         assert clerk.groups.filter(name="Einwohnerdienste").exists()
     assert "Einwohnerdienste" in first["clerk"]["groups"]
+    with in_commune(kriens):
+        # The printed secret is the clerk's authenticator: its code opens the back office API.
+        from django_otp.oath import totp
+
+        code = totp(
+            base64.b32decode(
+                first["clerk"]["totp_secret"] + "=" * (-len(first["clerk"]["totp_secret"]) % 8)
+            )
+        )
+    token = commune_client(kriens).post(
+        "/api/auth/token/",
+        {
+            "email": first["clerk"]["email"],
+            "password": first["clerk"]["password"],
+            "otp": f"{code:06d}",
+        },
+        content_type="application/json",
+    )
+    assert token.status_code == 200, token.content
     assert first["identity"] == {
         "provider": identity_provider,
         "login_hint": first["identity"]["login_hint"],

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.factories import UserFactory
+from tests.identity import totp_code
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Sicheres-Passwort-2026"
@@ -29,15 +30,23 @@ def test_cantonal_admin_manages_communes(canton_staff, public_client):
     assert "Kriens" in communes.content.decode()
 
 
-def test_commune_admin_sees_only_commune_tables(kriens, kriens_admin, commune_client):
-    """The commune admin lists the commune's users but no public table."""
-    client = commune_client(kriens)
+def _admin_login(client, commune, user, in_commune) -> None:
+    """Password on the admin's login page, then the second factor's code."""
     assert (
-        client.post(
-            "/admin/login/", {"username": "admin@kriens.ch", "password": PASSWORD}
-        ).status_code
+        client.post("/admin/login/", {"username": user.email, "password": PASSWORD}).status_code
         == 302
     )
+    asked = client.get("/admin/")
+    assert asked.status_code == 302 and asked["Location"].startswith("/zweiter-faktor/")
+    with in_commune(commune):
+        code = totp_code(user)
+    assert client.post("/zweiter-faktor/", {"code": code, "next": "/admin/"}).status_code == 302
+
+
+def test_commune_admin_sees_only_commune_tables(kriens, kriens_admin, commune_client, in_commune):
+    """The commune admin lists the commune's users but no public table."""
+    client = commune_client(kriens)
+    _admin_login(client, kriens, kriens_admin, in_commune)
     index = client.get("/admin/").content.decode()
     assert "Benutzer" in index
     assert "/admin/tenants/" not in index
@@ -56,7 +65,7 @@ def test_commune_admin_user_list_shows_only_own_users(
     with in_commune(emmen):
         UserFactory(email="someone@emmen.ch")
     client = commune_client(kriens)
-    client.post("/admin/login/", {"username": "admin@kriens.ch", "password": PASSWORD})
+    _admin_login(client, kriens, kriens_admin, in_commune)
     users = client.get("/admin/accounts/user/").content.decode()
     assert "admin@kriens.ch" in users
     assert "someone@emmen.ch" not in users

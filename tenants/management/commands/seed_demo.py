@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from accounts.second_factor import demo_secret, totp_device_ensure
 from accounts.services import user_upsert
 from integrations.reference import demo_person
 from tenants.models import Commune
@@ -141,6 +142,9 @@ class Command(BaseCommand):
                 Group.objects.create(name=DEFAULT_GROUP)
             groups = list(Group.objects.order_by("name"))
             clerk.groups.add(*groups)
+            totp_secret = totp_device_ensure(
+                user=clerk, secret=demo_secret(commune=target.slug, role="clerk")
+            )
             group_names = [g.name for g in groups]
         host = target.primary_domain or settings.PORTAL_DOMAIN
         port = str(settings.PORTAL_PORT)
@@ -169,6 +173,7 @@ class Command(BaseCommand):
                 "email": clerk.email,
                 "password": passwords["clerk"],
                 "groups": group_names,
+                "totp_secret": totp_secret,
             },
         }
         self.stdout.write(json.dumps(result, ensure_ascii=False))
