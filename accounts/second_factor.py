@@ -129,10 +129,10 @@ def code_check(*, user: User, code: str) -> tuple[object | None, str]:
     code = (code or "").strip().replace(" ", "")
     if not code:
         return None, str(CODE_WRONG)
-    devices = [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
-        *StaticDevice.objects.filter(user=user, confirmed=True),
-    ]
+    # Six digits go to the app's device, anything else to the recovery codes: a recovery code
+    # tried against the app would count as the app's failure (and throttle it).
+    model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    devices = list(model.objects.filter(user=user, confirmed=True))
     locked = False
     for device in devices:
         allowed, _data = device.verify_is_allowed()
