@@ -85,3 +85,25 @@ def totp_code(user) -> str:
     totp_device_ensure(user=user)
     device = TOTPDevice.objects.get(user=user, name=TOTP_NAME)
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def profile_type_in(user, person: dict) -> None:
+    """Type ``person`` (a reference register entry) into ``user``'s profile, as a resident
+    would on the profile page (no provider involved)."""
+    import datetime as dt
+
+    from accounts.services import profile_update
+
+    address = person["address"]
+    profile_update(
+        user=user,
+        first_name=person["first_name"],
+        last_name=person["official_name"],
+        date_of_birth=dt.date.fromisoformat(person["date_of_birth"]),
+        ahv_number=person["vn"],
+        sex=person.get("sex", ""),
+        street=address["street"],
+        house_number=address["house_number"],
+        postcode=address["postcode"],
+        town=address["town"],
+    )

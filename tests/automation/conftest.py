@@ -4,8 +4,6 @@ is in their commune's reference register."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import translation
 
@@ -13,50 +11,17 @@ from catalog.seed.loader import seed_catalog
 from catalog.services import offers_seed_defaults
 from integrations.reference import demo_person
 from tests.factories import UserFactory
-from tests.identity import verified_login
+from tests.identity import profile_type_in, verified_login
 from tests.integrations.conftest import control, reference_servers, registers  # noqa: F401
 
 from . import identity
 
 
 def identity_give(user, person: dict, settings) -> None:
-    """Make ``person`` (a reference register entry) the identity of ``user``: the residents'
-    profile when this tree has it, else the test identity source."""
-    try:
-        from accounts.services import profile_update
-    except ImportError:
-        profile_update = None
-    address = person["address"]
-    if profile_update is not None:
-        profile_update(
-            user=user,
-            first_name=person["first_name"],
-            last_name=person["official_name"],
-            date_of_birth=dt.date.fromisoformat(person["date_of_birth"]),
-            ahv_number=person["vn"],
-            sex=person.get("sex", ""),
-            street=address["street"],
-            house_number=address["house_number"],
-            postcode=address["postcode"],
-            town=address["town"],
-        )
-        verified_login(user, person)
-        return
-    settings.CASES_APPLICANT_PROFILE = "tests.automation.identity.profile_for"
-    user.first_name, user.last_name = person["first_name"], person["official_name"]
-    user.save()
-    identity.IDENTITIES[user.pk] = {
-        "first_name": person["first_name"],
-        "last_name": person["official_name"],
-        "date_of_birth": person["date_of_birth"],
-        "ahv_number": person["vn"],
-        "sex": person.get("sex", ""),
-        "street": address["street"],
-        "house_number": address["house_number"],
-        "postcode": address["postcode"],
-        "town": address["town"],
-        "email": user.email,
-    }
+    """Make ``person`` (a reference register entry) the identity of ``user``: typed into the
+    profile (address, official sex) and vouched for by a verified login."""
+    profile_type_in(user, person)
+    verified_login(user, person)
 
 
 @pytest.fixture

@@ -4,12 +4,9 @@ the login's claims."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.services import profile_update
 from cases.models import Case, CaseStatus, ReferenceCounter, StepStatus
 from cases.services import ServiceNotOrderable, case_submit
 from catalog.models import ServiceVersion
@@ -17,7 +14,7 @@ from catalog.services import service_new_version, version_publish
 from integrations.reference import demo_person
 from integrations.reference.population import generate_commune
 from tests.factories import UserFactory
-from tests.identity import api_token, verified_login
+from tests.identity import api_token, profile_type_in, verified_login
 
 from .helpers import run_automated
 
@@ -30,21 +27,6 @@ def _victim(commune) -> dict:
     return generate_commune(commune.bfs_number)[5]
 
 
-def _type_identity(user, person: dict) -> None:
-    address = person["address"]
-    profile_update(
-        user=user,
-        first_name=person["first_name"],
-        last_name=person["official_name"],
-        date_of_birth=dt.date.fromisoformat(person["date_of_birth"]),
-        ahv_number=person["vn"],
-        street=address["street"],
-        house_number=address["house_number"],
-        postcode=address["postcode"],
-        town=address["town"],
-    )
-
-
 def test_typed_in_identity_of_another_person_gets_no_certificate(
     kriens, in_commune, resident_of, commune_client, control
 ):
@@ -55,7 +37,7 @@ def test_typed_in_identity_of_another_person_gets_no_certificate(
     victim = _victim(kriens)
     with in_commune(kriens):
         attacker = UserFactory()
-        _type_identity(attacker, victim)
+        profile_type_in(attacker, victim)
         counter_before = list(ReferenceCounter.objects.values_list("year", "last_number"))
     calls_before = control("resident")["calls"]
     page = commune_client(kriens, user=attacker).get(
@@ -107,7 +89,7 @@ def test_case_under_a_lower_level_version_goes_to_a_clerk_and_nothing_to_the_reg
     victim = _victim(kriens)
     with in_commune(kriens):
         attacker = UserFactory()
-        _type_identity(attacker, victim)
+        profile_type_in(attacker, victim)
         calls_before = control("resident")["calls"]
         case = run_automated(
             case_submit(user=attacker, service_key="wohnsitzbestaetigung", data=ORDER)
@@ -146,7 +128,7 @@ def test_verified_profile_fields_cannot_be_changed_by_typing(
     victim = _victim(kriens)
     with in_commune(kriens):
         with pytest.raises(ValidationError) as refused:
-            _type_identity(resident, victim)
+            profile_type_in(resident, victim)
         assert set(refused.value.message_dict) >= {"ahv_number", "date_of_birth"}
         resident.refresh_from_db()
         assert (

@@ -9,7 +9,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from accounts import models as accounts_models
 from accounts import services as accounts
+from tests.identity import totp_code
 
 from .harness import E2E_DB, assert_accessible
 
@@ -55,6 +57,7 @@ def kriens_with_catalogue(e2e_commune, in_commune):
             email=CLERK, password=PASSWORD, role="clerk", first_name="Sandra", last_name="Steiner"
         )
         clerk.groups.add(Group.objects.get(name="Steueramt"))
+        totp_code(clerk)  # the clerk's authenticator app
     return kriens
 
 
@@ -65,7 +68,7 @@ def _login(page, email: str) -> None:
 
 
 def test_resident_orders_by_search_clerk_completes_resident_sees_result(
-    kriens_with_catalogue, browser_page, open_page
+    kriens_with_catalogue, browser_page, open_page, in_commune
 ):
     """Search on the public host → service page → Kriens → order (a bad value first) → the tax
     clerk approves with a document in the back office → "Meine Geschäfte" shows the case
@@ -117,6 +120,13 @@ def test_resident_orders_by_search_clerk_completes_resident_sees_result(
     clerk.goto(portal.url("kriens", "/backoffice/"))
     clerk.wait_for_url(re.compile(r"/login/\?next="))
     _login(clerk, CLERK)
+    # Staff pass their second factor: the code of the authenticator app.
+    clerk.wait_for_url(re.compile(r"/zweiter-faktor/\?next="))
+    assert_accessible(clerk)
+    with in_commune(kriens_with_catalogue):
+        code = totp_code(accounts_models.User.objects.get(email=CLERK))
+    clerk.get_by_label("Code aus der Authenticator-App oder Wiederherstellungscode").fill(code)
+    clerk.get_by_role("button", name="Bestätigen").click()
     clerk.wait_for_url(re.compile(r"/backoffice/$"))
     assert_accessible(clerk)
     clerk.get_by_role("link", name=reference).click()
