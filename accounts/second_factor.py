@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.helpers import WebAuthnHelper
+from django_otp_webauthn.models import WebAuthnCredential
 
 from .models import User
 
@@ -56,7 +58,11 @@ def is_staff_account(user) -> bool:
 
 
 def has_second_factor(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """A confirmed authenticator app or passkey."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 def _secret_hex(secret_b32: str) -> str:
@@ -179,3 +185,19 @@ class StaffSecondFactorMiddleware:
             )
             return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+def webauthn_rp_id(request: HttpRequest) -> str:
+    """Passkeys belong to the host they were made on (a commune's or the public host)."""
+    return request.get_host().split(":")[0]
+
+
+class PortalWebAuthnHelper(WebAuthnHelper):
+    """The expected origin is the requesting host's own (each commune has its own host)."""
+
+    def get_allowed_origins(self) -> list[str]:
+        return [f"{self.request.scheme}://{self.request.get_host()}"]
+
+
+def has_passkey(user) -> bool:
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()

@@ -40,6 +40,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Staff enter the code of their authenticator app (or a recovery code)."""
     if not second_factor.has_second_factor(request.user):
         return redirect(f"/zweiter-faktor/einrichten/?next={_next(request)}")
+    if request.method == "GET" and second_factor.request_verified(request):
+        return HttpResponseRedirect(_next(request))
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -54,7 +56,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/second_factor_verify.html",
-        {"form": form, "next": _next(request)},
+        {
+            "form": form,
+            "next": _next(request),
+            "has_passkey": second_factor.has_passkey(request.user),
+        },
         status=status,
     )
 

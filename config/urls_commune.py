@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("accounts.identity_urls")),
     path("", include("accounts.second_factor_urls")),
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("admin/", commune_admin_site.urls),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/auth/logout/", LogoutApiView.as_view(), name="api-logout"),

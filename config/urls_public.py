@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/me/cases/", MyCasesEverywhereView.as_view(), name="api-my-cases-everywhere"),
     path("", include("accounts.identity_urls")),
     path("", include("accounts.second_factor_urls")),
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("billing.urls")),

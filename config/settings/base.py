@@ -42,6 +42,7 @@ THIRD_PARTY_SHARED = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
 ]
 # Public schema: communes, cantonal catalogue, Fünfliber ledger, cantonal staff.
 SHARED_APPS = [
@@ -64,6 +65,7 @@ TENANT_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "accounts",
     "catalog.offers",
     "cases",
@@ -219,6 +221,14 @@ ACCOUNT_LINKED_HOOKS = ["cases.services.index.case_index_backfill_for_user"]
 # code page says the factor is locked (django-otp also slows every further try down).
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Einwohnerportal Luzern")
 SECOND_FACTOR_MAX_FAILURES = env.int("SECOND_FACTOR_MAX_FAILURES", default=5)
+# Passkeys (WebAuthn, django-otp-webauthn) as the other second factor: bound to the host they
+# were registered on (each commune its own relying party), never a login without password.
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.second_factor.webauthn_rp_id"
+OTP_WEBAUTHN_RP_NAME = env("OTP_WEBAUTHN_RP_NAME", default="Einwohnerportal Luzern")
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.second_factor.PortalWebAuthnHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# The helper checks each request's own origin; this list only satisfies the package's check.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{PORTAL_SCHEME}://{PORTAL_DOMAIN}"]
 
 # API tokens expire (hours): staff tokens soon, residents' after a month.
 API_TOKEN_HOURS_STAFF = env.int("API_TOKEN_HOURS_STAFF", default=8)
