@@ -117,6 +117,12 @@ def main() -> int:
         say(f"Port {port} ist belegt; mit PORT=<n> bin/run einen anderen wählen.")
         return 1
     (ROOT / "var").mkdir(exist_ok=True)
+    if debug_requested():
+        say(
+            "ACHTUNG: DEBUG ist eingeschaltet (DEBUG=1): Fehlerseiten zeigen technische Details "
+            "und Einstellungen. Nur für die Entwicklung auf diesem Rechner."
+        )
+    say(f"Webserver hört auf {web_bind(port)} (PORTAL_BIND ändert die Adresse).")
 
     database: Database | None = None
     supervisor: Supervisor | None = None
@@ -176,7 +182,7 @@ def main() -> int:
             "web",
             [
                 PYTHON, "-m", "gunicorn", "config.wsgi",
-                "--bind", f"0.0.0.0:{port}",
+                "--bind", web_bind(port),
                 "--workers", workers, "--threads", "4",
                 "--graceful-timeout", "10", "--timeout", "60",
                 "--access-logfile", str(ROOT / "var" / "access.log"),
@@ -216,6 +222,17 @@ def main() -> int:
     if code == 0:
         say("Alle Prozesse beendet.")
     return code
+
+
+def web_bind(port: int | str) -> str:
+    """Where gunicorn listens: loopback unless PORTAL_BIND names another address."""
+    return f"{os.environ.get('PORTAL_BIND', '127.0.0.1')}:{port}"
+
+
+def debug_requested() -> bool:
+    """DEBUG=1 (or DJANGO_DEBUG=1) asks for Django's technical error pages."""
+    value = os.environ.get("DEBUG") or os.environ.get("DJANGO_DEBUG") or ""
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 REFERENCE_SERVERS = (("resident", 8101), ("dog", 8102), ("identity", 8103))

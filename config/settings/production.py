@@ -9,11 +9,26 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+# Every commune is a subdomain of the portal's domain, all served over TLS only.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# The reverse proxy terminates TLS and says so in X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 PORTAL_SCHEME = "https"
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# The login service (AGOV) has no development defaults either: its discovery URL, client and
+# secret, and AGOV's claim names and acr values (OIDC_CLAIMS, OIDC_LEVEL_BY_ACR) come from the
+# environment (see README "Anmeldung mit AGOV / E-ID").
+OIDC = {
+    **OIDC,  # noqa: F405
+    "discovery_url": env("OIDC_DISCOVERY_URL"),
+    "client_id": env("OIDC_RP_CLIENT_ID"),
+    "client_secret": env("OIDC_RP_CLIENT_SECRET"),
 }
 
 # Registers and the creditor account have no development defaults in production: what the
