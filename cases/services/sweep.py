@@ -12,8 +12,12 @@ from .core import current_step
 from .steps import _enqueue
 
 # A pending step whose message should have run by now, and a running step older than the
-# actor's time limit, are considered lost (broker down, worker killed) and sent again.
-SWEEP_PENDING_AFTER = dt.timedelta(minutes=5)
+# actor's time limit, are considered lost (broker down, worker killed between two steps) and
+# sent again. With the scheduler's tick (SCHEDULER_TICK_SECONDS, 20 s) a lost step is picked up
+# within 30 + 20 s; a second message for a step that was only slow does nothing (step_run is
+# idempotent). A worker killed *during* a step loses nothing: the broker redelivers its
+# unacknowledged message.
+SWEEP_PENDING_AFTER = dt.timedelta(seconds=30)
 SWEEP_RUNNING_AFTER = dt.timedelta(minutes=10)
 
 

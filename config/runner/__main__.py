@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -48,39 +49,95 @@ def _raise_stop(signum, _frame):
     raise Stop(signal.Signals(signum).name)
 
 
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    critical: bool
+    process: subprocess.Popen
+    started_at: float
+    restarts: list[float] = field(default_factory=list)
+    restart_at: float | None = None
+
+
 class Supervisor:
+    """Runs the portal's processes. A worker, the scheduler or a reference server that dies is
+    started again after a pause that doubles with each death (1, 2, 4 … 30 s; back to 1 s once
+    it ran a minute); only the web server's death, or more than ``RESTART_LIMIT`` deaths of one
+    process within ``RESTART_WINDOW`` seconds, stops everything."""
+
+    RESTART_LIMIT = 8
+    RESTART_WINDOW = 300.0
+    MAX_BACKOFF = 30.0
+    STABLE_AFTER = 60.0
+
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
-        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.children: list[Child] = []
 
-    def start(self, name: str, args: list[str]) -> None:
+    def _spawn(self, args: list[str]) -> subprocess.Popen:
         # Own session: Ctrl-C reaches only this process, which then stops the children in order.
-        process = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)  # noqa: S603
-        self.children.append((name, process))
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)  # noqa: S603
+
+    def start(self, name: str, args: list[str], *, critical: bool = False) -> None:
+        self.children.append(
+            Child(name, args, critical, self._spawn(args), started_at=time.monotonic())
+        )
 
     def exited(self) -> tuple[str, int] | None:
-        for name, process in self.children:
-            if process.poll() is not None:
-                return name, process.returncode
+        """A child that is not running (during start-up, any death is fatal)."""
+        for child in self.children:
+            if child.process.poll() is not None:
+                return child.name, child.process.returncode
+        return None
+
+    def supervise(self, now: float | None = None) -> tuple[str, int] | None:
+        """Restart dead children when their pause is over; returns the (name, code) of a death
+        that must stop the portal, else None. Call about once a second."""
+        now = time.monotonic() if now is None else now
+        for child in self.children:
+            code = child.process.poll()
+            if code is None:
+                continue
+            if child.critical:
+                return child.name, code
+            if child.restart_at is None:
+                if now - child.started_at >= self.STABLE_AFTER:
+                    child.restarts.clear()
+                child.restarts = [t for t in child.restarts if now - t < self.RESTART_WINDOW]
+                if len(child.restarts) >= self.RESTART_LIMIT:
+                    say(
+                        f"{child.name} ist {len(child.restarts)} Mal in "
+                        f"{self.RESTART_WINDOW:.0f} s gestorben; gebe auf."
+                    )
+                    return child.name, code
+                pause = min(self.MAX_BACKOFF, 2.0 ** len(child.restarts))
+                child.restart_at = now + pause
+                say(f"{child.name} hat sich beendet (Code {code}); Neustart in {pause:.0f} s.")
+            elif now >= child.restart_at:
+                child.restarts.append(now)
+                child.process = self._spawn(child.args)
+                child.started_at, child.restart_at = now, None
+                say(f"{child.name} neu gestartet (Neustart {len(child.restarts)}).")
         return None
 
     def stop_all(self, timeout: float = 15.0) -> None:
-        for _name, process in self.children:
-            if process.poll() is None:
+        for child in self.children:
+            if child.process.poll() is None:
                 # Only the leader: gunicorn and dramatiq pass it on to their workers themselves
                 # (a dramatiq worker that gets a second SIGTERM is killed hard).
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(process.pid, signal.SIGTERM)
+                    os.kill(child.process.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        for name, process in self.children:
+        for child in self.children:
             try:
-                process.wait(max(0.1, deadline - time.monotonic()))
+                child.process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                say(f"{name} reagiert nicht auf SIGTERM; beende hart.")
+                say(f"{child.name} reagiert nicht auf SIGTERM; beende hart.")
             # Kill what is left of the group (e.g. a grandchild that ignored SIGTERM).
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+                os.killpg(child.process.pid, signal.SIGKILL)
+            child.process.wait()
 
 
 def _healthy(port: int, host: str) -> dict | None:
@@ -188,6 +245,7 @@ def main() -> int:
                 "--access-logfile", str(ROOT / "var" / "access.log"),
                 "--log-level", "warning",
             ],
+            critical=True,
         )  # fmt: skip
         supervisor.start(
             "worker",
@@ -201,9 +259,9 @@ def main() -> int:
         health = _wait_healthy(supervisor, port)
         _print_ready(port, health, registers)
         while True:
-            dead = supervisor.exited()
-            if dead:
-                say(f"{dead[0]} hat sich beendet (Code {dead[1]}); stoppe alles.")
+            fatal = supervisor.supervise()
+            if fatal:
+                say(f"{fatal[0]} hat sich beendet (Code {fatal[1]}); stoppe alles.")
                 code = 1
                 break
             time.sleep(1)

@@ -301,7 +301,7 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 # Tests use the stub broker without DbConnectionsMiddleware (it would close the test's connection).
 JOB_MIDDLEWARE_FOR_TESTS = [m for m in JOB_MIDDLEWARE if "DbConnections" not in m]
 # Seconds between two ticks of the public scheduler (tenants.scheduler).
-SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=60)
+SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=20)
 
 # --- Integrations: adapters (integrations/adapters/) and their endpoints per environment ---------
 # Each adapter class registers under a key (the catalogue's StepDefinition.adapter_key); the

@@ -293,3 +293,27 @@ def test_generated_document_is_stored_once(kriens, in_commune, automated):
         assert Document.objects.filter(case=case).count() == 1
         document = Document.objects.get(case=case)
         assert document.kind == Document.Kind.GENERATED and document.visible_to_resident
+
+
+def test_step_lost_between_steps_is_picked_up_within_a_minute(
+    kriens, in_commune, automated, django_capture_on_commit_callbacks, settings
+):
+    """A step whose message was lost (worker killed between two steps) is sent again by the
+    first sweep after 30 s; with the scheduler's 20 s tick that is within a minute."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.models import CaseStep
+    from cases.services import steps_sweep
+
+    assert settings.SCHEDULER_TICK_SECONDS + 30 <= 60
+    dramatiq.get_broker().flush_all()
+    with in_commune(kriens):
+        lost = _submit(automated)
+        now = timezone.now()
+        CaseStep.objects.filter(case=lost).update(updated_at=now - dt.timedelta(seconds=25))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert steps_sweep(now=now) == 0  # maybe still on its way
+        with django_capture_on_commit_callbacks(execute=True):
+            assert steps_sweep(now=now + dt.timedelta(seconds=10)) == 1
