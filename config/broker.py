@@ -17,6 +17,7 @@ JOB_MIDDLEWARE = [
     "dramatiq.middleware.CurrentMessage",
     "tenants.jobs.CommuneJobMiddleware",
     "cases.automation.warmup.AdapterWarmUpMiddleware",
+    "tenants.heartbeat.WorkerHeartbeatMiddleware",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
 ]
 

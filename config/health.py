@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from dramatiq.brokers.stub import StubBroker
 
+from tenants.heartbeat import workers_alive
+
 
 def check_database() -> tuple[bool, str]:
     try:
@@ -45,18 +47,34 @@ def check_broker(timeout: float = 1.0) -> tuple[bool, str]:
         return False, f"error: {exc.strerror or type(exc).__name__}"
 
 
+def check_worker() -> tuple[bool, str]:
+    """Whether a job worker reported recently (the stub broker of tests has none to ask)."""
+    if isinstance(dramatiq.get_broker(), StubBroker):
+        return True, "ok (stub)"
+    try:
+        alive = workers_alive()
+    except Exception as exc:
+        return False, f"error: {type(exc).__name__}"
+    return (alive > 0), (f"ok ({alive})" if alive else "missing")
+
+
 @never_cache
 @require_GET
 def healthz(request):
+    """200 "ok"; 200 "degraded" when no worker is alive (pages and orders still work, jobs
+    wait in the broker); 503 "unhealthy" when the database or the broker is down."""
     db_ok, db_status = check_database()
     broker_ok, broker_status = check_broker()
+    worker_ok, worker_status = check_worker() if db_ok else (False, "unknown")
     healthy = db_ok and broker_ok
     commune = getattr(request, "commune", None)
+    status = "ok" if healthy and worker_ok else "degraded" if healthy else "unhealthy"
     return JsonResponse(
         {
-            "status": "ok" if healthy else "unhealthy",
+            "status": status,
             "database": db_status,
             "broker": broker_status,
+            "worker": worker_status,
             "commune": commune.slug if commune else None,
         },
         status=200 if healthy else 503,

@@ -159,3 +159,14 @@ class CaseIndexEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.status})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A job worker process that is alive: it renews ``seen_at`` every few seconds
+    (``tenants.heartbeat``); /healthz reports the portal degraded when none is recent."""
+
+    worker_id = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.seen_at:%H:%M:%S})"

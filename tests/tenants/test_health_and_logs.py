@@ -88,3 +88,46 @@ def test_log_records_carry_the_commune(kriens, in_commune, settings):
         "commune": "gemeinde_1059",
         "message": "kriens line",
     }
+
+
+def test_healthz_reports_a_missing_worker_as_degraded(public_client, settings, monkeypatch):
+    """With a real broker, no recent worker heartbeat: 200 "degraded", worker "missing"; a
+    heartbeat of the last 30 s: "ok"."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tenants.heartbeat import heartbeat_beat
+    from tenants.models import WorkerHeartbeat
+
+    settings.DRAMATIQ_BROKER = broker_settings(
+        settings.TEST_BROKER_URL, settings.DATABASES["default"]
+    )
+    monkeypatch.setattr(
+        dramatiq, "get_broker", lambda: RabbitmqBroker(url=settings.TEST_BROKER_URL)
+    )
+    WorkerHeartbeat.objects.create(
+        worker_id="old:1", seen_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    degraded = public_client.get("/healthz")
+    assert degraded.status_code == 200
+    assert degraded.json()["status"] == "degraded" and degraded.json()["worker"] == "missing"
+    heartbeat_beat(worker_id="host:4711")
+    healthy = public_client.get("/healthz").json()
+    assert healthy["status"] == "ok" and healthy["worker"] == "ok (1)"
+
+
+def test_worker_heartbeat_middleware_beats_and_forgets(db):
+    """A worker's row is written by its beat; shutdown removes it."""
+    from tenants.heartbeat import WorkerHeartbeatMiddleware
+    from tenants.models import WorkerHeartbeat
+
+    middleware = WorkerHeartbeatMiddleware()
+    middleware.worker_id = "test:1"
+    middleware.stop.set()  # the loop ends at once: beat by hand, as the thread does
+    from tenants.heartbeat import heartbeat_beat
+
+    heartbeat_beat(worker_id=middleware.worker_id)
+    assert WorkerHeartbeat.objects.filter(worker_id="test:1").exists()
+    middleware.before_worker_shutdown(None, None)
+    assert not WorkerHeartbeat.objects.filter(worker_id="test:1").exists()
