@@ -1,0 +1,37 @@
+"""Security headers on every answer: a Content-Security-Policy without ``unsafe-inline``
+(django-csp; templates that need an inline script or style use ``request.csp_nonce``) and a
+Permissions-Policy (django-permissions-policy, configured in the settings).
+
+The only origin besides the portal's own is the identity provider's, and only as a form
+target: logging out posts to the portal, which redirects to the provider's end-session
+endpoint, and browsers check that redirect against ``form-action``. It is taken from the
+current OIDC settings, so a provider configured at run time is allowed without a restart.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+
+def identity_provider_origin() -> str:
+    """``scheme://host[:port]`` of the configured OIDC discovery URL, or ``""``."""
+    parts = urlsplit(settings.OIDC.get("discovery_url", ""))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+class PortalCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware; ``form-action`` also allows the identity provider."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        origin = identity_provider_origin()
+        if origin:
+            parts.update = {**(parts.update or {}), "form-action": [origin]}
+        return parts
