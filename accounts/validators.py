@@ -31,7 +31,7 @@ def ahv_normalize(value: str) -> str:
     for the validator to reject.
     """
     digits = re.sub(r"[\s.]", "", value or "")
-    if len(digits) != 13 or not digits.isdigit():
+    if len(digits) != 13 or not (digits.isascii() and digits.isdigit()):
         return (value or "").strip()
     return f"{digits[:3]}.{digits[3:7]}.{digits[7:11]}.{digits[11:]}"
 
@@ -53,7 +53,11 @@ def validate_ahv_number(value: str) -> None:
 
 def validate_swiss_postcode(value: str) -> None:
     """A Swiss postcode: four digits from 1000 to 9699."""
-    if not (value or "").isdigit() or len(value) != 4 or not 1000 <= int(value) <= 9699:
+    if (
+        not ((value or "").isascii() and (value or "").isdigit())
+        or len(value) != 4
+        or not 1000 <= int(value) <= 9699
+    ):
         raise ValidationError(
             _("Die Postleitzahl besteht aus vier Ziffern zwischen 1000 und 9699."),
             code="postcode",

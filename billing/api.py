@@ -29,7 +29,7 @@ def _year(request, *, required: bool) -> tuple[int | None, Response | None]:
         if required:
             return None, Response({"detail": "Der Parameter «year» fehlt."}, status=400)
         return None, None
-    if not raw.isdigit() or int(raw) not in PROGRAMME_YEARS:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) not in PROGRAMME_YEARS:
         return None, Response(
             {
                 "detail": f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und "

@@ -3,22 +3,18 @@ clerks work them. Every write calls the same service as the pages."""
 
 from __future__ import annotations
 
-import json
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import User
+from tenants.safe_input import UnsafeInput, id_from_text, json_loads_checked
 
 from . import selectors, services
-from .models import CaseStatus, StepKind
+from .models import StepKind
 from .permissions import can_view_in_backoffice
 from .serializers import (
     AnswerSerializer,
@@ -26,6 +22,7 @@ from .serializers import (
     CaseCreatedSerializer,
     CaseCreateSerializer,
     CaseDetailSerializer,
+    CaseFilterSerializer,
     CaseListSerializer,
     CompleteStepSerializer,
     DecideSerializer,
@@ -39,31 +36,12 @@ from .services.core import current_step
 ERRORS = OpenApiResponse(description="Ungültige Angaben oder Übergang (Meldung pro Feld)")
 
 
-def _error_response(exc: Exception) -> Response:
-    if isinstance(exc, services.OrderInvalid):
-        return Response({"data": exc.field_errors}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, services.ServiceNotOrderable):
-        body = {"service": [exc.message], "code": exc.code}
-        if exc.link_url:
-            body["link_url"] = exc.link_url
-        if exc.code == "auth_level":
-            body["required_level"] = exc.required_level
-            return Response(body, status=status.HTTP_403_FORBIDDEN)
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, services.InvalidTransition):
-        return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, ValidationError):
-        body = exc.message_dict if hasattr(exc, "message_dict") else {"detail": exc.messages}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    raise exc
-
-
 class CaseViewSet(viewsets.ViewSet):
     """Cases: a resident sees their own, a clerk those of their groups, an administrator all."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-    lookup_value_regex = "[0-9a-f-]{36}"
+    api_conflicts = True  # writes are transitions: 409 when the state does not allow them
+    lookup_value_regex = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
     def _case(self, pk):
         return selectors.case_get_visible(user=self.request.user, case_id=pk)
@@ -74,29 +52,19 @@ class CaseViewSet(viewsets.ViewSet):
         data = CaseDetailSerializer(case, context={"internal": internal}).data
         return Response(data, status=code)
 
-    def _run(self, func, *args, **kwargs) -> Response | None:
-        try:
-            func(*args, **kwargs)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except (services.InvalidTransition, ValidationError) as exc:
-            return _error_response(exc)
-        return None
-
     @extend_schema(
         responses=CaseListSerializer(many=True),
-        parameters=[
-            OpenApiParameter("status", str, enum=CaseStatus.values, required=False),
-            OpenApiParameter("service", str, required=False, description="Schlüssel"),
-        ],
+        parameters=[CaseFilterSerializer],
     )
     def list(self, request):
         """Cases visible to the caller, newest first (at most 200), optionally filtered."""
+        filters = CaseFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         cases = selectors.case_list_visible(user=request.user)
-        if request.query_params.get("status"):
-            cases = cases.filter(status=request.query_params["status"])
-        if request.query_params.get("service"):
-            cases = cases.filter(service__key=request.query_params["service"])
+        if "status" in filters.validated_data:
+            cases = cases.filter(status=filters.validated_data["status"])
+        if "service" in filters.validated_data:
+            cases = cases.filter(service__key=filters.validated_data["service"])
         cases = cases.order_by("-submitted_at")[:200]
         return Response(CaseListSerializer(cases, many=True).data)
 
@@ -113,21 +81,18 @@ class CaseViewSet(viewsets.ViewSet):
         body = request.data
         if hasattr(body, "getlist"):  # multipart or form: data comes as a JSON string
             try:
-                data = json.loads(body.get("data") or "{}")
-            except ValueError:
-                return Response({"data": ["Ungültiges JSON."]}, status=status.HTTP_400_BAD_REQUEST)
+                data = json_loads_checked(body.get("data") or "{}")
+            except UnsafeInput as exc:
+                return Response({"data": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
             body = {"service": body.get("service"), "data": data}
         payload = CaseCreateSerializer(data=body)
         payload.is_valid(raise_exception=True)
-        try:
-            case = services.case_submit(
-                user=request.user,
-                service_key=payload.validated_data["service"],
-                data=payload.validated_data["data"],
-                files=request.FILES or None,
-            )
-        except (services.OrderInvalid, services.ServiceNotOrderable) as exc:
-            return _error_response(exc)
+        case = services.case_submit(
+            user=request.user,
+            service_key=payload.validated_data["service"],
+            data=payload.validated_data["data"],
+            files=request.FILES or None,
+        )
         return Response(CaseCreatedSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CaseDetailSerializer)
@@ -147,11 +112,12 @@ class CaseViewSet(viewsets.ViewSet):
         elif value in (None, ""):
             assignee = None
         else:
-            assignee = User.objects.filter(pk=int(value) if str(value).isdigit() else 0).first()
+            assignee_id = id_from_text(value)
+            assignee = User.objects.filter(pk=assignee_id).first() if assignee_id else None
             if assignee is None:
                 return Response({"assignee": ["Unbekannte Person."]}, status=400)
-        error = self._run(services.case_assign, case=case, user=request.user, assignee=assignee)
-        return error or self._detail(case)
+        services.case_assign(case=case, user=request.user, assignee=assignee)
+        return self._detail(case)
 
     @extend_schema(
         request=CompleteStepSerializer, responses={200: CaseDetailSerializer, 409: ERRORS}
@@ -172,13 +138,12 @@ class CaseViewSet(viewsets.ViewSet):
             user=request.user, case=case
         ):
             raise PermissionDenied("Sie sind für dieses Geschäft nicht berechtigt.")
-        error = self._run(
-            services.step_complete,
+        services.step_complete(
             step_id=step.pk,
             user=request.user,
             comment=payload.validated_data["comment"],
         )
-        return error or self._detail(case)
+        return self._detail(case)
 
     @extend_schema(request=RequestInfoSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"], url_path="request-info")
@@ -186,13 +151,12 @@ class CaseViewSet(viewsets.ViewSet):
         case = self._case(pk)
         payload = RequestInfoSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        error = self._run(
-            services.case_request_info,
+        services.case_request_info(
             case=case,
             user=request.user,
             question=payload.validated_data["question"],
         )
-        return error or self._detail(case)
+        return self._detail(case)
 
     @extend_schema(request=DecideSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -201,15 +165,14 @@ class CaseViewSet(viewsets.ViewSet):
         case = self._case(pk)
         payload = DecideSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        error = self._run(
-            services.case_decide,
+        services.case_decide(
             case=case,
             user=request.user,
             approve=payload.validated_data["approve"],
             reason=payload.validated_data["reason"],
             document=payload.validated_data.get("document"),
         )
-        return error or self._detail(case)
+        return self._detail(case)
 
     @extend_schema(request=NoteSerializer, responses={201: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -217,13 +180,12 @@ class CaseViewSet(viewsets.ViewSet):
         case = self._case(pk)
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        error = self._run(
-            services.case_note_add,
+        services.case_note_add(
             case=case,
             user=request.user,
             text=payload.validated_data["text"],
         )
-        return error or self._detail(case, code=status.HTTP_201_CREATED)
+        return self._detail(case, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=MessageCreateSerializer, responses={201: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -231,10 +193,8 @@ class CaseViewSet(viewsets.ViewSet):
         case = self._case(pk)
         payload = MessageCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        error = self._run(
-            services.message_send, case=case, user=request.user, body=payload.validated_data["body"]
-        )
-        return error or self._detail(case, code=status.HTTP_201_CREATED)
+        services.message_send(case=case, user=request.user, body=payload.validated_data["body"])
+        return self._detail(case, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=AnswerSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -243,14 +203,13 @@ class CaseViewSet(viewsets.ViewSet):
         case = self._case(pk)
         payload = AnswerSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        error = self._run(
-            services.case_answer_info,
+        services.case_answer_info(
             case=case,
             user=request.user,
             answer=payload.validated_data["answer"],
             files=request.FILES.getlist("files"),
         )
-        return error or self._detail(case)
+        return self._detail(case)
 
     @extend_schema(request=WithdrawSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -258,10 +217,9 @@ class CaseViewSet(viewsets.ViewSet):
         case = self._case(pk)
         payload = WithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        error = self._run(
-            services.case_withdraw,
+        services.case_withdraw(
             case=case,
             user=request.user,
             reason=payload.validated_data["reason"],
         )
-        return error or self._detail(case)
+        return self._detail(case)

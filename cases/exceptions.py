@@ -6,10 +6,15 @@ from __future__ import annotations
 class InvalidTransition(Exception):
     """A state change that the case's or step's current state does not allow."""
 
+    api_status = 409  # the API's answer (config.api_errors)
+
     def __init__(self, message: str, *, code: str = "invalid_transition") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+
+    def api_body(self) -> dict:
+        return {"detail": self.message, "code": self.code}
 
 
 class ServiceNotOrderable(Exception):
@@ -29,3 +34,16 @@ class ServiceNotOrderable(Exception):
         self.code = code
         # code "auth_level": the login quality the service needs (accounts.levels).
         self.required_level = required_level
+
+    @property
+    def api_status(self) -> int:
+        """403 when the login is not good enough, else 400 (config.api_errors)."""
+        return 403 if self.code == "auth_level" else 400
+
+    def api_body(self) -> dict:
+        body: dict = {"service": [self.message], "code": self.code}
+        if self.link_url:
+            body["link_url"] = self.link_url
+        if self.code == "auth_level":
+            body["required_level"] = self.required_level
+        return body

@@ -11,6 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
+from tenants.safe_input import id_from_text
 
 from .models import (
     OPEN_STATUSES,
@@ -115,8 +116,8 @@ def inbox(*, user: User, filters: InboxFilters) -> tuple[QuerySet[Case], dict[st
         cases = cases.filter(assignee=user)
     elif filters.assignee == "none":
         cases = cases.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        cases = cases.filter(assignee_id=int(filters.assignee))
+    elif id_from_text(filters.assignee):
+        cases = cases.filter(assignee_id=id_from_text(filters.assignee))
     if filters.q:
         cases = cases.filter(reference__icontains=filters.q.strip())
     counts = {row["status"]: row["n"] for row in cases.values("status").annotate(n=Count("pk"))}

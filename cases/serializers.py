@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import Case, CaseEvent, CaseStep, Document, Message
+from tenants.safe_input import QuerySerializer
+
+from .models import Case, CaseEvent, CaseStatus, CaseStep, Document, Message
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -15,6 +17,13 @@ class CaseCreateSerializer(serializers.Serializer):
         default=dict,
         help_text="Angaben nach dem Formular der Dienstleistung (Feldschlüssel → Wert)",
     )
+
+
+class CaseFilterSerializer(QuerySerializer):
+    """Query parameters of the case list; also their documentation."""
+
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+    service = serializers.CharField(max_length=100, required=False, help_text="Schlüssel")
 
 
 class CaseCreatedSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from tenants.safe_input import QuerySerializer
 
 from .models import Level, Service, ServiceVersion
 from .offers.models import ServiceOffer, Stage
@@ -68,6 +69,22 @@ class ServiceDetailSerializer(ServiceListSerializer):
     steps = StepSerializer(many=True)
 
 
+class CatalogQuery(QuerySerializer):
+    q = serializers.CharField(required=False, allow_blank=True, help_text="Suchbegriff")
+    level = serializers.ChoiceField(
+        choices=Level.choices,
+        required=False,
+        error_messages={
+            "invalid_choice": "Unbekannte Ebene «{input}». Erlaubt: "
+            + ", ".join(Level.values)
+            + "."
+        },
+    )
+    topic = serializers.CharField(
+        required=False, max_length=100, help_text="Thema oder Lebenslage (slug)"
+    )
+
+
 class CatalogServiceList(APIView):
     """Published services of the cantonal catalogue; ``?q=`` searches (German, typo-tolerant),
     ``?level=bund|kanton|gemeinde`` and ``?topic=<slug>`` filter."""
@@ -75,22 +92,15 @@ class CatalogServiceList(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Suchbegriff"),
-            OpenApiParameter("level", str, enum=Level.values),
-            OpenApiParameter("topic", str, description="Thema oder Lebenslage (slug)"),
-        ],
+        parameters=[CatalogQuery],
         responses=ServiceListSerializer(many=True),
     )
     def get(self, request):
-        q = request.query_params.get("q", "").strip()[:200]
-        level = request.query_params.get("level") or None
-        topic = request.query_params.get("topic") or None
-        if level and level not in Level.values:
-            return Response(
-                {"level": [f"Unbekannte Ebene «{level}». Erlaubt: {', '.join(Level.values)}."]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        query = CatalogQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data.get("q", "").strip()[:200]
+        level = query.validated_data.get("level")
+        topic = query.validated_data.get("topic")
         if q:
             versions = service_search(q=q, level=level, topic=topic, limit=100)
         else:
@@ -123,7 +133,9 @@ class OfferSerializer(serializers.Serializer):
     fee = serializers.DecimalField(max_digits=10, decimal_places=2)
     link_url = serializers.CharField()
     department = serializers.CharField()
-    responsible_group = serializers.CharField(source="responsible_group.name", default=None)
+    responsible_group = serializers.CharField(
+        source="responsible_group.name", default=None, allow_null=True
+    )
     contact_email = serializers.CharField(source="offer.contact_email")
     contact_phone = serializers.CharField(source="offer.contact_phone")
     notes = serializers.CharField(source="offer.notes")
@@ -154,20 +166,26 @@ def _django_errors(exc: DjangoValidationError) -> dict:
     return {"non_field_errors": exc.messages}
 
 
+class OfferListQuery(QuerySerializer):
+    all = serializers.BooleanField(
+        required=False, default=False, help_text="auch nicht aufgeschaltete (nur Admin)"
+    )
+
+
 class OfferList(APIView):
     """The services this commune offers online, with stage and the commune's fee."""
 
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("all", bool, description="auch nicht aufgeschaltete (nur Admin)")
-        ],
+        parameters=[OfferListQuery],
         responses=OfferSerializer(many=True),
     )
     def get(self, request):
+        query = OfferListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         include_inactive = (
-            request.query_params.get("all") in ("1", "true")
+            query.validated_data["all"]
             and request.user.is_authenticated
             and request.user.role == User.Role.ADMIN
         )

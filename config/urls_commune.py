@@ -1,7 +1,7 @@
 """URLs of a commune host (<slug>.<PORTAL_DOMAIN>)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import (
     LogoutApiView,
@@ -33,9 +33,14 @@ urlpatterns = [
     path("api/me/", MeView.as_view(), name="api-me"),
     path("api/me/profile/", ProfileView.as_view(), name="api-me-profile"),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_commune"), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/cases/", include("cases.api_urls")),
     path("", include("cases.urls")),
     path("", include("catalog.urls_commune")),
 ]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -7,7 +7,9 @@ from .selectors import commune_list, population_by_year
 
 
 class CommuneSerializer(serializers.ModelSerializer):
-    merged_into = serializers.SlugRelatedField(slug_field="bfs_number", read_only=True)
+    merged_into = serializers.SlugRelatedField(
+        slug_field="bfs_number", read_only=True, allow_null=True
+    )
     domain = serializers.SerializerMethodField()
     population = serializers.SerializerMethodField()
 

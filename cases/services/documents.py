@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from tenants.safe_input import image_check
 
 from ..models import Case, Document
 
@@ -43,6 +44,7 @@ def document_store(
     guessed = filetype.guess(head)
     if guessed is None or guessed.mime not in ALLOWED_TYPES:
         raise ValidationError(_("Erlaubt sind PDF-, JPEG- und PNG-Dateien."), code="invalid_type")
+    image_check(upload, guessed.mime)
     return Document.objects.create(
         case=case,
         kind=kind,

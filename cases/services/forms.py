@@ -17,9 +17,14 @@ from ..automation.identity import profile_identity
 class OrderInvalid(ValidationError):
     """The order data failed validation; ``form`` is the bound form with per-field errors."""
 
+    api_status = 400  # the API's answer (config.api_errors): the errors under "data"
+
     def __init__(self, form: forms.Form) -> None:
         self.form = form
         super().__init__(self.field_errors)
+
+    def api_body(self) -> dict:
+        return {"data": self.field_errors}
 
     @property
     def field_errors(self) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from tenants.safe_input import id_from_text
 
 from .. import selectors, services
 from ..models import CLERK_WORKABLE, CaseStatus, CaseStep, StepKind, StepStatus
@@ -144,10 +145,14 @@ def assign(request: HttpRequest, case_id) -> HttpResponse:
     value = request.POST.get("assignee", "")
     if value == "me":
         assignee = request.user
-    elif value.isdigit():
-        assignee = User.objects.filter(pk=int(value)).first()
-    else:
+    elif value == "":
         assignee = None
+    else:
+        assignee_id = id_from_text(value)
+        assignee = User.objects.filter(pk=assignee_id).first() if assignee_id else None
+        if assignee is None:
+            messages.error(request, _("Unbekannte Person."))
+            return redirect(_back(case))
     return run_action(
         request,
         lambda: services.case_assign(case=case, user=request.user, assignee=assignee),
@@ -255,7 +260,8 @@ def message(request: HttpRequest, case_id) -> HttpResponse:
 @require_POST
 def share(request: HttpRequest, case_id) -> HttpResponse:
     case = _case(request, case_id)
-    group = Group.objects.filter(pk=request.POST.get("group") or 0).first()
+    group_id = id_from_text(request.POST.get("group"))
+    group = Group.objects.filter(pk=group_id).first() if group_id else None
     if group is None:
         messages.error(request, _("Bitte wählen Sie eine Gruppe."))
         return redirect(_back(case))

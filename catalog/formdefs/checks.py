@@ -38,7 +38,7 @@ def normalise_swiss_phone(raw: str) -> str | None:
     # "+41 (0)41 …" is common in signatures: drop the bracketed trunk zero.
     if len(national) == 10 and national.startswith("0"):
         national = national[1:]
-    if not national.isdigit() or len(national) != 9 or national[0] == "0":
+    if not (national.isascii() and national.isdigit()) or len(national) != 9 or national[0] == "0":
         return None
     return f"+41{national}"
 
@@ -51,7 +51,11 @@ def ean13_check_digit(first12: str) -> int:
 def normalise_ahv(raw: str) -> str | None:
     """A valid AHV number (13 digits, 756, EAN-13 check digit) as ``756.XXXX.XXXX.XX``, else None."""
     digits = _AHV_JUNK.sub("", raw or "")
-    if len(digits) != 13 or not digits.isdigit() or not digits.startswith("756"):
+    if (
+        len(digits) != 13
+        or not (digits.isascii() and digits.isdigit())
+        or not digits.startswith("756")
+    ):
         return None
     if ean13_check_digit(digits[:12]) != int(digits[12]):
         return None

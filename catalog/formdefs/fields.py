@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tenants.safe_input import image_check
+
 from .checks import iban_problem, normalise_ahv, normalise_swiss_phone
 from .definition import FILE_TYPES
 
@@ -119,7 +121,11 @@ class AHVField(forms.CharField):
         digits = re.sub(r"[\s.]", "", value)
         normalised = normalise_ahv(value)
         if normalised is None:
-            if len(digits) == 13 and digits.isdigit() and digits.startswith("756"):
+            if (
+                len(digits) == 13
+                and (digits.isascii() and digits.isdigit())
+                and digits.startswith("756")
+            ):
                 message = _(
                     "Die AHV-Nummer ist nicht gültig (Prüfziffer stimmt nicht). "
                     "Bitte prüfen Sie die Ziffern."
@@ -288,6 +294,7 @@ class CheckedFileField(forms.FileField):
                 code="file_type",
                 params={"types": self.type_names()},
             )
+        image_check(upload, kind.mime)
         upload.detected_type = kind.mime
         return upload
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 from config.broker import JOB_MIDDLEWARE, broker_settings
 
@@ -85,11 +86,13 @@ TENANT_CACHE_SECONDS = env.int("TENANT_CACHE_SECONDS", default=60)
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    "config.api_input.RequestSizeMiddleware",
     "tenants.middleware.CommuneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.GermanFirstLocaleMiddleware",
+    "config.api_input.InputSanityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -98,6 +101,8 @@ MIDDLEWARE = [
     "accounts.second_factor.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.PortalCSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -250,6 +255,46 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# Content-Security-Policy (django-csp): nothing inline without the request's nonce, nothing from
+# other origins (config.security adds the identity provider as a form target).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Permissions-Policy (django-permissions-policy): no camera, microphone, location, payment or
+# sensors for anyone; passkeys (WebAuthn) for the portal itself.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
+
+# Request bodies: refused from their Content-Length above this (MB), before they are read; the
+# reverse proxy in front should have the same limit (nginx: client_max_body_size).
+REQUEST_BODY_MAX_MB = env.float("REQUEST_BODY_MAX_MB", default=50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields without files: 2.5 MB (Django's default)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
 # --- I18n ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "de-ch"
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
@@ -272,12 +317,18 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.PortalAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.PortalTokenAuthentication",
         "accounts.authentication.PortalSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api_input.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
 }
 SPECTACULAR_SETTINGS = {

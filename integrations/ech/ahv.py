@@ -22,7 +22,7 @@ def ahv_is_valid(value: str) -> bool:
     digits = ahv_normalize(value)
     return (
         len(digits) == 13
-        and digits.isdigit()
+        and (digits.isascii() and digits.isdigit())
         and digits.startswith("756")
         and ahv_check_digit(digits[:12]) == int(digits[12])
     )

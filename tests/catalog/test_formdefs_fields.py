@@ -8,7 +8,10 @@ from django.utils import translation
 from catalog.formdefs import build_form_from_definition, cleaned_files, cleaned_to_json
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
+PNG = bytes.fromhex(  # a complete 1×1 PNG (the header alone is refused as unreadable)
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478"
+    "9c63606060000000040001f61738550000000049454e44ae426082"
+)
 
 
 def one(ftype: str, **extra) -> type:

@@ -73,7 +73,11 @@ def is_qr_iban(account: str) -> bool:
     """A Swiss/Liechtenstein QR-IBAN: institution id (digits 5–9) between 30000 and 31999."""
     value = re.sub(r"\s", "", account).upper()
     iid = value[4:9]
-    return value[:2] in ("CH", "LI") and iid.isdigit() and 30000 <= int(iid) <= 31999
+    return (
+        value[:2] in ("CH", "LI")
+        and (iid.isascii() and iid.isdigit())
+        and 30000 <= int(iid) <= 31999
+    )
 
 
 def qrr_reference(bfs_number: int, case_reference: str) -> str:
