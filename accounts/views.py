@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import logins, selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
-from .throttle import account_mail_allowed
+from .throttle import account_mail_allowed, client_ip
 
 TOO_MANY = _("Zu viele Anfragen für diese Adresse. Bitte versuchen Sie es in einer Stunde erneut.")
 
@@ -73,9 +73,7 @@ def register(request):
         return redirect("profile")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not account_mail_allowed(
-            email=form.cleaned_data["email"], client_ip=request.META.get("REMOTE_ADDR", "")
-        ):
+        if not account_mail_allowed(email=form.cleaned_data["email"], client_ip=client_ip(request)):
             form.add_error(None, TOO_MANY)
             return render(request, "accounts/register.html", {"form": form}, status=429)
         services.resident_register(
@@ -129,7 +127,7 @@ def profile(request):
 class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         if not account_mail_allowed(
-            email=form.cleaned_data["email"], client_ip=self.request.META.get("REMOTE_ADDR", "")
+            email=form.cleaned_data["email"], client_ip=client_ip(self.request)
         ):
             form.add_error(None, TOO_MANY)
             response = self.form_invalid(form)

@@ -242,6 +242,13 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# The client address of every throttle (axes, API, mail counters): accounts.throttle.client_ip.
+# REMOTE_ADDR unless the portal runs behind reverse proxies of its own that set this header
+# (e.g. HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR with TRUSTED_PROXY_COUNT proxies appending to
+# it). A header sent by the client itself is never believed by default.
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 
 # Session and CSRF cookies are host-only: a commune's cookie is never sent to another host.
 SESSION_COOKIE_DOMAIN = None
@@ -279,6 +286,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
+    # Any throttle that does not use accounts.throttle.client_ip ignores X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Einwohnerportal Luzern API",
