@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from . import logins, selectors, services
+from . import selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
 from .throttle import account_mail_allowed, client_ip
 
@@ -149,17 +149,21 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """A new password revokes every API token of the account."""
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        logins.tokens_revoke(user=form.user)
-        return response
+    """A new password; it revokes every API token of the account (``User.save``)."""
 
 
 password_reset_confirm = PasswordResetConfirmView.as_view(
     template_name="accounts/password_reset_confirm.html",
     success_url=reverse_lazy("password_reset_complete"),
+)
+password_change = login_required(
+    auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password_change.html",
+        success_url=reverse_lazy("password_change_done"),
+    )
+)
+password_change_done = login_required(
+    auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html")
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
