@@ -149,7 +149,14 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """A new password; it revokes every API token of the account (``User.save``)."""
+    """A new password; it revokes every API token of the account (``User.save``). For a
+    registration still awaiting verification (link from the notice of a second registration)
+    it also verifies the account: the link proved the mailbox."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.resident_activate_after_reset(user=form.user)
+        return response
 
 
 password_reset_confirm = PasswordResetConfirmView.as_view(
