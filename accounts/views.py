@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import lockout, selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
 from .throttle import account_mail_allowed, client_ip
 
@@ -31,10 +31,19 @@ class EmailAuthenticationForm(AuthenticationForm):
         ),
     }
 
+    retry_after = 0
+
     def clean_username(self) -> str:
         return self.cleaned_data["username"].lower()
 
     def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and self.cleaned_data.get("password"):
+            # Too many failures for this account from all addresses: not even tried (no
+            # password check, no axes record) until the short wait is over.
+            self.retry_after = lockout.slowdown_wait(request=self.request, username=username)
+            if self.retry_after:
+                raise ValidationError(lockout.slowdown_message(self.retry_after), code="slowed")
         try:
             return super().clean()
         except ValidationError:
@@ -56,6 +65,18 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.device_remember(self.request, response, username=form.get_user().get_username())
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "provider": settings.OIDC["name"]}
@@ -85,6 +106,22 @@ def register(request):
         )
         return redirect("register-done")
     return render(request, "accounts/register.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def login_unlock(request, token: str):
+    """The link of the lockout notice: shows a button (mail scanners only GET), which clears the
+    account's login failures and lets this browser skip the slow-down."""
+    user = lockout.unlock_user(token=token)
+    if user is None:
+        return render(request, "accounts/unlock.html", {"invalid": True}, status=400)
+    if request.method == "GET":
+        return render(request, "accounts/unlock.html", {"invalid": False})
+    lockout.unlock(user=user)
+    messages.success(request, _("Die Sperre ist aufgehoben. Sie können sich jetzt anmelden."))
+    response = redirect("login")
+    lockout.device_remember(request, response, username=user.email)
+    return response
 
 
 def register_done(request):
