@@ -77,7 +77,7 @@ def slowdown_delay(failures: int) -> int:
     return min(2 ** min(failures - after, 30), settings.LOGIN_SLOWDOWN_MAX_SECONDS)
 
 
-def slowdown_wait(*, request: HttpRequest, username: str) -> int:
+def slowdown_wait(*, request: HttpRequest | None, username: str) -> int:
     """Whole seconds before the next attempt for ``username`` is taken (0: now). A browser the
     account trusts (device cookie) never waits."""
     if not username or device_trusted(request, username=username):
@@ -108,8 +108,8 @@ def _device_mark(username: str) -> str:
     return salted_hmac(DEVICE_SALT, f"{_schema()}:{_username(username)}").hexdigest()[:24]
 
 
-def _device_marks(request: HttpRequest) -> list[str]:
-    raw = request.COOKIES.get(DEVICE_COOKIE, "")
+def _device_marks(request: HttpRequest | None) -> list[str]:
+    raw = getattr(request, "COOKIES", {}).get(DEVICE_COOKIE, "")
     if not raw:
         return []
     try:
@@ -121,7 +121,7 @@ def _device_marks(request: HttpRequest) -> list[str]:
     return [m for m in marks if isinstance(m, str)] if isinstance(marks, list) else []
 
 
-def device_trusted(request: HttpRequest, *, username: str) -> bool:
+def device_trusted(request: HttpRequest | None, *, username: str) -> bool:
     return _device_mark(username) in _device_marks(request)
 
 

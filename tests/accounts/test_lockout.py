@@ -224,3 +224,15 @@ def test_the_token_api_is_slowed_down_too(kriens, commune_client, in_commune, an
     assert "zu viele fehlgeschlagene Anmeldungen" in response.json()["detail"]
     with in_commune(kriens):
         assert not AuthToken.objects.filter(user=anna).exists()
+
+
+def test_the_slowdown_message_in_english(kriens, commune_client, anna):
+    _fail(_from(commune_client, kriens, "203.0.113.1"), 5)
+    _fail(_from(commune_client, kriens, "203.0.113.2"), 5)
+    client = _from(commune_client, kriens, "198.51.100.7")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+
+    response = _login(client)
+
+    assert response.status_code == 429
+    assert "Too many failed logins for this e-mail address" in response.content.decode()
