@@ -5,12 +5,12 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import logins, second_factor, selectors, services
+from . import lockout, logins, second_factor, selectors, services
 from .models import Sex
 from .selectors import SEX_INVALID
+from .throttle import ClientScopedRateThrottle
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -29,7 +29,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -44,6 +44,13 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        wait = lockout.slowdown_wait(request=request, username=data.validated_data["email"])
+        if wait:
+            return Response(
+                {"detail": lockout.slowdown_message(wait)},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(wait)},
+            )
         user = authenticate(
             request,
             username=data.validated_data["email"].lower(),

@@ -6,4 +6,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Benutzer"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the OpenAPI authentication extension)
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_out
+
+        from . import lockout, logins, schema  # noqa: F401  (schema registers the OpenAPI extension)
+
+        user_logged_out.connect(logins.tokens_revoke_at_logout, dispatch_uid="accounts-tokens")
+        user_locked_out.connect(lockout.lockout_notice, dispatch_uid="accounts-lockout-notice")

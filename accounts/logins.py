@@ -330,6 +330,14 @@ def tokens_revoke(*, user: User, token_id: int | None = None, label: str | None 
     return tokens.update(revoked_at=timezone.now())
 
 
+def tokens_revoke_at_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """``user_logged_out`` receiver: logging out of the web session (commune or public host,
+    admin included) revokes every API token of the account. A new password revokes them too
+    (``User.save``)."""
+    if user is not None and getattr(user, "pk", None):
+        tokens_revoke(user=user)
+
+
 def tokens_active(*, user: User) -> list[AuthToken]:
     """The user's tokens that still work, newest first."""
     return list(

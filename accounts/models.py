@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .validators import (
@@ -66,7 +67,14 @@ class User(AbstractUser):
             self.username = self.email
         elif not self.username:
             self.username = f"id-{uuid.uuid4().hex}"
+        # set_password() on an existing account (reset link, password change, admin, command):
+        # its API tokens stop working. A hash upgraded at login is not a new password.
+        new_password = self._password is not None and self.pk is not None
         super().save(*args, **kwargs)
+        if new_password:
+            AuthToken.objects.filter(user=self, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
 
     @property
     def is_clerk(self) -> bool:

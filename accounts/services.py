@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _lazy
 
 from tenants.context import current_commune
 
+from .mails import (
+    ALREADY_REGISTERED,
+    REGISTRATION_PENDING,
+    VERIFY,
+    account_mail_enqueue,
+    registration_pending,
+)
 from .models import ResidentProfile, Sex, User
 from .selectors import PROFILE_REQUIRED, SEX_INVALID
 from .validators import ahv_normalize, phone_normalize
@@ -81,24 +85,6 @@ def email_verification_token(*, user: User) -> str:
     return signing.dumps(payload, salt=f"{VERIFY_SALT}:{_commune_key()}", compress=True)
 
 
-def _verification_mail(*, user: User, base_url: str) -> tuple[str, str]:
-    token = email_verification_token(user=user)
-    link = base_url.rstrip("/") + reverse("register-verify", kwargs={"token": token})
-    body = render_to_string("accounts/email/verify_email.txt", {"link": link})
-    return gettext("Bitte bestätigen Sie Ihre E-Mail-Adresse"), body
-
-
-def _already_registered_mail(*, base_url: str) -> tuple[str, str]:
-    link = base_url.rstrip("/") + reverse("password_reset")
-    body = render_to_string("accounts/email/already_registered.txt", {"link": link})
-    return gettext("Ihr Konto im Einwohnerportal"), body
-
-
-def _send_on_commit(*, to: str, subject: str, body: str) -> None:
-    # Built now (in the commune's schema and language), sent only once the rows are committed.
-    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
-
-
 @transaction.atomic
 def resident_register(
     *,
@@ -110,37 +96,54 @@ def resident_register(
 ) -> User | None:
     """Register a resident in the current commune; the account stays inactive until verified.
 
-    Sends one e-mail holding only the verification link, built on `base_url` (the commune's
-    own host, e.g. "https://kriens.portal.lu.ch"). Whether the address is known is never
-    revealed to the caller: for an existing account the mail instead points to the password
-    reset, and nothing is changed (returns None); a deactivated account or a clerk's is never
-    reactivated this way. A repeated registration of a still unverified resident address
-    replaces its password and names, which voids the earlier link.
+    Whether the address is known is never revealed to the caller, neither by the answer nor by
+    its duration: the password is hashed in every case, and the one e-mail goes out by a job
+    (``accounts.mails``), built on `base_url` (the commune's own host, e.g.
+    "https://kriens.portal.lu.ch"):
+
+    * a new address: the account is created (inactive) and mailed its verification link;
+    * an address still awaiting verification: nothing changes (not the password, not the
+      names); the owner is told, with a link to choose a password that also verifies;
+    * any other known address: nothing changes; the mail points to the password reset (a
+      deactivated account or a clerk's is never reactivated this way).
+
+    Returns the new user, or None for a known address.
     The password must already have passed Django's validators (the form does that).
     """
     email = User.objects.normalize_email(email).strip().lower()
+    # The same hashing work whichever way it goes (a faster answer would tell a known address).
+    password_hash = make_password(password)
     user = User.objects.select_for_update().filter(email=email).first()
-    pending = (
-        user is not None
-        and not user.is_active
-        and user.role == User.Role.RESIDENT
-        and user.last_login is None
-    )
-    if user is not None and not pending:
-        subject, body = _already_registered_mail(base_url=base_url)
-        _send_on_commit(to=user.email, subject=subject, body=body)
+    if user is not None:
+        kind = REGISTRATION_PENDING if registration_pending(user) else ALREADY_REGISTERED
+        account_mail_enqueue(kind, user=user, base_url=base_url)
         return None
-    if user is None:
-        user = User(email=email, role=User.Role.RESIDENT)
-    user.first_name = first_name.strip()
-    user.last_name = last_name.strip()
-    user.is_active = False
-    user.set_password(password)
+    user = User(
+        email=email,
+        role=User.Role.RESIDENT,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        is_active=False,
+        password=password_hash,
+    )
     user.save()
-    ResidentProfile.objects.get_or_create(user=user)
-    subject, body = _verification_mail(user=user, base_url=base_url)
-    _send_on_commit(to=user.email, subject=subject, body=body)
+    ResidentProfile.objects.create(user=user)
+    account_mail_enqueue(VERIFY, user=user, base_url=base_url)
     return user
+
+
+@transaction.atomic
+def resident_activate_after_reset(*, user: User) -> bool:
+    """A registration awaiting verification whose owner chose a password with a link sent to
+    the address: the mailbox is proven, the account becomes active. Deactivated accounts (they
+    have logged in before) and staff stay as they are. Returns whether it was activated."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not registration_pending(user):
+        return False
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    ResidentProfile.objects.get_or_create(user=user)
+    return True
 
 
 @transaction.atomic

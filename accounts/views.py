@@ -10,9 +10,9 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from . import logins, selectors, services
+from . import lockout, selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
-from .throttle import account_mail_allowed
+from .throttle import account_mail_allowed, client_ip
 
 TOO_MANY = _("Zu viele Anfragen für diese Adresse. Bitte versuchen Sie es in einer Stunde erneut.")
 
@@ -31,10 +31,19 @@ class EmailAuthenticationForm(AuthenticationForm):
         ),
     }
 
+    retry_after = 0
+
     def clean_username(self) -> str:
         return self.cleaned_data["username"].lower()
 
     def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and self.cleaned_data.get("password"):
+            # Too many failures for this account from all addresses: not even tried (no
+            # password check, no axes record) until the short wait is over.
+            self.retry_after = lockout.slowdown_wait(request=self.request, username=username)
+            if self.retry_after:
+                raise ValidationError(lockout.slowdown_message(self.retry_after), code="slowed")
         try:
             return super().clean()
         except ValidationError:
@@ -57,6 +66,18 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.device_remember(self.request, response, username=form.get_user().get_username())
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
+
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "provider": settings.OIDC["name"]}
 
@@ -73,9 +94,7 @@ def register(request):
         return redirect("profile")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not account_mail_allowed(
-            email=form.cleaned_data["email"], client_ip=request.META.get("REMOTE_ADDR", "")
-        ):
+        if not account_mail_allowed(email=form.cleaned_data["email"], client_ip=client_ip(request)):
             form.add_error(None, TOO_MANY)
             return render(request, "accounts/register.html", {"form": form}, status=429)
         services.resident_register(
@@ -87,6 +106,22 @@ def register(request):
         )
         return redirect("register-done")
     return render(request, "accounts/register.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def login_unlock(request, token: str):
+    """The link of the lockout notice: shows a button (mail scanners only GET), which clears the
+    account's login failures and lets this browser skip the slow-down."""
+    user = lockout.unlock_user(token=token)
+    if user is None:
+        return render(request, "accounts/unlock.html", {"invalid": True}, status=400)
+    if request.method == "GET":
+        return render(request, "accounts/unlock.html", {"invalid": False})
+    lockout.unlock(user=user)
+    messages.success(request, _("Die Sperre ist aufgehoben. Sie können sich jetzt anmelden."))
+    response = redirect("login")
+    lockout.device_remember(request, response, username=user.email)
+    return response
 
 
 def register_done(request):
@@ -129,7 +164,7 @@ def profile(request):
 class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         if not account_mail_allowed(
-            email=form.cleaned_data["email"], client_ip=self.request.META.get("REMOTE_ADDR", "")
+            email=form.cleaned_data["email"], client_ip=client_ip(self.request)
         ):
             form.add_error(None, TOO_MANY)
             response = self.form_invalid(form)
@@ -151,17 +186,28 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """A new password revokes every API token of the account."""
+    """A new password; it revokes every API token of the account (``User.save``). For a
+    registration still awaiting verification (link from the notice of a second registration)
+    it also verifies the account: the link proved the mailbox."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        logins.tokens_revoke(user=form.user)
+        services.resident_activate_after_reset(user=form.user)
         return response
 
 
 password_reset_confirm = PasswordResetConfirmView.as_view(
     template_name="accounts/password_reset_confirm.html",
     success_url=reverse_lazy("password_reset_complete"),
+)
+password_change = login_required(
+    auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password_change.html",
+        success_url=reverse_lazy("password_change_done"),
+    )
+)
+password_change_done = login_required(
+    auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html")
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"

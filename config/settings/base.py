@@ -247,6 +247,19 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Per account, across all addresses (accounts.lockout): after this many failures within the
+# cool-off every further attempt waits 1, 2, 4 … s (at most the maximum) after the last one;
+# browsers that logged into the account before (device cookie) are not slowed down.
+LOGIN_SLOWDOWN_AFTER = env.int("LOGIN_SLOWDOWN_AFTER", default=10)
+LOGIN_SLOWDOWN_MAX_SECONDS = env.int("LOGIN_SLOWDOWN_MAX_SECONDS", default=60)
+LOGIN_DEVICE_COOKIE_DAYS = env.int("LOGIN_DEVICE_COOKIE_DAYS", default=180)
+# The client address of every throttle (axes, API, mail counters): accounts.throttle.client_ip.
+# REMOTE_ADDR unless the portal runs behind reverse proxies of its own that set this header
+# (e.g. HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR with TRUSTED_PROXY_COUNT proxies appending to
+# it). A header sent by the client itself is never believed by default.
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 
 # Session and CSRF cookies are host-only: a commune's cookie is never sent to another host.
 SESSION_COOKIE_DOMAIN = None
@@ -330,6 +343,8 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
+    # Any throttle that does not use accounts.throttle.client_ip ignores X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Einwohnerportal Luzern API",

@@ -27,10 +27,12 @@ def _register(client, capture, **changes):
 
 
 def test_registration_creates_an_inactive_resident_and_mails_only_a_link(
-    kriens, commune_client, in_commune, django_capture_on_commit_callbacks, mailed_link
+    kriens, commune_client, in_commune, django_capture_on_commit_callbacks, mailed_link, mail_jobs
 ):
-    """Registering creates an inactive resident and sends one mail with a link to the host."""
+    """Registering creates an inactive resident; a job sends one mail with a link to the host."""
     response = _register(commune_client(kriens), django_capture_on_commit_callbacks)
+    assert mail.outbox == []  # not sent by the request
+    assert mail_jobs() == 1
 
     assert response.status_code == 302
     assert response["Location"] == "/registrieren/gesendet/"
@@ -57,7 +59,14 @@ def test_registration_creates_an_inactive_resident_and_mails_only_a_link(
     ],
 )
 def test_bad_registration_shows_a_german_message_and_creates_nothing(
-    kriens, commune_client, in_commune, django_capture_on_commit_callbacks, changes, field, message
+    kriens,
+    commune_client,
+    in_commune,
+    django_capture_on_commit_callbacks,
+    changes,
+    field,
+    message,
+    mail_jobs,
 ):
     """Invalid input is answered per field in German; no user, no mail."""
     response = _register(commune_client(kriens), django_capture_on_commit_callbacks, **changes)
@@ -68,6 +77,7 @@ def test_bad_registration_shows_a_german_message_and_creates_nothing(
     assert 'id="error-summary"' in response.content.decode()
     with in_commune(kriens):
         assert not User.objects.exists()
+    assert mail_jobs() == 0
     assert mail.outbox == []
 
 
@@ -156,20 +166,103 @@ def test_a_tampered_link_activates_nothing(
         assert not User.objects.get(email="anna.muster@example.ch").is_active
 
 
-def test_a_newer_registration_voids_the_earlier_link(
+def test_a_second_registration_of_an_unverified_address_changes_nothing(
     kriens, commune_client, in_commune, django_capture_on_commit_callbacks, mailed_link
 ):
-    """Registering again replaces the password; the first link no longer activates anything."""
+    """Registering a pending address again keeps the first password and names; the first link
+    still activates; the owner gets a notice instead of a new verification link."""
     client = commune_client(kriens)
     _register(client, django_capture_on_commit_callbacks)
     first_link = urlsplit(mailed_link()).path
-    other = "Neues-Passwort-Sempach-9"
-    _register(client, django_capture_on_commit_callbacks, password1=other, password2=other)
-
-    assert client.get(first_link).status_code == 400
     with in_commune(kriens):
-        assert not User.objects.get(email="anna.muster@example.ch").is_active
-    assert client.get(urlsplit(mailed_link()).path).status_code == 302
+        first = User.objects.get(email="anna.muster@example.ch")
+    other = "Neues-Passwort-Sempach-9"
+
+    response = _register(
+        client,
+        django_capture_on_commit_callbacks,
+        password1=other,
+        password2=other,
+        first_name="Eva",
+    )
+
+    assert response["Location"] == "/registrieren/gesendet/"
+    notice = mailed_link()
+    assert len(mail.outbox) == 2
+    assert "bereits ein Konto eröffnet" in mail.outbox[-1].body
+    assert "/registrieren/bestaetigen/" not in notice
+    with in_commune(kriens):
+        again = User.objects.get(email="anna.muster@example.ch")
+        assert again.password == first.password and again.first_name == "Anna"
+        assert not again.is_active
+    assert client.get(first_link).status_code == 302
+    assert (
+        client.post("/login/", {"username": FORM["email"], "password": PASSWORD}).status_code == 302
+    )
+
+
+def test_the_notice_of_a_second_registration_lets_the_owner_choose_a_password(
+    kriens, commune_client, in_commune, django_capture_on_commit_callbacks, mailed_link
+):
+    """Someone registered the owner's address first: the owner's own registration sends a link
+    to choose a password, which activates the account and voids the first link."""
+    attacker = "Fremdes-Passwort-Horw-4"
+    client = commune_client(kriens)
+    _register(client, django_capture_on_commit_callbacks, password1=attacker, password2=attacker)
+    first_link = urlsplit(mailed_link()).path
+    _register(client, django_capture_on_commit_callbacks)
+    form_page = client.get(urlsplit(mailed_link()).path, follow=True)
+    assert "Neues Passwort wählen" in form_page.content.decode()
+
+    response = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": PASSWORD, "new_password2": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    with in_commune(kriens):
+        user = User.objects.get(email="anna.muster@example.ch")
+        assert user.is_active
+        assert user.check_password(PASSWORD) and not user.check_password(attacker)
+    assert client.get(first_link).status_code == 400
+    assert (
+        client.post("/login/", {"username": FORM["email"], "password": PASSWORD}).status_code == 302
+    )
+
+
+def test_known_and_new_addresses_get_the_same_answer_and_the_same_hashing_work(
+    kriens, commune_client, in_commune, django_capture_on_commit_callbacks, monkeypatch, mail_jobs
+):
+    """New, pending and active addresses: the same redirect, one password hash each, no mail
+    sent by the request (one job each sends it)."""
+    from django.contrib.auth import hashers
+
+    with in_commune(kriens):
+        UserFactory(email="aktiv@example.ch")
+        UserFactory(email="offen@example.ch", is_active=False)
+    hasher_class = type(hashers.get_hasher())
+    real_encode = hasher_class.encode
+    calls: list[str] = []
+
+    def counting_encode(self, password, salt, *args, **kwargs):
+        calls.append(password)
+        return real_encode(self, password, salt, *args, **kwargs)
+
+    monkeypatch.setattr(hasher_class, "encode", counting_encode)
+    answers, hashes, jobs = [], [], []
+    for email in ("neu@example.ch", "offen@example.ch", "aktiv@example.ch"):
+        calls.clear()
+        response = _register(
+            commune_client(kriens), django_capture_on_commit_callbacks, email=email
+        )
+        answers.append((response.status_code, response["Location"], response.content))
+        hashes.append(len(calls))
+        assert mail.outbox == []
+        jobs.append(mail_jobs())
+        mail.outbox.clear()
+
+    assert answers == [(302, "/registrieren/gesendet/", b"")] * 3
+    assert hashes == [1, 1, 1]
+    assert jobs == [1, 1, 1]
 
 
 def test_a_link_of_kriens_does_not_activate_an_account_in_emmen(
@@ -231,7 +324,7 @@ def test_the_registration_page_is_available_in_english(kriens, commune_client):
 
 
 def test_registration_mails_are_limited_per_address(
-    kriens, commune_client, in_commune, django_capture_on_commit_callbacks
+    kriens, commune_client, in_commune, django_capture_on_commit_callbacks, mail_jobs
 ):
     """After five registrations of one address within the hour, no further mail is sent."""
     client = commune_client(kriens)
@@ -242,4 +335,5 @@ def test_registration_mails_are_limited_per_address(
 
     assert response.status_code == 429
     assert "Zu viele Anfragen" in response.content.decode()
+    assert mail_jobs() == 5
     assert len(mail.outbox) == 5

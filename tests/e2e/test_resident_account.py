@@ -6,7 +6,9 @@ import re
 from django.core import mail
 
 from accounts import selectors
+from accounts.actors import MAIL_QUEUE
 from accounts.models import User
+from tests.jobs import run_queued
 
 from .harness import E2E_DB, assert_accessible, focused
 
@@ -49,6 +51,7 @@ def test_register_verify_login_and_edit_profile(browser_page, e2e_commune):
     page.wait_for_url(re.compile(r"/registrieren/gesendet/$"))
     assert_accessible(page)
 
+    assert run_queued(MAIL_QUEUE) == 1  # the mail job, as a worker would run it
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
     assert link.startswith(f"http://kriens.localhost:{portal.port}/registrieren/bestaetigen/")

@@ -1,0 +1,27 @@
+"""Jobs of the accounts app. The commune is restored by tenants.jobs.CommuneJobMiddleware."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+
+from .mails import account_mail_send
+
+MAIL_QUEUE = "mail"
+
+
+@dramatiq.actor(
+    queue_name=MAIL_QUEUE,
+    max_retries=5,
+    min_backoff=10_000,
+    max_backoff=600_000,
+    time_limit=60_000,
+)
+def send_account_mail(
+    kind: str, user_id: int, base_url: str, language: str, details: dict[str, Any]
+) -> None:
+    """Build and send one account e-mail (registration, notice, lockout) in the commune."""
+    account_mail_send(
+        kind=kind, user_id=user_id, base_url=base_url, language=language, details=details
+    )
