@@ -36,29 +36,9 @@ def _money(value: Any) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-@transaction.atomic
-def offer_set(
-    *,
-    service: Service,
-    stage: str,
-    fee_override: Decimal | None = None,
-    link_url: str = "",
-    responsible_group: Group | None = None,
-    department: str = "",
-    contact_email: str = "",
-    contact_phone: str = "",
-    notes: str = "",
-    active: bool = True,
-) -> ServiceOffer:
-    """Offer (or change, or with ``active=False`` withdraw) ``service`` in the current commune.
-
-    Refuses pilot services outside Public Innovator communes, ``link`` without a URL and
-    ``automated`` for a service without automated steps; nothing changes when it refuses.
-    Existing cases are untouched: each case stores the stage it was submitted under.
-    """
-    commune = current_commune()
-    if commune is None:
-        raise ValidationError(_("Ein Angebot gehört immer zu einer Gemeinde."))
+def _offer_check(*, service: Service, commune, stage: str, active: bool, link_url: str) -> None:
+    """What ``offer_set`` refuses: retired, unpublished or pilot services, unknown stages,
+    ``link`` without a URL, ``automated`` without automated steps."""
     version = service.versions.filter(status=ServiceVersion.Status.PUBLISHED).first()
     if active:
         if service.retired_at is not None:
@@ -95,6 +75,32 @@ def offer_set(
             {"stage": _("Diese Dienstleistung hat keine automatisierten Schritte.")},
             code="not_automatable",
         )
+
+
+@transaction.atomic
+def offer_set(
+    *,
+    service: Service,
+    stage: str,
+    fee_override: Decimal | None = None,
+    link_url: str = "",
+    responsible_group: Group | None = None,
+    department: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    notes: str = "",
+    active: bool = True,
+) -> ServiceOffer:
+    """Offer (or change, or with ``active=False`` withdraw) ``service`` in the current commune.
+
+    Refuses pilot services outside Public Innovator communes, ``link`` without a URL and
+    ``automated`` for a service without automated steps; nothing changes when it refuses.
+    Existing cases are untouched: each case stores the stage it was submitted under.
+    """
+    commune = current_commune()
+    if commune is None:
+        raise ValidationError(_("Ein Angebot gehört immer zu einer Gemeinde."))
+    _offer_check(service=service, commune=commune, stage=stage, active=active, link_url=link_url)
     offer = ServiceOffer.objects.select_for_update().filter(
         service=service
     ).first() or ServiceOffer(service=service)
