@@ -1,11 +1,10 @@
 """Public API of the Fünfliber (public host): contributions of a year and the report.
 
-Amounts are decimal strings with two places ("520433.75"); shares are percent strings.
+Amounts are decimal strings with two places ("520433.75"); shares are percent strings with one
+("37.5"). The serializers below write the answers and are their OpenAPI schema alike.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,12 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import PROGRAMME_YEARS
-from .selectors import contributions_booked, contributions_calculate, report_build
-from .selectors.report import Report
-
-
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+from .selectors import contributions_overview, report_build
 
 
 def _year(request, *, required: bool) -> tuple[int | None, Response | None]:
@@ -40,133 +34,36 @@ def _year(request, *, required: bool) -> tuple[int | None, Response | None]:
     return int(raw), None
 
 
-def contributions_data(year: int) -> dict:
-    """Booked contributions of a year; a preview calculation while nothing is booked."""
-    booked = contributions_booked(year=year)
-    if booked.booked:
-        return {
-            "year": year,
-            "booked": True,
-            "rate": _dec(booked.rate),
-            "communes": [
-                {
-                    "bfs_number": line.commune.bfs_number,
-                    "name": line.commune.name,
-                    "population_basis": line.population_basis,
-                    "amount": _dec(line.amount),
-                }
-                for line in booked.lines
-            ],
-            "total_communes": _dec(booked.total_communes),
-            "total_canton": _dec(booked.total_canton),
-            "missing_population": [],
-        }
-    plan = contributions_calculate(year=year)
-    lines = plan.lines if plan.complete else []
-    total = sum((line.amount for line in lines), Decimal("0.00"))
-    return {
-        "year": year,
-        "booked": False,
-        "rate": _dec(plan.rate),
-        "communes": [
-            {
-                "bfs_number": line.commune.bfs_number,
-                "name": line.commune.name,
-                "population_basis": line.population_basis,
-                "amount": _dec(line.amount),
-            }
-            for line in lines
-        ],
-        "total_communes": _dec(total),
-        "total_canton": _dec(total),
-        "missing_population": [{"bfs_number": c.bfs_number, "name": c.name} for c in plan.missing],
-    }
-
-
-def report_data(report: Report) -> dict:
-    """The report as plain JSON data."""
-    f = report.finance
-    return {
-        "year": report.year,
-        "years": list(report.years),
-        "income": {
-            "sources": [
-                {"key": r.key, "label": r.label, "amount": _dec(r.amount)} for r in f.income
-            ],
-            "total": _dec(f.income_total),
-        },
-        "expenditure": {
-            "categories": [
-                {
-                    "key": r.key,
-                    "label": r.label,
-                    "budget": _dec(r.budget),
-                    "spent": _dec(r.spent),
-                    "remaining": _dec(r.remaining),
-                }
-                for r in f.categories
-            ],
-            "budget_total": _dec(f.budget_total),
-            "total": _dec(f.expenditure_total),
-        },
-        "balance": _dec(f.balance),
-        "reserve": _dec(f.reserve),
-        "unbudgeted": _dec(f.unbudgeted),
-        "by_year": [
-            {
-                "year": y.year,
-                "income": _dec(y.income),
-                "budget": _dec(y.budget),
-                "expenditure": _dec(y.expenditure),
-                "balance": _dec(y.balance),
-            }
-            for y in report.by_year
-        ],
-        "communes": [
-            {
-                "bfs_number": c.bfs_number,
-                "name": c.name,
-                "contribution": _dec(c.contribution),
-                "digital_cases": c.digital_cases,
-                "completed_cases": c.completed_cases,
-                "automated_cases": c.automated_cases,
-                "outside_office_hours": c.outside_office_hours,
-                "share_automated": _dec(c.share_automated),
-                "share_outside_office_hours": _dec(c.share_outside_office_hours),
-                "contribution_per_digital_case": _dec(c.contribution_per_case),
-            }
-            for c in report.communes
-        ],
-        "rollout": {
-            "target_percent": _dec(report.rollout_target),
-            "services": report.services_total,
-            "communes_reaching_target": report.rollout_reached,
-            "communes": [
-                {
-                    "bfs_number": r.bfs_number,
-                    "name": r.name,
-                    "offered": r.offered,
-                    "share": _dec(r.share),
-                }
-                for r in report.rollout
-            ],
-        },
-    }
-
-
 YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description="Programmjahr 2021–2024")
 YEAR_REQUIRED = OpenApiParameter(
     "year", OpenApiTypes.INT, required=True, description="Programmjahr 2021–2024"
 )
 
 
+class DecimalString(serializers.DecimalField):
+    """A decimal as the string of the value the selectors computed ("520433.75", "37.5")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce_to_string=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return str(value)
+
+
 def _money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+    return DecimalString(max_digits=12, decimal_places=2, **kwargs)
+
+
+def _percent(**kwargs) -> serializers.DecimalField:
+    return DecimalString(max_digits=4, decimal_places=1, **kwargs)
+
+
+# --- GET /api/programme/contributions/ --------------------------------------------------------
 
 
 class ContributionLineSerializer(serializers.Serializer):
-    bfs_number = serializers.IntegerField()
-    name = serializers.CharField()
+    bfs_number = serializers.IntegerField(source="commune.bfs_number")
+    name = serializers.CharField(source="commune.name")
     population_basis = serializers.IntegerField(
         allow_null=True, help_text="Ständige Wohnbevölkerung per 31.12. des Vorjahres"
     )
@@ -179,15 +76,95 @@ class MissingPopulationSerializer(serializers.Serializer):
 
 
 class ContributionsSerializer(serializers.Serializer):
-    """Schema of GET /api/programme/contributions/ (documentation only)."""
+    """GET /api/programme/contributions/ (a ``ContributionsOverview``)."""
 
     year = serializers.IntegerField()
     booked = serializers.BooleanField(help_text="false: Vorschau, noch nicht gebucht")
     rate = _money(allow_null=True, help_text="CHF pro Einwohnerin/Einwohner")
-    communes = ContributionLineSerializer(many=True)
+    communes = ContributionLineSerializer(many=True, source="lines")
     total_communes = _money()
     total_canton = _money()
-    missing_population = MissingPopulationSerializer(many=True)
+    missing_population = MissingPopulationSerializer(many=True, source="missing")
+
+
+# --- GET /api/programme/report/ ---------------------------------------------------------------
+
+
+class IncomeSourceSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    amount = _money()
+
+
+class IncomeSerializer(serializers.Serializer):
+    sources = IncomeSourceSerializer(many=True, source="income")
+    total = _money(source="income_total")
+
+
+class CategorySerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    budget = _money()
+    spent = _money()
+    remaining = _money()
+
+
+class ExpenditureSerializer(serializers.Serializer):
+    categories = CategorySerializer(many=True)
+    budget_total = _money()
+    total = _money(source="expenditure_total")
+
+
+class YearSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    income = _money()
+    budget = _money()
+    expenditure = _money()
+    balance = _money()
+
+
+class CommuneBenefitSerializer(serializers.Serializer):
+    bfs_number = serializers.IntegerField()
+    name = serializers.CharField()
+    contribution = _money()
+    digital_cases = serializers.IntegerField()
+    completed_cases = serializers.IntegerField()
+    automated_cases = serializers.IntegerField()
+    outside_office_hours = serializers.IntegerField()
+    share_automated = _percent(allow_null=True, help_text="Prozent der abgeschlossenen Geschäfte")
+    share_outside_office_hours = _percent(
+        allow_null=True, help_text="Prozent der digitalen Geschäfte"
+    )
+    contribution_per_digital_case = _money(source="contribution_per_case", allow_null=True)
+
+
+class RolloutCommuneSerializer(serializers.Serializer):
+    bfs_number = serializers.IntegerField()
+    name = serializers.CharField()
+    offered = serializers.IntegerField()
+    share = _percent(help_text="Prozent der Dienstleistungen, online angeboten")
+
+
+class RolloutSerializer(serializers.Serializer):
+    target_percent = _percent(source="rollout_target")
+    services = serializers.IntegerField(source="services_total")
+    communes_reaching_target = serializers.IntegerField(source="rollout_reached")
+    communes = RolloutCommuneSerializer(many=True, source="rollout")
+
+
+class ReportSerializer(serializers.Serializer):
+    """GET /api/programme/report/ (a ``Report``)."""
+
+    year = serializers.IntegerField(allow_null=True, help_text="null: 2021–2024 zusammen")
+    years = serializers.ListField(child=serializers.IntegerField())
+    income = IncomeSerializer(source="finance")
+    expenditure = ExpenditureSerializer(source="finance")
+    balance = _money(source="finance.balance")
+    reserve = _money(source="finance.reserve")
+    unbudgeted = _money(source="finance.unbudgeted")
+    by_year = YearSerializer(many=True)
+    communes = CommuneBenefitSerializer(many=True)
+    rollout = RolloutSerializer(source="*")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -206,7 +183,7 @@ class ContributionsView(APIView):
         year, error = _year(request, required=True)
         if error:
             return error
-        return Response(contributions_data(year))
+        return Response(ContributionsSerializer(contributions_overview(year=year)).data)
 
 
 class ReportView(APIView):
@@ -214,11 +191,9 @@ class ReportView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        parameters=[YEAR_PARAM], responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer}
-    )
+    @extend_schema(parameters=[YEAR_PARAM], responses={200: ReportSerializer, 400: ErrorSerializer})
     def get(self, request):
         year, error = _year(request, required=False)
         if error:
             return error
-        return Response(report_data(report_build(year=year)))
+        return Response(ReportSerializer(report_build(year=year)).data)

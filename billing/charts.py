@@ -36,6 +36,72 @@ def _width(value: Decimal, maximum: Decimal) -> int:
     return int(Decimal(value) * BAR_AREA / maximum)
 
 
+def _legend(series: list[Series]) -> list[SafeString]:
+    parts, x = [], LABEL_WIDTH
+    for index, s in enumerate(series):
+        parts.append(
+            format_html(
+                '<rect x="{}" y="4" width="14" height="14" fill="{}"/>'
+                '<text x="{}" y="16" font-size="13">{}</text>',
+                x,
+                COLOURS[index % len(COLOURS)],
+                x + 20,
+                s.label,
+            )
+        )
+        x += 30 + 8 * len(s.label)
+    return parts
+
+
+def _bar_group(
+    label: str, values: list[Decimal], y0: int, top: Decimal, unit: str
+) -> list[SafeString]:
+    """One label with one bar (and its figure) per series, starting at height ``y0``."""
+    parts = [
+        format_html(
+            '<text x="{}" y="{}" font-size="13" text-anchor="end">{}</text>',
+            LABEL_WIDTH - 8,
+            y0 + (len(values) * BAR_HEIGHT) // 2 + 5,
+            label,
+        )
+    ]
+    for index, value in enumerate(values):
+        y = y0 + index * BAR_HEIGHT
+        w = _width(value, top)
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="12">{}</text>',
+                LABEL_WIDTH,
+                y + 1,
+                w,
+                BAR_HEIGHT - 3,
+                COLOURS[index % len(COLOURS)],
+                LABEL_WIDTH + w + 6,
+                y + BAR_HEIGHT - 5,
+                _number(value, unit),
+            )
+        )
+    return parts
+
+
+def _target_line(
+    target: Decimal, top: Decimal, legend_height: int, height: int, unit: str
+) -> SafeString:
+    x = LABEL_WIDTH + _width(target, top)
+    return format_html(
+        '<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#1a1a1a" '
+        'stroke-width="2" stroke-dasharray="6 4"/>'
+        '<text x="{3}" y="{4}" font-size="12">{5}</text>',
+        x,
+        legend_height,
+        height - 4,
+        x + 4,
+        legend_height + 12,
+        f"Ziel {_number(target, unit)}",
+    )
+
+
 def bar_chart(
     *,
     chart_id: str,
@@ -67,62 +133,13 @@ def bar_chart(
         )
     ]
     if legend_height:
-        x = LABEL_WIDTH
-        for index, s in enumerate(series):
-            parts.append(
-                format_html(
-                    '<rect x="{}" y="4" width="14" height="14" fill="{}"/>'
-                    '<text x="{}" y="16" font-size="13">{}</text>',
-                    x,
-                    COLOURS[index % len(COLOURS)],
-                    x + 20,
-                    s.label,
-                )
-            )
-            x += 30 + 8 * len(s.label)
+        parts += _legend(series)
     for row, label in enumerate(labels):
-        y0 = legend_height + row * group_height
-        parts.append(
-            format_html(
-                '<text x="{}" y="{}" font-size="13" text-anchor="end">{}</text>',
-                LABEL_WIDTH - 8,
-                y0 + (len(series) * BAR_HEIGHT) // 2 + 5,
-                label,
-            )
+        parts += _bar_group(
+            label, [s.values[row] for s in series], legend_height + row * group_height, top, unit
         )
-        for index, s in enumerate(series):
-            value = s.values[row]
-            y = y0 + index * BAR_HEIGHT
-            w = _width(value, top)
-            parts.append(
-                format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
-                    '<text x="{}" y="{}" font-size="12">{}</text>',
-                    LABEL_WIDTH,
-                    y + 1,
-                    w,
-                    BAR_HEIGHT - 3,
-                    COLOURS[index % len(COLOURS)],
-                    LABEL_WIDTH + w + 6,
-                    y + BAR_HEIGHT - 5,
-                    _number(value, unit),
-                )
-            )
     if target is not None and top > 0:
-        x = LABEL_WIDTH + _width(target, top)
-        parts.append(
-            format_html(
-                '<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#1a1a1a" '
-                'stroke-width="2" stroke-dasharray="6 4"/>'
-                '<text x="{3}" y="{4}" font-size="12">{5}</text>',
-                x,
-                legend_height,
-                height - 4,
-                x + 4,
-                legend_height + 12,
-                f"Ziel {_number(target, unit)}",
-            )
-        )
+        parts.append(_target_line(target, top, legend_height, height, unit))
     parts.append(mark_safe("</svg>"))
     return mark_safe("".join(str(p) for p in parts))  # noqa: S308 — parts are escaped above
 

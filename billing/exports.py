@@ -84,26 +84,37 @@ def report_csv(report: Report) -> bytes:
 def report_xlsx(report: Report) -> bytes:
     """A workbook with the sheets Übersicht, Ausgaben, Gemeinden and Rollout."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
-    money_format = "#,##0.00"
-    f = report.finance
     wb = Workbook()
-    sheets = {
-        "Übersicht": [
-            ["Digitalisierungsfünfliber", report.title],
-            [],
-            ["Einnahmen nach Quelle", "CHF"],
-            *[[r.label, r.amount] for r in f.income],
-            ["Total Einnahmen", f.income_total],
-            ["Total Ausgaben", f.expenditure_total],
-            ["Saldo (Einnahmen minus Ausgaben)", f.balance],
-            ["Reserve (nicht verwendet)", f.reserve],
-            ["Nicht budgetiert", f.unbudgeted],
-            *([[], ["Jahr", "Einnahmen", "Budget", "Ausgaben", "Saldo"]] if report.by_year else []),
-            *[[y.year, y.income, y.budget, y.expenditure, y.balance] for y in report.by_year],
-        ],
+    wb.remove(wb.active)
+    for title, rows in _xlsx_sheets(report).items():
+        _xlsx_sheet(wb, title, rows)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_overview(report: Report) -> list[list]:
+    f = report.finance
+    return [
+        ["Digitalisierungsfünfliber", report.title],
+        [],
+        ["Einnahmen nach Quelle", "CHF"],
+        *[[r.label, r.amount] for r in f.income],
+        ["Total Einnahmen", f.income_total],
+        ["Total Ausgaben", f.expenditure_total],
+        ["Saldo (Einnahmen minus Ausgaben)", f.balance],
+        ["Reserve (nicht verwendet)", f.reserve],
+        ["Nicht budgetiert", f.unbudgeted],
+        *([[], ["Jahr", "Einnahmen", "Budget", "Ausgaben", "Saldo"]] if report.by_year else []),
+        *[[y.year, y.income, y.budget, y.expenditure, y.balance] for y in report.by_year],
+    ]
+
+
+def _xlsx_sheets(report: Report) -> dict[str, list[list]]:
+    f = report.finance
+    return {
+        "Übersicht": _xlsx_overview(report),
         "Ausgaben": [
             ["Kategorie", "Budget CHF", "Ausgaben CHF", "Verbleibend CHF", "Ausgeschöpft %"],
             *[[r.label, r.budget, r.spent, r.remaining, r.share_spent] for r in f.categories],
@@ -143,26 +154,28 @@ def report_xlsx(report: Report) -> bytes:
             *[[r.bfs_number, r.name, r.offered, r.services, r.share] for r in report.rollout],
         ],
     }
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in ws.iter_rows():
-            for cell in row:
-                if (
-                    isinstance(cell.value, Decimal)
-                    and cell.value == cell.value.quantize(Decimal("0.01"))
-                    and cell.value.as_tuple().exponent == -2
-                ):
-                    cell.number_format = money_format
-        for index in range(1, ws.max_column + 1):
-            ws.column_dimensions[get_column_letter(index)].width = 34 if index <= 2 else 20
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+
+
+def _xlsx_sheet(wb, title: str, rows: list[list]) -> None:
+    """One sheet: bold header row, amounts with two places as money, wide name columns."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    for row in rows:
+        ws.append(row)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in ws.iter_rows():
+        for cell in row:
+            if (
+                isinstance(cell.value, Decimal)
+                and cell.value == cell.value.quantize(Decimal("0.01"))
+                and cell.value.as_tuple().exponent == -2
+            ):
+                cell.number_format = "#,##0.00"
+    for index in range(1, ws.max_column + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 34 if index <= 2 else 20
 
 
 def report_pdf_document(report: Report):

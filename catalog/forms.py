@@ -1,4 +1,4 @@
-"""The commune administrator's form for one offer (validated again by ``offer_set``)."""
+"""The commune administrator's form for one offer (validated again by ``offer_update``)."""
 
 from django import forms
 from django.contrib.auth.models import Group

@@ -90,8 +90,22 @@ def _rows(path: Path, required: tuple[str, ...]):
 
 def read_luzern_communes(source_dir: Path = LUZERN_DIR) -> list[CommuneRecord]:
     """The communes that existed in the programme period, one record per BFS number."""
+    records = _commune_rows(source_dir / "luzern_communes_detail.csv")
+    communes = [
+        record
+        for bfs, rows in sorted(records.items())
+        if (record := _commune_record(bfs, rows)) is not None
+    ]
+    if not communes:
+        raise SourceFileError(f"{source_dir}: keine Gemeinde im Zeitraum 2021–2024 gefunden.")
+    _apply_mergers(source_dir / "luzern_mergers_since_2020.csv", communes)
+    return communes
+
+
+def _commune_rows(path: Path) -> dict[int, list[tuple[str, dict]]]:
+    """The validated rows of the commune list by BFS number (validity and figures parsed)."""
     records: dict[int, list[tuple[str, dict]]] = defaultdict(list)
-    for where, row in _rows(source_dir / "luzern_communes_detail.csv", COMMUNE_COLUMNS):
+    for where, row in _rows(path, COMMUNE_COLUMNS):
         bfs = _int(row["bfs_number"], where, "bfs_number", required=True)
         if not 1 <= bfs <= 9999:
             raise SourceFileError(f"{where}: BFS-Nummer {bfs} liegt nicht zwischen 1 und 9999.")
@@ -109,43 +123,43 @@ def read_luzern_communes(source_dir: Path = LUZERN_DIR) -> list[CommuneRecord]:
             if residents is not None:
                 row["_populations"][year] = (residents, row[f"source_{year}"].strip())
         records[bfs].append((where, row))
+    return records
 
-    communes = []
-    for bfs, rows in sorted(records.items()):
-        in_period = [
-            r
-            for _, r in rows
-            if (r["_valid_from"] is None or r["_valid_from"] <= PERIOD_END)
-            and (r["_valid_to"] is None or r["_valid_to"] >= PERIOD_START)
-        ]
-        if not in_period:
-            continue
-        latest = max(in_period, key=lambda r: r["_valid_from"] or dt.date.min)
-        populations: dict[int, tuple[int, str]] = {}
-        for where, r in rows:
-            for year, figure in r["_populations"].items():
-                if year in populations and populations[year][0] != figure[0]:
-                    raise SourceFileError(
-                        f"{where}: Bevölkerung {year} von BFS {bfs} widerspricht einer früheren Zeile."
-                    )
-                populations[year] = figure
-        communes.append(
-            CommuneRecord(
-                bfs_number=bfs,
-                name=latest["name"].strip(),
-                district=latest["district"].strip(),
-                valid_from=min(
-                    (r["_valid_from"] for _, r in rows if r["_valid_from"]), default=None
-                ),
-                valid_to=max(in_period, key=lambda r: r["_valid_to"] or dt.date.max)["_valid_to"],
-                populations=populations,
-            )
-        )
-    if not communes:
-        raise SourceFileError(f"{source_dir}: keine Gemeinde im Zeitraum 2021–2024 gefunden.")
 
+def _commune_record(bfs: int, rows: list[tuple[str, dict]]) -> CommuneRecord | None:
+    """One commune from its rows (latest name and district, all figures), or None when it did
+    not exist in the programme period."""
+    in_period = [
+        r
+        for _, r in rows
+        if (r["_valid_from"] is None or r["_valid_from"] <= PERIOD_END)
+        and (r["_valid_to"] is None or r["_valid_to"] >= PERIOD_START)
+    ]
+    if not in_period:
+        return None
+    latest = max(in_period, key=lambda r: r["_valid_from"] or dt.date.min)
+    populations: dict[int, tuple[int, str]] = {}
+    for where, r in rows:
+        for year, figure in r["_populations"].items():
+            if year in populations and populations[year][0] != figure[0]:
+                raise SourceFileError(
+                    f"{where}: Bevölkerung {year} von BFS {bfs} widerspricht einer früheren Zeile."
+                )
+            populations[year] = figure
+    return CommuneRecord(
+        bfs_number=bfs,
+        name=latest["name"].strip(),
+        district=latest["district"].strip(),
+        valid_from=min((r["_valid_from"] for _, r in rows if r["_valid_from"]), default=None),
+        valid_to=max(in_period, key=lambda r: r["_valid_to"] or dt.date.max)["_valid_to"],
+        populations=populations,
+    )
+
+
+def _apply_mergers(path: Path, communes: list[CommuneRecord]) -> None:
+    """Mark the absorbed communes of the merger list with the commune and date they went to."""
     by_bfs = {c.bfs_number: c for c in communes}
-    for where, row in _rows(source_dir / "luzern_mergers_since_2020.csv", MERGER_COLUMNS):
+    for where, row in _rows(path, MERGER_COLUMNS):
         effective = _date(row["effective_date"], where)
         if effective is None:
             raise SourceFileError(f"{where}: Spalte effective_date ist leer.")
@@ -157,7 +171,6 @@ def read_luzern_communes(source_dir: Path = LUZERN_DIR) -> list[CommuneRecord]:
                     raise SourceFileError(f"{where}: aufnehmende Gemeinde {into} ist unbekannt.")
                 by_bfs[absorbed].merged_into = into
                 by_bfs[absorbed].merged_on = effective
-    return communes
 
 
 @dataclass(frozen=True)

@@ -90,30 +90,11 @@ def _fetch(cursor, sql: str, params: list) -> list[tuple]:
 def build_clone_script() -> CloneScript:
     """Introspect the (up-to-date) template schema into a replayable script."""
     template = template_schema_name()
-    tq = _quote(template)
-    statements: list[str] = []
     with transaction.atomic(), connection.cursor() as cursor:
         # Introspect with only the template visible, so that definitions name its own tables
         # without a schema and public tables with "public.".
-        cursor.execute(f"SET LOCAL search_path = {tq}")
-        unsupported = _fetch(
-            cursor,
-            """
-            SELECT c.relkind, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND c.relkind IN ('v', 'm', 'f')
-            UNION ALL
-            SELECT 'function', p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-            WHERE n.nspname = %s
-            UNION ALL
-            SELECT 'trigger', t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal
-            """,
-            [template, template, template],
-        )
-        if unsupported:
-            raise TemplateSchemaError(
-                f"Template schema {template} holds objects the cloner does not copy: {unsupported}"
-            )
+        cursor.execute(f"SET LOCAL search_path = {_quote(template)}")
+        _refuse_unsupported(cursor, template)
         tables = [
             row[0]
             for row in _fetch(
@@ -123,67 +104,108 @@ def build_clone_script() -> CloneScript:
                 [template],
             )
         ]
-        for table in tables:
-            statements.append(
-                f"CREATE TABLE {_quote(table)} (LIKE {tq}.{_quote(table)} INCLUDING DEFAULTS "
-                "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS)"
-            )
-        # Primary keys and unique constraints first (foreign keys need them), then checks,
-        # then foreign keys; each under its original name.
-        constraints = _fetch(
-            cursor,
-            """
-            SELECT cl.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
-            FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid
-            JOIN pg_namespace n ON n.oid = cl.relnamespace
-            WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'x', 'c', 'f')
-            ORDER BY array_position(ARRAY['p', 'u', 'x', 'c', 'f'], con.contype::text),
-                     cl.relname, con.conname
-            """,
-            [template],
-        )
-        for table, name, _kind, definition in constraints:
-            statements.append(
-                f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
-            )
-        indexes = _fetch(
-            cursor,
-            """
-            SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
-            JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
-            WHERE n.nspname = %s
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
-                              AND con.contype IN ('p', 'u', 'x'))
-            ORDER BY ic.relname
-            """,
-            [template],
-        )
-        # pg_get_indexdef always names the table with its schema; point it at the new one.
-        cursor.execute("SELECT quote_ident(%s)", [template])
-        qualified = re.compile(r" ON (ONLY )?" + re.escape(cursor.fetchone()[0]) + r"\.")
-        statements.extend(qualified.sub(r" ON \1", row[0], count=1) for row in indexes)
-        for table in tables:
-            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {tq}.{_quote(table)})")
-            if not cursor.fetchone()[0]:
-                continue
-            statements.append(
-                f"INSERT INTO {_quote(table)} OVERRIDING SYSTEM VALUE "
-                f"SELECT * FROM {tq}.{_quote(table)}"
-            )
-            identity = _fetch(
-                cursor,
-                """SELECT attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = %s AND c.relname = %s AND a.attidentity <> ''""",
-                [template, table],
-            )
-            for (column,) in identity:
-                statements.append(
-                    f"SELECT setval(pg_get_serial_sequence('{_quote(table)}', '{column}'), "
-                    f"(SELECT max({_quote(column)}) FROM {_quote(table)}))"
-                )
+        statements = [
+            f"CREATE TABLE {_quote(table)} (LIKE {_quote(template)}.{_quote(table)} "
+            "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE "
+            "INCLUDING COMMENTS)"
+            for table in tables
+        ]
+        statements += _constraint_statements(cursor, template)
+        statements += _index_statements(cursor, template)
+        statements += _row_statements(cursor, template, tables)
     connection.search_path_set_schemas = None
     return CloneScript(template=template, statements=tuple(statements))
+
+
+def _refuse_unsupported(cursor, template: str) -> None:
+    """Views, foreign tables, functions and triggers would not be copied: refuse them."""
+    unsupported = _fetch(
+        cursor,
+        """
+        SELECT c.relkind, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind IN ('v', 'm', 'f')
+        UNION ALL
+        SELECT 'function', p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = %s
+        UNION ALL
+        SELECT 'trigger', t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal
+        """,
+        [template, template, template],
+    )
+    if unsupported:
+        raise TemplateSchemaError(
+            f"Template schema {template} holds objects the cloner does not copy: {unsupported}"
+        )
+
+
+def _constraint_statements(cursor, template: str) -> list[str]:
+    """Primary keys and unique constraints first (foreign keys need them), then checks, then
+    foreign keys; each under its original name."""
+    constraints = _fetch(
+        cursor,
+        """
+        SELECT cl.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
+        FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid
+        JOIN pg_namespace n ON n.oid = cl.relnamespace
+        WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'x', 'c', 'f')
+        ORDER BY array_position(ARRAY['p', 'u', 'x', 'c', 'f'], con.contype::text),
+                 cl.relname, con.conname
+        """,
+        [template],
+    )
+    return [
+        f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
+        for table, name, _kind, definition in constraints
+    ]
+
+
+def _index_statements(cursor, template: str) -> list[str]:
+    """The indexes that no constraint created, pointed at the new schema."""
+    indexes = _fetch(
+        cursor,
+        """
+        SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
+        JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
+        WHERE n.nspname = %s
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+                          AND con.contype IN ('p', 'u', 'x'))
+        ORDER BY ic.relname
+        """,
+        [template],
+    )
+    # pg_get_indexdef always names the table with its schema; point it at the new one.
+    cursor.execute("SELECT quote_ident(%s)", [template])
+    qualified = re.compile(r" ON (ONLY )?" + re.escape(cursor.fetchone()[0]) + r"\.")
+    return [qualified.sub(r" ON \1", row[0], count=1) for row in indexes]
+
+
+def _row_statements(cursor, template: str, tables: list[str]) -> list[str]:
+    """The rows migrations left in the template (django_migrations, content types, ...), with
+    identity sequences set past them."""
+    tq = _quote(template)
+    statements: list[str] = []
+    for table in tables:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {tq}.{_quote(table)})")
+        if not cursor.fetchone()[0]:
+            continue
+        statements.append(
+            f"INSERT INTO {_quote(table)} OVERRIDING SYSTEM VALUE "
+            f"SELECT * FROM {tq}.{_quote(table)}"
+        )
+        identity = _fetch(
+            cursor,
+            """SELECT attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND c.relname = %s AND a.attidentity <> ''""",
+            [template, table],
+        )
+        for (column,) in identity:
+            statements.append(
+                f"SELECT setval(pg_get_serial_sequence('{_quote(table)}', '{column}'), "
+                f"(SELECT max({_quote(column)}) FROM {_quote(table)}))"
+            )
+    return statements
 
 
 def clone_schema(schema_name: str, script: CloneScript) -> None:

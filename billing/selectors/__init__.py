@@ -4,8 +4,10 @@ from .contributions import (
     BookedContributions,
     ContributionLine,
     ContributionPlan,
+    ContributionsOverview,
     contributions_booked,
     contributions_calculate,
+    contributions_overview,
     rate_for_year,
 )
 from .report import Report, report_build
@@ -14,9 +16,11 @@ __all__ = [
     "BookedContributions",
     "ContributionLine",
     "ContributionPlan",
+    "ContributionsOverview",
     "Report",
     "contributions_booked",
     "contributions_calculate",
+    "contributions_overview",
     "rate_for_year",
     "report_build",
 ]

@@ -154,3 +154,44 @@ def contributions_booked(*, year: int) -> BookedContributions:
         total_communes=sum((line.amount for line in lines), ZERO),
         total_canton=canton or ZERO,
     )
+
+
+@dataclass(frozen=True)
+class ContributionsOverview:
+    """The contributions of a year as the programme shows them: booked, or a preview."""
+
+    year: int
+    booked: bool
+    rate: Decimal | None
+    lines: list[BookedLine] | list[ContributionLine]
+    total_communes: Decimal
+    total_canton: Decimal
+    missing: list[Commune]
+
+
+def contributions_overview(*, year: int) -> ContributionsOverview:
+    """Booked contributions of ``year``; while nothing is booked, the calculation as a preview
+    (no lines at all while a population figure is missing, those communes in ``missing``)."""
+    booked = contributions_booked(year=year)
+    if booked.booked:
+        return ContributionsOverview(
+            year=year,
+            booked=True,
+            rate=booked.rate,
+            lines=booked.lines,
+            total_communes=booked.total_communes,
+            total_canton=booked.total_canton,
+            missing=[],
+        )
+    plan = contributions_calculate(year=year)
+    lines = plan.lines if plan.complete else []
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    return ContributionsOverview(
+        year=year,
+        booked=False,
+        rate=plan.rate,
+        lines=lines,
+        total_communes=total,
+        total_canton=total,
+        missing=list(plan.missing),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.db import transaction
 from accounts.models import User
 
 from ..models import ContributionRate, Kind, LedgerEntry
-from ..selectors.contributions import contributions_calculate
+from ..selectors.contributions import ContributionLine, contributions_calculate
 from .errors import BillingError, MissingPopulationError
 from .ledger import _reverse, active_entries, canton_matching_sync
 
@@ -37,6 +38,45 @@ def _text(year: int, rate: Decimal, basis: int, absorbed: tuple[str, ...]) -> st
     return text
 
 
+def _book_line(
+    *,
+    line: ContributionLine,
+    current: LedgerEntry | None,
+    year: int,
+    rate: Decimal,
+    booked_by: User | None,
+) -> str:
+    """Book one commune's contribution unless ``current`` (its active entry) still matches;
+    a differing entry is reversed first. Returns "unchanged", "corrected" or "booked"."""
+    if (
+        current is not None
+        and current.amount == line.amount
+        and current.population_basis == line.population_basis
+        and current.rate == rate
+    ):
+        return "unchanged"
+    if current is not None:
+        _reverse(
+            current,
+            text=(
+                f"Storno von Buchung {current.pk}: Korrektur Beitrag {year} "
+                f"(Basis {current.population_basis} → {line.population_basis})"
+            ),
+            booked_by=booked_by,
+        )
+    LedgerEntry.objects.create(
+        year=year,
+        kind=Kind.COMMUNE_CONTRIBUTION,
+        commune=line.commune,
+        amount=line.amount,
+        population_basis=line.population_basis,
+        rate=rate,
+        text=_text(year, rate, line.population_basis, line.absorbed),
+        booked_by=booked_by,
+    )
+    return "corrected" if current is not None else "booked"
+
+
 def contributions_book(*, year: int, booked_by: User | None = None) -> ContributionResult:
     """Book every commune's contribution for ``year`` and the canton's matching share.
 
@@ -61,39 +101,16 @@ def contributions_book(*, year: int, booked_by: User | None = None) -> Contribut
                 of=("self",)
             )
         }
-        booked = corrected = unchanged = 0
-        for line in plan.lines:
-            current = active.pop(line.commune.pk, None)
-            if (
-                current is not None
-                and current.amount == line.amount
-                and current.population_basis == line.population_basis
-                and current.rate == plan.rate
-            ):
-                unchanged += 1
-                continue
-            if current is not None:
-                _reverse(
-                    current,
-                    text=(
-                        f"Storno von Buchung {current.pk}: Korrektur Beitrag {year} "
-                        f"(Basis {current.population_basis} → {line.population_basis})"
-                    ),
-                    booked_by=booked_by,
-                )
-                corrected += 1
-            else:
-                booked += 1
-            LedgerEntry.objects.create(
+        outcomes = Counter(
+            _book_line(
+                line=line,
+                current=active.pop(line.commune.pk, None),
                 year=year,
-                kind=Kind.COMMUNE_CONTRIBUTION,
-                commune=line.commune,
-                amount=line.amount,
-                population_basis=line.population_basis,
                 rate=plan.rate,
-                text=_text(year, plan.rate, line.population_basis, line.absorbed),
                 booked_by=booked_by,
             )
+            for line in plan.lines
+        )
         for leftover in active.values():
             _reverse(
                 leftover,
@@ -103,10 +120,10 @@ def contributions_book(*, year: int, booked_by: User | None = None) -> Contribut
         canton_changed = canton_matching_sync(year=year, booked_by=booked_by)
     return ContributionResult(
         year=year,
-        booked=booked,
-        corrected=corrected,
+        booked=outcomes["booked"],
+        corrected=outcomes["corrected"],
         reversed=len(active),
-        unchanged=unchanged,
+        unchanged=outcomes["unchanged"],
         total_communes=plan.total,
         canton_changed=canton_changed,
     )

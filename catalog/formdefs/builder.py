@@ -116,6 +116,62 @@ def _options_text(choices: list[tuple[str, str]]) -> str:
     return text.replace("%", "%%")
 
 
+def _text_field(spec: dict, ftype: str, common: dict[str, Any]) -> forms.Field:
+    field = forms.CharField(
+        max_length=spec.get("max_length", 200 if ftype == "text" else 4000),
+        min_length=spec.get("min_length"),
+        widget=forms.Textarea(attrs={"rows": 5}) if ftype == "long_text" else None,
+        **common,
+    )
+    field.error_messages["max_length"] = _(
+        "Bitte höchstens %(limit_value)d Zeichen (jetzt %(show_value)d)."
+    )
+    field.error_messages["min_length"] = _(
+        "Bitte mindestens %(limit_value)d Zeichen (jetzt %(show_value)d)."
+    )
+    return field
+
+
+def _number_field(spec: dict, common: dict[str, Any]) -> forms.Field:
+    field = LocalNumberField(
+        decimals=spec.get("decimals", 0),
+        min_value=to_decimal(spec["min"]) if "min" in spec else None,
+        max_value=to_decimal(spec["max"]) if "max" in spec else None,
+        **common,
+    )
+    field.error_messages["min_value"] = _("Bitte geben Sie mindestens %(limit_value)s ein.")
+    field.error_messages["max_value"] = _("Bitte geben Sie höchstens %(limit_value)s ein.")
+    return field
+
+
+def _choice_field(spec: dict, language: str, common: dict[str, Any]) -> forms.Field:
+    choices = _choices(spec, language)
+    many = len(choices) > 5
+    field = forms.ChoiceField(
+        choices=[("", _("Bitte wählen")), *choices] if many else choices,
+        widget=forms.Select if many else forms.RadioSelect,
+        **common,
+    )
+    field.error_messages["invalid_choice"] = format_lazy(
+        _("Bitte wählen Sie eine der angebotenen Optionen: {options}."),
+        options=_options_text(choices),
+    )
+    return field
+
+
+def _multi_choice_field(spec: dict, language: str, common: dict[str, Any]) -> forms.Field:
+    choices = _choices(spec, language)
+    field = forms.MultipleChoiceField(
+        choices=choices, widget=forms.CheckboxSelectMultiple, **common
+    )
+    field.error_messages["invalid_choice"] = format_lazy(
+        _("Bitte wählen Sie nur angebotene Optionen: {options}."),
+        options=_options_text(choices),
+    )
+    field.min_choices, field.max_choices = spec.get("min"), spec.get("max")
+    return field
+
+
 def _make_field(spec: dict, language: str) -> forms.Field:
     ftype = spec["type"]
     common: dict[str, Any] = {
@@ -125,51 +181,15 @@ def _make_field(spec: dict, language: str) -> forms.Field:
         "error_messages": {"required": REQUIRED},
     }
     if ftype in ("text", "long_text"):
-        field = forms.CharField(
-            max_length=spec.get("max_length", 200 if ftype == "text" else 4000),
-            min_length=spec.get("min_length"),
-            widget=forms.Textarea(attrs={"rows": 5}) if ftype == "long_text" else None,
-            **common,
-        )
-        field.error_messages["max_length"] = _(
-            "Bitte höchstens %(limit_value)d Zeichen (jetzt %(show_value)d)."
-        )
-        field.error_messages["min_length"] = _(
-            "Bitte mindestens %(limit_value)d Zeichen (jetzt %(show_value)d)."
-        )
+        field = _text_field(spec, ftype, common)
     elif ftype == "number":
-        field = LocalNumberField(
-            decimals=spec.get("decimals", 0),
-            min_value=to_decimal(spec["min"]) if "min" in spec else None,
-            max_value=to_decimal(spec["max"]) if "max" in spec else None,
-            **common,
-        )
-        field.error_messages["min_value"] = _("Bitte geben Sie mindestens %(limit_value)s ein.")
-        field.error_messages["max_value"] = _("Bitte geben Sie höchstens %(limit_value)s ein.")
+        field = _number_field(spec, common)
     elif ftype == "date":
         field = DefinitionDateField(min_date=spec.get("min"), max_date=spec.get("max"), **common)
     elif ftype == "choice":
-        choices = _choices(spec, language)
-        many = len(choices) > 5
-        field = forms.ChoiceField(
-            choices=[("", _("Bitte wählen")), *choices] if many else choices,
-            widget=forms.Select if many else forms.RadioSelect,
-            **common,
-        )
-        field.error_messages["invalid_choice"] = format_lazy(
-            _("Bitte wählen Sie eine der angebotenen Optionen: {options}."),
-            options=_options_text(choices),
-        )
+        field = _choice_field(spec, language, common)
     elif ftype == "multi_choice":
-        choices = _choices(spec, language)
-        field = forms.MultipleChoiceField(
-            choices=choices, widget=forms.CheckboxSelectMultiple, **common
-        )
-        field.error_messages["invalid_choice"] = format_lazy(
-            _("Bitte wählen Sie nur angebotene Optionen: {options}."),
-            options=_options_text(choices),
-        )
-        field.min_choices, field.max_choices = spec.get("min"), spec.get("max")
+        field = _multi_choice_field(spec, language, common)
     elif ftype == "yes_no":
         field = YesNoField(**common)
     elif ftype == "email":

@@ -115,6 +115,19 @@ def _field_errors(field: Any, index: int, seen: dict[str, dict]) -> list[str]:
     if "required" in field and not isinstance(field["required"], bool):
         errors.append(f"{where}: «required» muss true oder false sein.")
 
+    errors += _type_errors(field, ftype, where)
+    if "show_if" in field:
+        errors += _show_if_errors(field["show_if"], where, seen)
+    if "prefill" in field and field["prefill"] not in PREFILL_KEYS:
+        errors.append(
+            f"{where}: «prefill» muss eine Angabe aus dem Profil sein: {', '.join(PREFILL_KEYS)}."
+        )
+    return errors
+
+
+def _type_errors(field: dict, ftype: str, where: str) -> list[str]:
+    """The errors of the type-specific keys (choices, lengths, limits, file types)."""
+    errors: list[str] = []
     if ftype in ("choice", "multi_choice"):
         errors += _choice_errors(field.get("choices"), where)
     if ftype in ("text", "long_text"):
@@ -143,12 +156,6 @@ def _field_errors(field: Any, index: int, seen: dict[str, dict]) -> list[str]:
                 errors.append(f"{where}: «{name}» muss ein Datum (JJJJ-MM-TT) oder «today» sein.")
     if ftype == "file":
         errors += _file_errors(field, where)
-    if "show_if" in field:
-        errors += _show_if_errors(field["show_if"], where, seen)
-    if "prefill" in field and field["prefill"] not in PREFILL_KEYS:
-        errors.append(
-            f"{where}: «prefill» muss eine Angabe aus dem Profil sein: {', '.join(PREFILL_KEYS)}."
-        )
     return errors
 
 

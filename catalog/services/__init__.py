@@ -5,6 +5,9 @@
 
 from .offers import (
     AUTOMATED_BY_DEFAULT,
+    NEW_OFFER,
+    OFFER_FIELDS,
+    offer_editor_check,
     offer_set,
     offer_update,
     offers_seed_defaults,
@@ -28,8 +31,11 @@ from .versions import (
 __all__ = [
     "ADAPTER_KEY",
     "AUTOMATED_BY_DEFAULT",
+    "NEW_OFFER",
+    "OFFER_FIELDS",
     "STEP_FIELDS",
     "VERSION_TEXT_FIELDS",
+    "offer_editor_check",
     "offer_set",
     "offer_update",
     "offers_seed_defaults",

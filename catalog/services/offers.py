@@ -1,4 +1,5 @@
-"""The current commune's offer (``offer_set``, ``offer_update``, the default activation),
+"""The current commune's offer (``offer_set`` whole, ``offer_update`` in part by a commune
+administrator, the default activation),
 which keeps the public ``OfferIndex`` in step (runs in the schema of the commune whose offer
 it changes)."""
 
@@ -8,10 +9,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from tenants.context import current_commune
 
 from ..models import OfferIndex, Service, ServiceVersion, StepDefinition
@@ -34,29 +36,9 @@ def _money(value: Any) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-@transaction.atomic
-def offer_set(
-    *,
-    service: Service,
-    stage: str,
-    fee_override: Decimal | None = None,
-    link_url: str = "",
-    responsible_group: Group | None = None,
-    department: str = "",
-    contact_email: str = "",
-    contact_phone: str = "",
-    notes: str = "",
-    active: bool = True,
-) -> ServiceOffer:
-    """Offer (or change, or with ``active=False`` withdraw) ``service`` in the current commune.
-
-    Refuses pilot services outside Public Innovator communes, ``link`` without a URL and
-    ``automated`` for a service without automated steps; nothing changes when it refuses.
-    Existing cases are untouched: each case stores the stage it was submitted under.
-    """
-    commune = current_commune()
-    if commune is None:
-        raise ValidationError(_("Ein Angebot gehört immer zu einer Gemeinde."))
+def _offer_check(*, service: Service, commune, stage: str, active: bool, link_url: str) -> None:
+    """What ``offer_set`` refuses: retired, unpublished or pilot services, unknown stages,
+    ``link`` without a URL, ``automated`` without automated steps."""
     version = service.versions.filter(status=ServiceVersion.Status.PUBLISHED).first()
     if active:
         if service.retired_at is not None:
@@ -93,6 +75,32 @@ def offer_set(
             {"stage": _("Diese Dienstleistung hat keine automatisierten Schritte.")},
             code="not_automatable",
         )
+
+
+@transaction.atomic
+def offer_set(
+    *,
+    service: Service,
+    stage: str,
+    fee_override: Decimal | None = None,
+    link_url: str = "",
+    responsible_group: Group | None = None,
+    department: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    notes: str = "",
+    active: bool = True,
+) -> ServiceOffer:
+    """Offer (or change, or with ``active=False`` withdraw) ``service`` in the current commune.
+
+    Refuses pilot services outside Public Innovator communes, ``link`` without a URL and
+    ``automated`` for a service without automated steps; nothing changes when it refuses.
+    Existing cases are untouched: each case stores the stage it was submitted under.
+    """
+    commune = current_commune()
+    if commune is None:
+        raise ValidationError(_("Ein Angebot gehört immer zu einer Gemeinde."))
+    _offer_check(service=service, commune=commune, stage=stage, active=active, link_url=link_url)
     offer = ServiceOffer.objects.select_for_update().filter(
         service=service
     ).first() or ServiceOffer(service=service)
@@ -125,21 +133,50 @@ def _offer_index_sync(*, commune, offer: ServiceOffer) -> None:
         OfferIndex.objects.filter(commune=commune, service_id=offer.service_id).delete()
 
 
-def offer_update(*, offer: ServiceOffer, **changes: Any) -> ServiceOffer:
-    """Change some attributes of an existing offer (through ``offer_set``)."""
-    current = {
-        "stage": offer.stage,
-        "fee_override": offer.fee_override,
-        "link_url": offer.link_url,
-        "responsible_group": offer.responsible_group,
-        "department": offer.department,
-        "contact_email": offer.contact_email,
-        "contact_phone": offer.contact_phone,
-        "notes": offer.notes,
-        "active": offer.active,
-    }
-    current.update(changes)
-    return offer_set(service=Service.objects.get(pk=offer.service_id), **current)
+# The attributes of an offer, and what a service the commune never offered starts from.
+OFFER_FIELDS = (
+    "active",
+    "stage",
+    "link_url",
+    "fee_override",
+    "responsible_group",
+    "department",
+    "contact_email",
+    "contact_phone",
+    "notes",
+)
+NEW_OFFER: dict[str, Any] = {
+    "active": True,
+    "stage": Stage.FORM,
+    "link_url": "",
+    "fee_override": None,
+    "responsible_group": None,
+    "department": "",
+    "contact_email": "",
+    "contact_phone": "",
+    "notes": "",
+}
+
+
+def offer_editor_check(*, user: Any) -> None:
+    """Only the commune's administrators change its offers; anyone else: PermissionDenied."""
+    if not getattr(user, "is_authenticated", False) or user.role != User.Role.ADMIN:
+        raise PermissionDenied(_("Nur die Gemeindeadministration darf das Angebot ändern."))
+
+
+@transaction.atomic
+def offer_update(*, user: Any, service: Service, **changes: Any) -> ServiceOffer:
+    """``user`` changes the given attributes (``OFFER_FIELDS``) of the current commune's offer
+    of ``service``; the others keep their value (a service never offered starts from
+    ``NEW_OFFER``). Only commune administrators; validated and indexed by ``offer_set``."""
+    offer_editor_check(user=user)
+    unknown = set(changes) - set(OFFER_FIELDS)
+    if unknown:
+        raise TypeError(f"offer_update() got unknown offer fields: {', '.join(sorted(unknown))}")
+    offer = ServiceOffer.objects.select_for_update().filter(service=service).first()
+    values = dict(NEW_OFFER) if offer is None else {n: getattr(offer, n) for n in OFFER_FIELDS}
+    values.update(changes)
+    return offer_set(service=service, **values)
 
 
 AUTOMATED_BY_DEFAULT = {

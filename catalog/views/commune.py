@@ -22,7 +22,7 @@ from catalog.selectors import (
     offer_list,
     service_detail,
 )
-from catalog.services import offer_set
+from catalog.services import offer_update
 
 
 def commune_admin_required(view):
@@ -121,7 +121,7 @@ def admin_offer_edit(request: HttpRequest, key: str) -> HttpResponse:
     form = OfferForm(request.POST or None, initial=_initial(offer, service))
     if request.method == "POST" and form.is_valid():
         try:
-            offer_set(service=service, **form.cleaned_data)
+            offer_update(user=request.user, service=service, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -5,13 +5,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from catalog.models import OfferIndex, Service
 from catalog.offers.models import ServiceOffer
 from catalog.selectors import offer_for_order, offer_list
-from catalog.services import offer_set, offers_seed_defaults
+from catalog.services import offer_set, offer_update, offers_seed_defaults
+from tests.factories import UserFactory
 
 
 def index(commune, service):
@@ -152,3 +153,28 @@ def test_withdrawing_link_offer_needs_no_url(make_service, kriens, in_commune):
     with in_commune(kriens):
         offer = offer_set(service=service, stage="link", active=False)
     assert offer.active is False and index(kriens, service) is None
+
+
+def test_offer_update_changes_only_what_it_is_given(make_service, kriens, in_commune):
+    """offer_update: a new offer starts active at «form»; a later change keeps the rest."""
+    service = make_service()
+    with in_commune(kriens):
+        admin = UserFactory(admin=True)
+        offer = offer_update(user=admin, service=service, fee_override=Decimal("30"))
+        assert (offer.active, offer.stage, offer.fee_override) == (True, "form", Decimal("30.00"))
+        offer = offer_update(user=admin, service=service, contact_email="info@kriens.ch")
+        assert offer.fee_override == Decimal("30.00") and offer.contact_email == "info@kriens.ch"
+        with pytest.raises(ValidationError):
+            offer_update(user=admin, service=service, stage="link")
+        assert ServiceOffer.objects.get(service=service).stage == "form"
+    assert index(kriens, service).stage == "form"
+
+
+@pytest.mark.parametrize("traits", [{}, {"clerk": True}])
+def test_offer_update_only_for_commune_administrators(make_service, kriens, in_commune, traits):
+    """Residents and clerks cannot change an offer; nothing is written."""
+    service = make_service()
+    with in_commune(kriens):
+        with pytest.raises(PermissionDenied):
+            offer_update(user=UserFactory(**traits), service=service, stage="form")
+        assert not ServiceOffer.objects.filter(service=service).exists()

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
 from accounts.models import User
 from accounts.services import user_upsert
+from tenants.context import in_commune
 from tenants.models import Commune
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{target.name} ist fusioniert; Benutzer gehören zu {target.merged_into.name}."
             )
-        with schema_context(target.schema_name):
+        with in_commune(target):
             user, created = user_upsert(
                 email=email,
                 password=password,

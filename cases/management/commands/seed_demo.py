@@ -13,12 +13,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
 from accounts.models import User
 from accounts.second_factor import demo_secret, totp_device_ensure
 from accounts.services import user_upsert
 from integrations.reference import demo_person
+from tenants.context import in_commune
 from tenants.models import Commune
 
 # Created when the commune has not run seed_offers yet (the clerk must belong to some group).
@@ -121,7 +121,7 @@ class Command(BaseCommand):
         passwords = {
             role: demo_password(commune=target.slug, role=role) for role in ("resident", "clerk")
         }
-        with schema_context(target.schema_name):
+        with in_commune(target):
             resident, _ = user_upsert(
                 email=f"einwohner.demo@{target.slug}.example.ch",
                 password=passwords["resident"],

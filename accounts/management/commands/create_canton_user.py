@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
-from django_tenants.utils import schema_context
 
 from accounts.models import User
 from accounts.services import user_upsert
+from tenants.context import in_public
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--last-name", default="")
 
     def handle(self, *args, email, password, first_name, last_name, **options):
-        with schema_context("public"):
+        with in_public():
             user, created = user_upsert(
                 email=email,
                 password=password,
