@@ -1,5 +1,4 @@
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -188,8 +187,5 @@ class ProfileView(APIView):
         incoming.is_valid(raise_exception=True)
         values = {"house_number": "", "phone": "", "date_of_birth": None, "sex": ""}
         values.update(incoming.validated_data)
-        try:
-            services.profile_update(user=request.user, **values)
-        except ValidationError as exc:
-            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        services.profile_update(user=request.user, **values)
         return self.get(request)

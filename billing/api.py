@@ -6,38 +6,51 @@ Amounts are decimal strings with two places ("520433.75"); shares are percent st
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tenants.safe_input import QuerySerializer
+
 from .models import PROGRAMME_YEARS
 from .selectors import contributions_overview, report_build
 
-
-def _year(request, *, required: bool) -> tuple[int | None, Response | None]:
-    raw = request.query_params.get("year", "").strip()
-    if not raw:
-        if required:
-            return None, Response({"detail": "Der Parameter «year» fehlt."}, status=400)
-        return None, None
-    if not (raw.isascii() and raw.isdigit()) or int(raw) not in PROGRAMME_YEARS:
-        return None, Response(
-            {
-                "detail": f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und "
-                f"{PROGRAMME_YEARS[-1]} liegen."
-            },
-            status=400,
-        )
-    return int(raw), None
+_YEAR_MESSAGES = {
+    "required": "Der Parameter «year» fehlt.",
+    "invalid": f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und {PROGRAMME_YEARS[-1]} liegen.",
+    "min_value": f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und {PROGRAMME_YEARS[-1]} liegen.",
+    "max_value": f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und {PROGRAMME_YEARS[-1]} liegen.",
+    "max_string_length": "Das Jahr ist zu lang.",
+}
 
 
-YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description="Programmjahr 2021–2024")
-YEAR_REQUIRED = OpenApiParameter(
-    "year", OpenApiTypes.INT, required=True, description="Programmjahr 2021–2024"
-)
+class YearQuery(QuerySerializer):
+    """``?year=``: a programme year; validated here and documented as such."""
+
+    year = serializers.IntegerField(
+        min_value=PROGRAMME_YEARS[0],
+        max_value=PROGRAMME_YEARS[-1],
+        required=False,
+        error_messages=_YEAR_MESSAGES,
+        help_text=f"Programmjahr {PROGRAMME_YEARS[0]}–{PROGRAMME_YEARS[-1]}",
+    )
+
+
+class YearRequiredQuery(YearQuery):
+    year = serializers.IntegerField(
+        min_value=PROGRAMME_YEARS[0],
+        max_value=PROGRAMME_YEARS[-1],
+        error_messages=_YEAR_MESSAGES,
+        help_text=f"Programmjahr {PROGRAMME_YEARS[0]}–{PROGRAMME_YEARS[-1]}",
+    )
+
+
+def _year(request, query: type[YearQuery]) -> int | None:
+    params = query(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data.get("year")
 
 
 class DecimalString(serializers.DecimalField):
@@ -167,22 +180,14 @@ class ReportSerializer(serializers.Serializer):
     rollout = RolloutSerializer(source="*")
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class ContributionsView(APIView):
     """Contributions of a year: rate, per commune basis and amount, totals."""
 
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        parameters=[YEAR_REQUIRED], responses={200: ContributionsSerializer, 400: ErrorSerializer}
-    )
+    @extend_schema(parameters=[YearRequiredQuery], responses=ContributionsSerializer)
     def get(self, request):
-        year, error = _year(request, required=True)
-        if error:
-            return error
+        year = _year(request, YearRequiredQuery)
         return Response(ContributionsSerializer(contributions_overview(year=year)).data)
 
 
@@ -191,9 +196,7 @@ class ReportView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[YEAR_PARAM], responses={200: ReportSerializer, 400: ErrorSerializer})
+    @extend_schema(parameters=[YearQuery], responses=ReportSerializer)
     def get(self, request):
-        year, error = _year(request, required=False)
-        if error:
-            return error
+        year = _year(request, YearQuery)
         return Response(ReportSerializer(report_build(year=year)).data)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -158,14 +157,6 @@ class OfferUpdateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-def _django_errors(exc: DjangoValidationError) -> dict:
-    if hasattr(exc, "error_dict"):
-        return {
-            field: [m for e in errs for m in e.messages] for field, errs in exc.error_dict.items()
-        }
-    return {"non_field_errors": exc.messages}
-
-
 class OfferListQuery(QuerySerializer):
     all = serializers.BooleanField(
         required=False, default=False, help_text="auch nicht aufgeschaltete (nur Admin)"
@@ -216,10 +207,7 @@ class OfferDetail(APIView):
             raise Http404
         data = OfferUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            offer_update(user=request.user, service=version.service, **data.validated_data)
-        except DjangoValidationError as exc:
-            return Response(_django_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+        offer_update(user=request.user, service=version.service, **data.validated_data)
         active: ActiveOffer | None = offer_for_order(key=key)
         if active is None:  # withdrawn: report the stored offer
             return Response({"key": key, "active": False})

@@ -2,10 +2,11 @@
 (django-csp; templates that need an inline script or style use ``request.csp_nonce``) and a
 Permissions-Policy (django-permissions-policy, configured in the settings).
 
-The only origin besides the portal's own is the identity provider's, and only as a form
-target: logging out posts to the portal, which redirects to the provider's end-session
-endpoint, and browsers check that redirect against ``form-action``. It is taken from the
-current OIDC settings, so a provider configured at run time is allowed without a restart.
+Forms may also go to the portal's other hosts (the cantonal catalogue's "Weiter zu meiner
+Gemeinde" leads to the commune's host) and to the identity provider: logging out posts to the
+portal, which redirects to the provider's end-session endpoint, and browsers check that
+redirect against ``form-action``. The provider is taken from the current OIDC settings, so a
+provider configured at run time is allowed without a restart.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+
+
+def portal_form_targets(request: HttpRequest) -> list[str]:
+    """The portal's own hosts (public and every commune), any port, in the request's scheme."""
+    domain = settings.PORTAL_DOMAIN
+    return [f"{request.scheme}://{domain}:*", f"{request.scheme}://*.{domain}:*"]
 
 
 def identity_provider_origin() -> str:
@@ -31,7 +38,9 @@ class PortalCSPMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
+        targets = portal_form_targets(request)
         origin = identity_provider_origin()
         if origin:
-            parts.update = {**(parts.update or {}), "form-action": [origin]}
+            targets.append(origin)
+        parts.update = {**(parts.update or {}), "form-action": targets}
         return parts

@@ -45,12 +45,14 @@ def test_contributions_api_names_missing_figures(public_client):
     assert len(data["missing_population"]) == 62
 
 
-@pytest.mark.parametrize("query", ["", "?year=abc", "?year=2019"])
+@pytest.mark.parametrize(
+    "query", ["", "?year=abc", "?year=2019", "?year=0", "?year=", "?year=%C2%B2"]
+)
 def test_contributions_api_needs_a_programme_year(public_client, query):
     """A missing or invalid year is a 400 with a German message."""
     response = public_client.get(f"/api/programme/contributions/{query}")
     assert response.status_code == 400
-    assert "Jahr" in response.json()["detail"] or "year" in response.json()["detail"]
+    assert "Jahr" in response.json()["year"][0] or "year" in response.json()["year"][0]
 
 
 def test_report_api(canton_user, public_client):

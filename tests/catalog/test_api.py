@@ -145,9 +145,7 @@ def test_patch_pilot_refused_outside_public_innovators(kriens_offers, in_commune
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Token {token}",
     )
-    assert (
-        response.status_code == 400 and "Public-Innovator" in response.json()["non_field_errors"][0]
-    )
+    assert response.status_code == 400 and "Public-Innovator" in response.json()["detail"]
     with in_commune(kriens_offers):
         assert not ServiceOffer.objects.filter(service__key="mieterwechsel-melden").exists()
 
