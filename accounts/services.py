@@ -218,22 +218,7 @@ def profile_update(
     if values["sex"] not in ("", *Sex.values):
         errors["sex"] = [str(SEX_INVALID)]
     profile, _created = ResidentProfile.objects.select_for_update().get_or_create(user=user)
-    if profile.verified_level:
-        # Names, date of birth and AHV number came from the identity provider: not by typing.
-        stored = {
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "date_of_birth": profile.date_of_birth,
-            "ahv_number": profile.ahv_number,
-        }
-        incoming = {
-            **names,
-            "date_of_birth": values["date_of_birth"],
-            "ahv_number": values["ahv_number"],
-        }
-        for field_name, value in stored.items():
-            if incoming[field_name] != value:
-                errors[field_name] = [str(VERIFIED_READ_ONLY)]
+    errors.update(_verified_changes(user=user, profile=profile, names=names, values=values))
     for name, value in values.items():
         setattr(profile, name, value)
     try:
@@ -247,6 +232,31 @@ def profile_update(
     user.save(update_fields=["first_name", "last_name"])
     profile.save()
     return profile
+
+
+def _verified_changes(
+    *, user: User, profile: ResidentProfile, names: dict, values: dict
+) -> dict[str, list[str]]:
+    """Names, date of birth and AHV number the identity provider vouched for are not changed
+    by typing: an error per field that differs from the stored value."""
+    if not profile.verified_level:
+        return {}
+    stored = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "date_of_birth": profile.date_of_birth,
+        "ahv_number": profile.ahv_number,
+    }
+    incoming = {
+        **names,
+        "date_of_birth": values["date_of_birth"],
+        "ahv_number": values["ahv_number"],
+    }
+    return {
+        field_name: [str(VERIFIED_READ_ONLY)]
+        for field_name, value in stored.items()
+        if incoming[field_name] != value
+    }
 
 
 VERIFIED_READ_ONLY = _lazy(

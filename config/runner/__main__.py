@@ -174,97 +174,29 @@ def main() -> int:
         say(f"Port {port} ist belegt; mit PORT=<n> bin/run einen anderen wählen.")
         return 1
     (ROOT / "var").mkdir(exist_ok=True)
-    if debug_requested():
-        say(
-            "ACHTUNG: DEBUG ist eingeschaltet (DEBUG=1): Fehlerseiten zeigen technische Details "
-            "und Einstellungen. Nur für die Entwicklung auf diesem Rechner."
-        )
-    say(f"Webserver hört auf {web_bind(port)} (PORTAL_BIND ändert die Adresse).")
+    _announce(port)
 
     database: Database | None = None
     supervisor: Supervisor | None = None
     code = 0
     try:
         database = find_postgres(ROOT, say)
-        label = {"DATABASE_URL": "aus DATABASE_URL", "local": "lokaler Server"}.get(
-            database.origin, "eingebettet"
-        )
-        say(f"PostgreSQL ({label}): {_masked(database.url)}")
-
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=database.url,
-            DJANGO_SETTINGS_MODULE=env.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
-            PORT=str(port),
-            PYTHONUNBUFFERED="1",
-        )
-        broker_url = env.get("BROKER_URL", "").strip()
-        db = environ.Env.db_url_config(database.url)
-        broker = broker_settings(broker_url, db)
-        origin = "aus BROKER_URL" if broker_url else "erkannt"
-        kind = broker["BROKER"].rsplit(".", 1)[-1]
-        say(f"Broker ({origin}): {kind} {_masked(broker['URL'])}")
-        # Web, worker and scheduler must agree on one broker: fix the detected one for all.
-        env["BROKER_URL"] = broker["URL"]
-        if not env.get("REDIS_URL") and _reachable("127.0.0.1", 6379):
-            # A shared cache lets every process see host-cache invalidations at once.
-            env["REDIS_URL"] = "redis://127.0.0.1:6379/1"
-            say("Cache: Redis redis://127.0.0.1:6379/1")
-
-        supervisor = Supervisor(env)
+        supervisor = Supervisor(_process_env(database, port))
         # The reference registers and the login service first: seed_demo logs the demo person
         # in at the login service during the set-up.
-        registers = []
-        if (ROOT / "integrations" / "reference" / "serve.py").exists():
-            for register, register_port in REFERENCE_SERVERS:
-                supervisor.start(
-                    f"register-{register}",
-                    [
-                        PYTHON, "-m", "integrations.reference.serve",
-                        "--register", register, "--port", str(register_port),
-                    ],
-                )  # fmt: skip
-                registers.append((register, register_port))
-            _wait_reference_servers(supervisor, registers)
-
+        registers = _start_reference_servers(supervisor)
         setup = subprocess.run(  # noqa: S603
-            [PYTHON, "-m", "config.runner.setup"], cwd=ROOT, env=env, start_new_session=True
+            [PYTHON, "-m", "config.runner.setup"],
+            cwd=ROOT,
+            env=supervisor.env,
+            start_new_session=True,
         )
         if setup.returncode != 0:
             say("Vorbereitung fehlgeschlagen; Portal wird nicht gestartet.")
             return setup.returncode
-
-        workers = os.environ.get("WEB_WORKERS", "2")
-        supervisor.start(
-            "web",
-            [
-                PYTHON, "-m", "gunicorn", "config.wsgi",
-                "--bind", web_bind(port),
-                "--workers", workers, "--threads", "4",
-                "--graceful-timeout", "10", "--timeout", "60",
-                "--access-logfile", str(ROOT / "var" / "access.log"),
-                "--log-level", "warning",
-            ],
-            critical=True,
-        )  # fmt: skip
-        supervisor.start(
-            "worker",
-            [
-                PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4",
-                "--worker-shutdown-timeout", "10000",
-            ],
-        )  # fmt: skip
-        supervisor.start("scheduler", [PYTHON, "manage.py", "run_scheduler"])
-
-        health = _wait_healthy(supervisor, port)
-        _print_ready(port, health, registers)
-        while True:
-            fatal = supervisor.supervise()
-            if fatal:
-                say(f"{fatal[0]} hat sich beendet (Code {fatal[1]}); stoppe alles.")
-                code = 1
-                break
-            time.sleep(1)
+        _start_portal(supervisor, port)
+        _print_ready(port, _wait_healthy(supervisor, port), registers)
+        code = _supervise_until_fatal(supervisor)
     except Stop as stop:
         say(f"{stop} empfangen, stoppe …")
     except (PostgresNotFound, RuntimeError) as exc:
@@ -280,6 +212,93 @@ def main() -> int:
     if code == 0:
         say("Alle Prozesse beendet.")
     return code
+
+
+def _announce(port: int) -> None:
+    if debug_requested():
+        say(
+            "ACHTUNG: DEBUG ist eingeschaltet (DEBUG=1): Fehlerseiten zeigen technische Details "
+            "und Einstellungen. Nur für die Entwicklung auf diesem Rechner."
+        )
+    say(f"Webserver hört auf {web_bind(port)} (PORTAL_BIND ändert die Adresse).")
+
+
+def _process_env(database: Database, port: int) -> dict[str, str]:
+    """The environment of every child: the database, one broker and cache for all."""
+    label = {"DATABASE_URL": "aus DATABASE_URL", "local": "lokaler Server"}.get(
+        database.origin, "eingebettet"
+    )
+    say(f"PostgreSQL ({label}): {_masked(database.url)}")
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database.url,
+        DJANGO_SETTINGS_MODULE=env.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+        PORT=str(port),
+        PYTHONUNBUFFERED="1",
+    )
+    broker_url = env.get("BROKER_URL", "").strip()
+    broker = broker_settings(broker_url, environ.Env.db_url_config(database.url))
+    origin = "aus BROKER_URL" if broker_url else "erkannt"
+    kind = broker["BROKER"].rsplit(".", 1)[-1]
+    say(f"Broker ({origin}): {kind} {_masked(broker['URL'])}")
+    # Web, worker and scheduler must agree on one broker: fix the detected one for all.
+    env["BROKER_URL"] = broker["URL"]
+    if not env.get("REDIS_URL") and _reachable("127.0.0.1", 6379):
+        # A shared cache lets every process see host-cache invalidations at once.
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/1"
+        say("Cache: Redis redis://127.0.0.1:6379/1")
+    return env
+
+
+def _start_reference_servers(supervisor: Supervisor) -> list[tuple[str, int]]:
+    registers: list[tuple[str, int]] = []
+    if not (ROOT / "integrations" / "reference" / "serve.py").exists():
+        return registers
+    for register, register_port in REFERENCE_SERVERS:
+        supervisor.start(
+            f"register-{register}",
+            [
+                PYTHON, "-m", "integrations.reference.serve",
+                "--register", register, "--port", str(register_port),
+            ],
+        )  # fmt: skip
+        registers.append((register, register_port))
+    _wait_reference_servers(supervisor, registers)
+    return registers
+
+
+def _start_portal(supervisor: Supervisor, port: int) -> None:
+    """Web (critical: its death stops everything), worker and scheduler."""
+    workers = os.environ.get("WEB_WORKERS", "2")
+    supervisor.start(
+        "web",
+        [
+            PYTHON, "-m", "gunicorn", "config.wsgi",
+            "--bind", web_bind(port),
+            "--workers", workers, "--threads", "4",
+            "--graceful-timeout", "10", "--timeout", "60",
+            "--access-logfile", str(ROOT / "var" / "access.log"),
+            "--log-level", "warning",
+        ],
+        critical=True,
+    )  # fmt: skip
+    supervisor.start(
+        "worker",
+        [
+            PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4",
+            "--worker-shutdown-timeout", "10000",
+        ],
+    )  # fmt: skip
+    supervisor.start("scheduler", [PYTHON, "manage.py", "run_scheduler"])
+
+
+def _supervise_until_fatal(supervisor: Supervisor) -> int:
+    while True:
+        fatal = supervisor.supervise()
+        if fatal:
+            say(f"{fatal[0]} hat sich beendet (Code {fatal[1]}); stoppe alles.")
+            return 1
+        time.sleep(1)
 
 
 def web_bind(port: int | str) -> str:

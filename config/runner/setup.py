@@ -125,36 +125,47 @@ def _second_factors(path: Path, data: dict) -> None:
 
 def main() -> int:
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
 
-    commands = get_commands()
+    _migrate(call_command)
+    started = _step("Importiere die Luzerner Gemeinden (import_communes)")
+    call_command("import_communes", verbosity=1)
+    _done(started)
+    _seed(call_command)
+    _users(call_command)
+    started = _step("Statische Dateien (collectstatic)")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    _done(started)
+    return 0
 
+
+def _migrate(call_command) -> None:
     started = _step("Migriere das öffentliche Schema (migrate_schemas --shared)")
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     _init_postgres_broker()
     _done(started)
-
     pending = _pending_tenant_schemas()
-    if pending:
-        started = _step(f"Migriere {len(pending)} Gemeindeschemas mit neuen Migrationen")
-        if len(pending) > 4:
-            call_command(
-                "migrate_schemas",
-                tenant=True,
-                executor="multiprocessing",
-                interactive=False,
-                verbosity=0,
-            )
-        else:
-            for schema in pending:
-                call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
-        _done(started)
-
-    started = _step("Importiere die Luzerner Gemeinden (import_communes)")
-    call_command("import_communes", verbosity=1)
+    if not pending:
+        return
+    started = _step(f"Migriere {len(pending)} Gemeindeschemas mit neuen Migrationen")
+    if len(pending) > 4:
+        call_command(
+            "migrate_schemas",
+            tenant=True,
+            executor="multiprocessing",
+            interactive=False,
+            verbosity=0,
+        )
+    else:
+        for schema in pending:
+            call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
     _done(started)
 
+
+def _seed(call_command) -> None:
+    from django.core.management import get_commands
+
+    commands = get_commands()
     seeds = [
         ("seed_catalog", [], {}),
         ("all_tenants_command", ["seed_offers"], {}),
@@ -170,6 +181,10 @@ def main() -> int:
         else:
             call_command(name, *args, **options)
         _done(started)
+
+
+def _users(call_command) -> None:
+    from django.conf import settings
 
     started = _step("Benutzer für Kanton und Demo-Gemeinde Kriens")
     secrets_file = Path(settings.BASE_DIR) / "var" / "credentials.json"
@@ -190,11 +205,6 @@ def main() -> int:
         )
     _second_factors(secrets_file, passwords)
     _done(started)
-
-    started = _step("Statische Dateien (collectstatic)")
-    call_command("collectstatic", interactive=False, verbosity=0)
-    _done(started)
-    return 0
 
 
 if __name__ == "__main__":

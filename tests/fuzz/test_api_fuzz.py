@@ -79,28 +79,23 @@ def _token(commune, user) -> str:
         return api_token(user)
 
 
+def _call_as(case, commune, user) -> None:
+    case.call_and_validate(
+        excluded_checks=EXCLUDED,
+        headers={"Host": commune.primary_domain, "Authorization": f"Token {_token(commune, user)}"},
+    )
+
+
 @commune.parametrize()
 @FUZZ
 def test_commune_api_as_resident(case, kriens, seats):
-    case.call_and_validate(
-        excluded_checks=EXCLUDED,
-        headers={
-            "Host": kriens.primary_domain,
-            "Authorization": f"Token {_token(kriens, seats['resident'])}",
-        },
-    )
+    _call_as(case, kriens, seats["resident"])
 
 
 @commune.parametrize()
 @FUZZ
 def test_commune_api_as_clerk(case, kriens, seats):
-    case.call_and_validate(
-        excluded_checks=EXCLUDED,
-        headers={
-            "Host": kriens.primary_domain,
-            "Authorization": f"Token {_token(kriens, seats['clerk'])}",
-        },
-    )
+    _call_as(case, kriens, seats["clerk"])
 
 
 @public.parametrize()

@@ -184,6 +184,22 @@ class Machine:
                 ]
         return ages
 
+    def wait_dog_registrations_in_flight(self, cases) -> None:
+        """Until some steps are done and a dog registration started less than 0.5 s ago (so,
+        with the register answering in 1 s, still waiting for its answer): a kill now lands
+        in the middle of the work."""
+        from cases.models import StepStatus
+
+        wait_until(
+            lambda: (
+                self.step_statuses(cases)[StepStatus.DONE] >= 20
+                and any(age < 0.5 for age in self.running_for(cases, "dog_register.register"))
+            ),
+            timeout=60,
+            interval=0.02,
+            what="steps in flight",
+        )
+
     def wait_completed(self, cases, timeout: float) -> float:
         from cases.models import CaseStatus
 

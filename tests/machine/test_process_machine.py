@@ -64,15 +64,7 @@ def test_worker_killed_mid_steps_every_case_completes_once(harness):
     # Kill it in the middle of the work: some steps done, many still to run, and a dog
     # registration that started less than 0.5 s ago, so still waiting for its 1 s answer when
     # the kill lands (a certificate or invoice step is over within milliseconds).
-    wait_until(
-        lambda: (
-            harness.step_statuses(cases)[StepStatus.DONE] >= 20
-            and any(age < 0.5 for age in harness.running_for(cases, "dog_register.register"))
-        ),
-        timeout=60,
-        interval=0.02,
-        what="steps in flight",
-    )
+    harness.wait_dog_registrations_in_flight(cases)
     worker.kill()
     assert not worker.alive()
     in_flight = harness.step_statuses(cases)[StepStatus.RUNNING]
