@@ -8,6 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .mails import PASSWORD_RESET, account_mail_enqueue
 from .models import Sex, User
 from .selectors import PROFILE_REQUIRED, SEX_INVALID
 
@@ -166,6 +167,9 @@ class ProfileForm(forms.Form):
 
 
 class ResidentPasswordResetForm(PasswordResetForm):
+    """Django's reset form; the mail goes out in a job (``accounts.mails``), so a known and an
+    unknown address take the same time to answer."""
+
     email = forms.EmailField(
         label=_("E-Mail-Adresse"),
         max_length=254,
@@ -177,3 +181,9 @@ class ResidentPasswordResetForm(PasswordResetForm):
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    def save(self, *, request=None, **_unused) -> None:  # type: ignore[override]
+        for user in self.get_users(self.cleaned_data["email"]):
+            account_mail_enqueue(
+                PASSWORD_RESET, user=user, base_url=request.build_absolute_uri("/")
+            )

@@ -26,6 +26,7 @@ VERIFY = "verify"
 ALREADY_REGISTERED = "already_registered"
 REGISTRATION_PENDING = "registration_pending"
 LOCKED_OUT = "locked_out"
+PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind, not a secret
 
 
 def registration_pending(user: User) -> bool:
@@ -95,6 +96,17 @@ def _registration_pending(
     return gettext("Ihr Konto im Einwohnerportal"), body
 
 
+def _password_reset(user: User, base_url: str, details: dict[str, str]) -> tuple[str, str] | None:
+    # The token is made here, in the job: it never passes through the broker.
+    if not user.is_active or not user.has_usable_password():
+        return None
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    body = render_to_string("accounts/email/password_reset.txt", {"link": _link(base_url, path)})
+    return gettext("Passwort zurücksetzen"), body
+
+
 def _locked_out(user: User, base_url: str, details: dict[str, str]) -> tuple[str, str] | None:
     from .lockout import unlock_token
 
@@ -115,6 +127,7 @@ BUILDERS: dict[str, Callable[[User, str, dict[str, str]], tuple[str, str] | None
     ALREADY_REGISTERED: _already_registered,
     REGISTRATION_PENDING: _registration_pending,
     LOCKED_OUT: _locked_out,
+    PASSWORD_RESET: _password_reset,
 }
 
 

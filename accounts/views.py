@@ -176,8 +176,6 @@ class PasswordResetView(auth_views.PasswordResetView):
 password_reset = PasswordResetView.as_view(
     form_class=ResidentPasswordResetForm,
     template_name="accounts/password_reset_form.html",
-    email_template_name="accounts/email/password_reset.txt",
-    subject_template_name="accounts/email/password_reset_subject.txt",
     success_url=reverse_lazy("password_reset_done"),
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
