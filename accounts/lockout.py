@@ -25,25 +25,21 @@ import math
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import ngettext
-from django_tenants.utils import get_public_schema_name
 
+from tenants.context import current_commune
+
+from .mails import LOCKED_OUT, account_mail_enqueue
 from .models import User
+from .tokens import commune_key, unlock_payload
 
 DEVICE_COOKIE = "portal_login_device"
 DEVICE_SALT = "accounts.login-device"
 DEVICE_MAX_ACCOUNTS = 5
-UNLOCK_SALT = "accounts.login-unlock"
-UNLOCK_MAX_AGE = dt.timedelta(hours=24)
-
-
-def _schema() -> str:
-    return getattr(connection, "schema_name", None) or get_public_schema_name()
 
 
 def _cool_off() -> dt.timedelta:
@@ -105,7 +101,7 @@ def slowdown_message(seconds: int) -> str:
 
 
 def _device_mark(username: str) -> str:
-    return salted_hmac(DEVICE_SALT, f"{_schema()}:{_username(username)}").hexdigest()[:24]
+    return salted_hmac(DEVICE_SALT, f"{commune_key()}:{_username(username)}").hexdigest()[:24]
 
 
 def _device_marks(request: HttpRequest | None) -> list[str]:
@@ -150,9 +146,7 @@ def _notice_key(user: User) -> str:
 def lockout_notice(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
     """``axes.signals.user_locked_out`` receiver: tell the owner of an existing, active account
     of this commune (German, by a job), at most once per cool-off."""
-    from .mails import LOCKED_OUT, account_mail_enqueue
-
-    if request is None or not username or _schema() == get_public_schema_name():
+    if request is None or not username or current_commune() is None:
         return  # cantonal staff (public host) have no unlock page
     user = User.objects.filter(email=_username(username), is_active=True).first()
     if user is None:
@@ -169,15 +163,10 @@ def lockout_notice(sender, request=None, username=None, ip_address=None, **kwarg
     )
 
 
-def unlock_token(*, user: User) -> str:
-    """A signed, timestamped token that clears ``user``'s login failures in this commune only."""
-    return signing.dumps({"u": user.pk, "e": user.email}, salt=f"{UNLOCK_SALT}:{_schema()}")
-
-
 def unlock_user(*, token: str) -> User | None:
     """The account an unlock token stands for, or None (expired, tampered, other commune)."""
     try:
-        payload = signing.loads(token, salt=f"{UNLOCK_SALT}:{_schema()}", max_age=UNLOCK_MAX_AGE)
+        payload = unlock_payload(token)
     except signing.BadSignature:
         return None
     user = User.objects.filter(pk=payload.get("u"), is_active=True).first()

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 
 from .models import User
+from .tokens import email_verification_token, unlock_token
 
 VERIFY = "verify"
 ALREADY_REGISTERED = "already_registered"
@@ -61,8 +62,6 @@ def _link(base_url: str, path: str) -> str:
 
 
 def _verify(user: User, base_url: str, details: dict[str, str]) -> tuple[str, str] | None:
-    from .services import email_verification_token
-
     if not registration_pending(user):
         return None
     token = email_verification_token(user=user)
@@ -108,8 +107,6 @@ def _password_reset(user: User, base_url: str, details: dict[str, str]) -> tuple
 
 
 def _locked_out(user: User, base_url: str, details: dict[str, str]) -> tuple[str, str] | None:
-    from .lockout import unlock_token
-
     path = reverse("login-unlock", kwargs={"token": unlock_token(user=user)})
     body = render_to_string(
         "accounts/email/locked_out.txt",

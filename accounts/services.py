@@ -9,10 +9,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _lazy
-
-from tenants.context import current_commune
 
 from .mails import (
     ALREADY_REGISTERED,
@@ -23,6 +20,7 @@ from .mails import (
 )
 from .models import ResidentProfile, Sex, User
 from .selectors import PROFILE_REQUIRED, SEX_INVALID
+from .tokens import email_verification_payload, password_fingerprint
 from .validators import ahv_normalize, phone_normalize
 
 
@@ -57,9 +55,6 @@ def user_upsert(
 
 # --- Residents: registration, e-mail verification, profile ----------------------------------
 
-VERIFY_SALT = "accounts.resident-verify-email"
-VERIFY_MAX_AGE = dt.timedelta(days=3)
-
 
 class VerificationError(Exception):
     """A verification link that is expired (code "expired") or not genuine (code "invalid")."""
@@ -67,22 +62,6 @@ class VerificationError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def _commune_key() -> str:
-    commune = current_commune()
-    return str(commune.bfs_number) if commune else "public"
-
-
-def _password_fingerprint(user: User) -> str:
-    # A new registration (new password) voids earlier links; the salted hash differs per schema.
-    return salted_hmac(VERIFY_SALT, user.password).hexdigest()[:16]
-
-
-def email_verification_token(*, user: User) -> str:
-    """A signed, timestamped token that activates `user` in the current commune only."""
-    payload = {"u": user.pk, "e": user.email, "p": _password_fingerprint(user)}
-    return signing.dumps(payload, salt=f"{VERIFY_SALT}:{_commune_key()}", compress=True)
 
 
 @transaction.atomic
@@ -155,9 +134,7 @@ def resident_verify_email(*, token: str) -> User:
     in both cases nothing changes.
     """
     try:
-        payload = signing.loads(
-            token, salt=f"{VERIFY_SALT}:{_commune_key()}", max_age=VERIFY_MAX_AGE
-        )
+        payload = email_verification_payload(token)
     except signing.SignatureExpired:
         raise VerificationError("expired") from None
     except signing.BadSignature:
@@ -166,7 +143,7 @@ def resident_verify_email(*, token: str) -> User:
     if (
         user is None
         or user.email != payload.get("e")
-        or _password_fingerprint(user) != payload.get("p")
+        or password_fingerprint(user) != payload.get("p")
     ):
         raise VerificationError("invalid")
     if not user.is_active:

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail, signing
 
-from accounts import services
+from accounts import tokens
 from accounts.models import ResidentProfile, User
 from tests.factories import UserFactory
 
@@ -126,10 +126,10 @@ def _token_for(kriens, in_commune, email="anna.muster@example.ch", at=None, monk
     with in_commune(kriens):
         user = User.objects.get(email=email)
         if at is None:
-            return services.email_verification_token(user=user)
+            return tokens.email_verification_token(user=user)
         with monkeypatch.context() as patched:
             patched.setattr(signing.time, "time", lambda: at)
-            return services.email_verification_token(user=user)
+            return tokens.email_verification_token(user=user)
 
 
 def test_an_expired_link_activates_nothing(
