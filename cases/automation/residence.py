@@ -15,12 +15,12 @@ from integrations.adapters.resident_register.data import IdentifyRequest
 from integrations.reference.population import commune_postcode
 
 from ..handlers import PermanentStepError, StepCall, register
-from ..services.documents import document_generated_add
 from .common import (
     adapter_call,
     case_of,
     commune_required,
     date_of,
+    document_generated_add,
     person_from,
     person_required,
     plain,
