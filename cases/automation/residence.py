@@ -9,8 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.adapters.documents.adapters import ResidenceCertificateRequest
-from integrations.adapters.qr_invoice.adapters import InvoiceRequest, Party
-from integrations.adapters.qr_invoice.invoice_pdf import qr_invoice_pdf
+from integrations.adapters.qr_invoice.data import InvoicePdfRequest, InvoiceRequest, Party
 from integrations.adapters.resident_register.data import IdentifyRequest
 from integrations.reference.population import commune_postcode
 
@@ -199,11 +198,15 @@ def qr_invoice(call: StepCall) -> dict:
             case=case,
             step_key=call.step_key,
             name=name,
-            content=qr_invoice_pdf(
-                request,
-                invoice,
-                title=f"Rechnung {service_name}",
-                issue_date=timezone.localdate(case.submitted_at).strftime("%d.%m.%Y"),
+            content=adapter_call(
+                "billing.qr_invoice_pdf",
+                InvoicePdfRequest(
+                    invoice_request=request,
+                    invoice=invoice,
+                    title=f"Rechnung {service_name}",
+                    issue_date=timezone.localdate(case.submitted_at).strftime("%d.%m.%Y"),
+                ),
+                idempotency_key=f"{call.idempotency_key}-pdf",
             ),
             content_type="application/pdf",
             visible_to_resident=True,
