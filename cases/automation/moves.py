@@ -23,9 +23,9 @@ from integrations.adapters.resident_register.data import (
     MoveOutRequest,
     Municipality,
 )
-from integrations.reference.population import LUZERN
 from tenants import handover as handovers
 from tenants.models import Commune, Handover
+from tenants.selectors import commune_for_postcode
 
 from ..handlers import PermanentStepError, StepCall, register
 from ..jobs import HANDOVER_RECEIVE
@@ -106,11 +106,7 @@ def destination_commune(address: dict) -> Commune | None:
     commune = handovers.commune_for_town(town=str(address.get("town", "")))
     if commune is not None:
         return commune
-    postcode = str(address.get("postcode", "")).strip()
-    matches = [bfs for bfs, (_name, code) in LUZERN.items() if code == postcode]
-    if len(matches) != 1:
-        return None
-    return Commune.objects.filter(bfs_number=matches[0], status=Commune.Status.ACTIVE).first()
+    return commune_for_postcode(postcode=str(address.get("postcode", "")))
 
 
 @register("resident_register.move_out")

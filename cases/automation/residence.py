@@ -11,7 +11,7 @@ from django.utils import timezone
 from integrations.adapters.documents.adapters import ResidenceCertificateRequest
 from integrations.adapters.qr_invoice.data import InvoicePdfRequest, InvoiceRequest, Party
 from integrations.adapters.resident_register.data import IdentifyRequest
-from integrations.reference.population import commune_postcode
+from tenants.selectors import commune_postcode
 
 from ..handlers import PermanentStepError, StepCall, register
 from .common import (
@@ -127,12 +127,20 @@ def residence_certificate(call: StepCall) -> dict:
 
 
 def creditor_of(commune) -> Party:
-    """The commune as creditor (its administration; Luzern postcodes from the reference data)."""
+    """The commune as creditor (its administration; the postcode from the vendored list in
+    ``tenants``). A commune without a known postcode gets no invoice: a clerk takes over."""
+    postcode = commune_postcode(bfs_number=commune.bfs_number)
+    if not postcode:
+        raise PermanentStepError(
+            f"Für die Gemeinde {commune.name} ist keine Postleitzahl hinterlegt: "
+            "die Rechnung muss von Hand erstellt werden.",
+            code="no_postcode",
+        )
     return Party(
         name=f"Gemeinde {commune.name}",
         street="",
         house_number="",
-        postcode=commune_postcode(commune.bfs_number),
+        postcode=postcode,
         town=commune.name,
     )
 
