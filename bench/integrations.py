@@ -19,7 +19,7 @@ django.setup()
 from django.test import override_settings  # noqa: E402
 
 from integrations.adapters.documents.adapters import ResidenceCertificateRequest  # noqa: E402
-from integrations.adapters.qr_invoice.adapters import InvoiceRequest, Party  # noqa: E402
+from integrations.adapters.qr_invoice.data import InvoiceRequest, Party  # noqa: E402
 from integrations.adapters.resident_register.data import (  # noqa: E402
     Address,
     IdentifyRequest,

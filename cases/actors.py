@@ -1,4 +1,9 @@
-"""Jobs of the case machine. The commune is restored by tenants.jobs.CommuneJobMiddleware."""
+"""Jobs of the case machine. The commune is restored by tenants.jobs.CommuneJobMiddleware.
+
+The actors are the top of the machine: they call services, which send them back by name
+(``cases.jobs``) and never import this module. ``CasesConfig.ready`` imports it, so every
+process that sends a job by name has the actors declared.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,15 @@ from dramatiq.middleware import CurrentMessage
 
 from tenants.scheduler import periodic
 
+from . import jobs
 from .services import step_run, steps_sweep
+from .services.handovers import handover_answer_record, handover_incoming_process, handovers_sweep
 
 MAX_RETRIES = 5
 
 
 @dramatiq.actor(
+    actor_name=jobs.RUN_STEP,
     queue_name="steps",
     max_retries=MAX_RETRIES,
     # Milliseconds; the integration harness shortens them (config/settings/integration.py).
@@ -39,6 +47,7 @@ HANDOVER_RETRIES = 5
 
 
 @dramatiq.actor(
+    actor_name=jobs.HANDOVER_RECEIVE,
     queue_name="steps",
     max_retries=HANDOVER_RETRIES,
     min_backoff=2_000,
@@ -47,8 +56,6 @@ HANDOVER_RETRIES = 5
 )
 def handover_receive(handover_id: str) -> None:
     """In the target commune (sent there by tenants.handover): do its side of a hand-over."""
-    from .automation.moves import handover_incoming_process
-
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message is not None else HANDOVER_RETRIES
     handover_incoming_process(
@@ -56,11 +63,14 @@ def handover_receive(handover_id: str) -> None:
     )
 
 
-@dramatiq.actor(queue_name="steps", max_retries=HANDOVER_RETRIES, time_limit=60_000)
+@dramatiq.actor(
+    actor_name=jobs.HANDOVER_RETURNED,
+    queue_name="steps",
+    max_retries=HANDOVER_RETRIES,
+    time_limit=60_000,
+)
 def handover_returned(handover_id: str) -> None:
     """Back in the sending commune: record the target's answer on the case."""
-    from .automation.moves import handover_answer_record
-
     handover_answer_record(handover_id=handover_id)
 
 
@@ -68,6 +78,4 @@ def handover_returned(handover_id: str) -> None:
 @dramatiq.actor(queue_name="steps", max_retries=0, time_limit=60_000)
 def sweep_handovers() -> None:
     """Per commune, at every scheduler tick: hand-overs whose job or answer was lost."""
-    from .automation.moves import handovers_sweep
-
     handovers_sweep()

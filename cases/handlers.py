@@ -44,7 +44,7 @@ class StepCall:
     idempotency_key: str
     data: dict[str, Any]
     previous_outputs: dict[str, Any] = field(default_factory=dict)
-    # Who ordered: cases.automation.identity.applicant_identity (profile, form data, names).
+    # Who ordered: cases.services.identity.applicant_identity (profile, form data, names).
     applicant: dict[str, str] = field(default_factory=dict)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
+from catalog.models import ServiceVersion
 from tenants.safe_input import id_from_text
 
 from .models import (
@@ -182,8 +183,6 @@ def document_get_for_user(*, user: User, document_id) -> Document:
 
 
 def service_choices_for_inbox(*, user: User) -> list[tuple[str, str]]:
-    from catalog.models import ServiceVersion
-
     keys = (
         case_list_for_backoffice(user=user)
         .values_list("service__key", flat=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.core import checks
 
+from integrations.registry import registry
+
 
 @checks.register("integrations")
 def check_integrations(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    from integrations.registry import registry
-
     return [
         checks.Error(problem, id="integrations.E001", hint="Umgebungsvariablen prüfen.")
         for problem in registry.validate_configuration()

@@ -5,7 +5,7 @@ commits, a job runs in the target commune's schema (``tenants.jobs.send_in_schem
 target reads the record (``handover_for_target``), does its part in its own schema and answers
 (``handover_answer``), which sends a job back into the sender's schema, where
 ``handover_close`` marks it done. Neither side ever opens the other's schema; the actors to
-run are passed in by the caller (tenants knows no higher app).
+run are passed in by the caller, as actors or by name (tenants knows no higher app).
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import dramatiq
 from django.db import transaction
 from django.utils import timezone
 
 from .context import current_commune
-from .jobs import send_in_schema
+from .jobs import ActorRef, send_in_schema
 from .models import Commune, Handover
 
 
@@ -30,7 +29,7 @@ def _here() -> Commune:
     return commune
 
 
-def _send_on_commit(actor: dramatiq.Actor, schema: str, handover_id: uuid.UUID) -> None:
+def _send_on_commit(actor: ActorRef, schema: str, handover_id: uuid.UUID) -> None:
     transaction.on_commit(lambda: send_in_schema(actor, schema, str(handover_id)))
 
 
@@ -41,7 +40,7 @@ def handover_open(
     case_id: uuid.UUID,
     case_reference: str,
     payload: dict[str, Any],
-    receiver: dramatiq.Actor,
+    receiver: ActorRef,
 ) -> Handover:
     """Open (once per case and kind) a hand-over from the current commune to ``to_commune``
     and, after commit, run ``receiver(handover_id)`` in the target's schema. Calling it again
@@ -68,7 +67,7 @@ def handover_open(
 
 
 def handovers_resend_pending(
-    *, receiver: dramatiq.Actor, resend_after: dt.timedelta, now: dt.datetime | None = None
+    *, receiver: ActorRef, resend_after: dt.timedelta, now: dt.datetime | None = None
 ) -> int:
     """Send the target's job again for this commune's hand-overs that are still unanswered
     ``resend_after`` after their last sending (message lost: broker down, worker killed).
@@ -125,7 +124,7 @@ def handover_answer(
     acknowledged: bool,
     result: dict[str, Any] | None = None,
     error: str = "",
-    reply: dramatiq.Actor,
+    reply: ActorRef,
 ) -> Handover | None:
     """The target commune's answer (once): acknowledged or failed; after commit
     ``reply(handover_id)`` runs in the sender's schema."""

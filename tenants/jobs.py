@@ -1,7 +1,9 @@
 """Jobs carry their commune: captured when the send is requested, restored around execution.
 
 Other apps never pass a schema: they call ``enqueue_on_commit(actor, ...)`` (or ``actor.send``)
-in the current commune, and the worker runs the actor in that commune again.
+in the current commune, and the worker runs the actor in that commune again. ``actor`` may be
+the actor or its name (``"run_step"``): code below the module that declares an actor sends it by
+name, without importing it.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_OPTION = "commune_schema"
 
+ActorRef = dramatiq.Actor | str
+
+
+def actor_of(actor: ActorRef) -> dramatiq.Actor:
+    """The actor itself, or the one declared under that name on the current broker
+    (``dramatiq.errors.ActorNotFound`` if no module declared it)."""
+    return dramatiq.get_broker().get_actor(actor) if isinstance(actor, str) else actor
+
 
 def current_schema() -> str:
     return getattr(connection, "schema_name", None) or get_public_schema_name()
 
 
-def enqueue_on_commit(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
+def enqueue_on_commit(actor: ActorRef, *args: Any, **kwargs: Any) -> None:
     """Send ``actor`` once the current transaction commits, in the commune current *now*.
 
     The data is committed by then: a failing send (broker down) must not fail the request that
@@ -31,6 +41,7 @@ def enqueue_on_commit(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
     ``cases.actors.sweep_steps``), which re-enqueues what has no live message.
     """
     schema = current_schema()
+    actor = actor_of(actor)
 
     def send() -> None:
         try:
@@ -45,11 +56,9 @@ def enqueue_on_commit(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(send)
 
 
-def send_in_schema(
-    actor: dramatiq.Actor, schema: str, *args: Any, **kwargs: Any
-) -> dramatiq.Message:
-    """Send ``actor`` for an explicit commune schema (used by the scheduler's fan-out)."""
-    return actor.send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})
+def send_in_schema(actor: ActorRef, schema: str, *args: Any, **kwargs: Any) -> dramatiq.Message:
+    """Send ``actor`` for an explicit commune schema (the scheduler's fan-out, hand-overs)."""
+    return actor_of(actor).send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})
 
 
 class CommuneJobMiddleware(Middleware):

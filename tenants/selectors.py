@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from .models import Commune, Domain, PopulationFigure
+from .postcodes import commune_postcode as _postcode
+from .postcodes import communes_with_postcode
 
 
 def commune_list(*, q: str = "", include_merged: bool = True) -> QuerySet[Commune]:
@@ -22,3 +24,17 @@ def commune_list(*, q: str = "", include_merged: bool = True) -> QuerySet[Commun
 
 def population_by_year(commune: Commune) -> dict[str, int]:
     return {str(p.year): p.residents for p in commune.populations.all()}
+
+
+def commune_postcode(*, bfs_number: int) -> str:
+    """The postcode of a Luzern commune from the vendored list, "" when it has none."""
+    return _postcode(bfs_number)
+
+
+def commune_for_postcode(*, postcode: str) -> Commune | None:
+    """The active commune with ``postcode``, if exactly one commune of the list has it
+    (e.g. "6020" → Emmen; "6038" is Gisikon's and Honau's: None)."""
+    matches = communes_with_postcode(postcode)
+    if len(matches) != 1:
+        return None
+    return Commune.objects.filter(bfs_number=matches[0], status=Commune.Status.ACTIVE).first()

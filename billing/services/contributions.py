@@ -13,7 +13,7 @@ from accounts.models import User
 from ..models import ContributionRate, Kind, LedgerEntry
 from ..selectors.contributions import ContributionLine, contributions_calculate
 from .errors import BillingError, MissingPopulationError
-from .ledger import _reverse, active_entries, canton_matching_sync
+from .ledger import active_entries, canton_matching_sync, reversal_write
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def _book_line(
     ):
         return "unchanged"
     if current is not None:
-        _reverse(
+        reversal_write(
             current,
             text=(
                 f"Storno von Buchung {current.pk}: Korrektur Beitrag {year} "
@@ -112,7 +112,7 @@ def contributions_book(*, year: int, booked_by: User | None = None) -> Contribut
             for line in plan.lines
         )
         for leftover in active.values():
-            _reverse(
+            reversal_write(
                 leftover,
                 text=f"Storno von Buchung {leftover.pk}: Gemeinde {year} nicht beitragspflichtig",
                 booked_by=booked_by,

@@ -96,7 +96,11 @@ def ledger_entry_book(
     return entry
 
 
-def _reverse(entry: LedgerEntry, *, text: str, booked_by: User | None) -> LedgerEntry:
+def reversal_write(entry: LedgerEntry, *, text: str, booked_by: User | None) -> LedgerEntry:
+    """Write the entry that reverses ``entry`` (same year, kind, commune, category; negated
+    amount), without the checks of ``ledger_entry_reverse``: for the billing services that
+    decided already (a checked reversal, contributions and the canton's share recomputed).
+    ``BillingError`` if ``entry`` is reversed already."""
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(
@@ -138,7 +142,7 @@ def ledger_entry_reverse(*, entry: LedgerEntry, booked_by: User, reason: str = "
     text = f"Storno von Buchung {entry.pk}: {entry.text}"
     if reason.strip():
         text = f"{text} – Grund: {reason.strip()}"
-    reversal = _reverse(entry, text=text, booked_by=booked_by)
+    reversal = reversal_write(entry, text=text, booked_by=booked_by)
     if entry.kind in (Kind.COMMUNE_CONTRIBUTION, Kind.CANTON_IN_KIND):
         canton_matching_sync(year=entry.year, booked_by=booked_by)
     return reversal
@@ -169,7 +173,7 @@ def canton_matching_sync(*, year: int, booked_by: User | None) -> bool:
     if (current.amount if current else ZERO) == target:
         return False
     if current is not None:
-        _reverse(
+        reversal_write(
             current,
             text=f"Storno von Buchung {current.pk}: Gegenleistung Kanton neu berechnet",
             booked_by=booked_by,

@@ -1,4 +1,5 @@
-"""Shared pieces of the step handlers: adapter calls with the error mapping, plain data."""
+"""Shared pieces of the step handlers: adapter calls with the error mapping, plain data, the
+documents a step attaches to its case."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
+
 from integrations import registry
 from integrations.base import IntegrationError, PermanentError, TransientError
 from integrations.registry import UnknownAdapter
@@ -14,7 +17,7 @@ from tenants.context import current_commune
 from tenants.models import Commune
 
 from ..handlers import PermanentStepError, StepCall, TransientStepError
-from ..models import Case
+from ..models import Case, Document
 
 
 def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
@@ -100,3 +103,29 @@ def date_of(value: Any, *, label: str, required: bool = True) -> dt.date | None:
 
 def slug_of(reference: str) -> str:
     return "".join(c for c in reference if c.isalnum() or c in "-_") or "geschaeft"
+
+
+def document_generated_add(
+    *,
+    case: Case,
+    step_key: str,
+    name: str,
+    content: bytes,
+    content_type: str,
+    visible_to_resident: bool = True,
+) -> Document:
+    """Attach a file an automated step produced (certificate, QR-bill), once: a redelivered
+    step finds the document it stored before instead of storing a second one."""
+    existing = Document.objects.filter(case=case, field_key=step_key, name=name).first()
+    if existing is not None:
+        return existing
+    return Document.objects.create(
+        case=case,
+        kind=Document.Kind.GENERATED,
+        file=ContentFile(content, name=name),
+        name=name,
+        content_type=content_type,
+        size=len(content),
+        field_key=step_key,
+        visible_to_resident=visible_to_resident,
+    )

@@ -4,20 +4,17 @@ delivery, eCH-0058 report).
 
 A move between two communes of the portal (Kriens → Emmen) is reported to Kriens's register by
 the Kriens case's ``deregister`` step, which then opens a public ``tenants.Handover``. A job in
-Emmen's schema (``cases.actors.handover_receive``) reads only that record, reports the moveIn to
-Emmen's register and answers; a job back in Kriens (``cases.actors.handover_returned``) writes
-the arrival's acknowledgement into the resident's one case. The resident follows the whole move
-on the case they submitted.
+Emmen's schema (``cases.actors.handover_receive``, sent by name) runs the arrival's side in
+``cases.services.handovers``: it reads only that record, reports the moveIn to Emmen's register
+(``move_in_request``, below) and answers; a job back in Kriens
+(``cases.actors.handover_returned``) writes the arrival's acknowledgement into the resident's one
+case. The resident follows the whole move on the case they submitted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
-
-from django.db import transaction
-from django.utils import timezone
 
 from integrations.adapters.resident_register.data import (
     Address,
@@ -26,32 +23,29 @@ from integrations.adapters.resident_register.data import (
     MoveOutRequest,
     Municipality,
 )
-from integrations.failures import adapter_failure_record
-from integrations.reference.population import LUZERN
 from tenants import handover as handovers
 from tenants.models import Commune, Handover
+from tenants.selectors import commune_for_postcode
 
-from ..handlers import PermanentStepError, StepCall, TransientStepError, register
+from ..handlers import PermanentStepError, StepCall, register
+from ..jobs import HANDOVER_RECEIVE
 from ..models import Case
-from ..services.core import event_write
-from ..services.documents import document_generated_add
 from .common import (
     adapter_call,
     case_of,
     commune_required,
     date_of,
+    document_generated_add,
     person_from,
     person_required,
-    plain,
     slug_of,
 )
-
-logger = logging.getLogger(__name__)
 
 HANDOVER_MOVE = "move"
 
 
-def _address(value: Any, *, label: str) -> Address:
+def address_of(value: Any, *, label: str) -> Address:
+    """A form's or hand-over's address as eCH address; ``PermanentStepError`` if incomplete."""
     if not isinstance(value, dict) or not value.get("postcode") or not value.get("town"):
         raise PermanentStepError(f"Angabe «{label}» fehlt.", code="invalid_data")
     return Address(
@@ -112,11 +106,7 @@ def destination_commune(address: dict) -> Commune | None:
     commune = handovers.commune_for_town(town=str(address.get("town", "")))
     if commune is not None:
         return commune
-    postcode = str(address.get("postcode", "")).strip()
-    matches = [bfs for bfs, (_name, code) in LUZERN.items() if code == postcode]
-    if len(matches) != 1:
-        return None
-    return Commune.objects.filter(bfs_number=matches[0], status=Commune.Status.ACTIVE).first()
+    return commune_for_postcode(postcode=str(address.get("postcode", "")))
 
 
 @register("resident_register.move_out")
@@ -160,14 +150,12 @@ def move_out(call: StepCall) -> dict:
 def _handover_open(
     *, case: Case, commune: Commune, destination: Commune, person: dict, departure: dt.date
 ) -> Handover:
-    from ..actors import handover_receive
-
     return handovers.handover_open(
         kind=HANDOVER_MOVE,
         to_commune=destination,
         case_id=case.pk,
         case_reference=case.reference,
-        receiver=handover_receive,
+        receiver=HANDOVER_RECEIVE,
         payload={
             "person": {
                 k: person.get(k)
@@ -204,7 +192,7 @@ def _identity_complete(person: dict, *, what: str) -> None:
         )
 
 
-def _move_in_request(
+def move_in_request(
     *, commune: Commune, person: dict, arrival: dt.date, address: Address, comes_from
 ) -> MoveInRequest:
     _identity_complete(person, what="die Anmeldung")
@@ -252,11 +240,11 @@ def move_in(call: StepCall) -> dict:
     )
     result = adapter_call(
         "resident_register.move_in",
-        _move_in_request(
+        move_in_request(
             commune=commune,
             person=person,
             arrival=date_of(data.get("move_date"), label="Datum des Umzugs"),
-            address=_address(data.get("new_address"), label="Neue Adresse"),
+            address=address_of(data.get("new_address"), label="Neue Adresse"),
             comes_from=comes_from,
         ),
         idempotency_key=call.idempotency_key,
@@ -277,140 +265,9 @@ def address_change(call: StepCall) -> dict:
         AddressChangeRequest(
             **_person_event(commune, person),
             moving_date=date_of(data.get("move_date"), label="Datum des Umzugs"),
-            address=_address(data.get("new_address"), label="Neue Adresse"),
+            address=address_of(data.get("new_address"), label="Neue Adresse"),
             person_id=str(person.get("person_id") or ""),
         ),
         idempotency_key=call.idempotency_key,
     )
     return _acknowledged(call, result, kind="move", what="Adressänderung", commune=commune)[1]
-
-
-# --- the arrival commune's side and the answer back ---------------------------------------------
-
-
-def handover_incoming_process(
-    *, handover_id: str, final_attempt: bool = True, attempt: int = 1
-) -> Handover | None:
-    """In the arrival commune: report the hand-over's move to this commune's register and
-    answer the departure commune. Idempotent (an answered hand-over is left alone); a transient
-    register error is re-raised for the job's retry until the final attempt."""
-    from ..actors import handover_returned
-
-    handover = handovers.handover_for_target(handover_id=handover_id)
-    if handover is None or handover.status != Handover.Status.PENDING:
-        return handover
-    commune = commune_required()
-    payload = handover.payload
-    try:
-        request = _move_in_request(
-            commune=commune,
-            person=payload.get("person") or {},
-            arrival=date_of(payload.get("arrival_date"), label="Datum des Umzugs"),
-            address=_address(payload.get("address"), label="Neue Adresse"),
-            comes_from=Municipality(
-                handover.from_commune.name,
-                handover.from_commune.bfs_number,
-                handover.from_commune.canton,
-            ),
-        )
-        result = adapter_call(
-            "resident_register.move_in",
-            request,
-            idempotency_key=f"handover-{handover.pk}-move-in",
-        )
-    except (TransientStepError, PermanentStepError) as exc:
-        transient = isinstance(exc, TransientStepError)
-        adapter_failure_record(
-            commune_bfs=commune.bfs_number,
-            commune_name=commune.name,
-            case_id=handover.case_id,
-            case_reference=handover.case_reference,
-            service_key=f"handover:{handover.kind}",
-            step_key=f"handover-{handover.kind}",
-            attempt=attempt,
-            adapter_key="resident_register.move_in",
-            transient=transient,
-            handed_to_clerk=not transient or final_attempt,
-            error_code=exc.code,
-            error_message=exc.message,
-        )
-        if transient and not final_attempt:
-            raise
-        error = f"{exc.message} [{exc.code}]"
-    else:
-        return handovers.handover_answer(
-            handover_id=handover.pk,
-            acknowledged=True,
-            result={
-                "message_id": result.message_id,
-                "person_id": result.person_id,
-                "commune": commune.name,
-                "bfs_number": commune.bfs_number,
-            },
-            reply=handover_returned,
-        )
-    logger.warning("handover %s failed in %s: %s", handover.pk, commune.name, error)
-    return handovers.handover_answer(
-        handover_id=handover.pk,
-        acknowledged=False,
-        error=error,
-        result={"commune": commune.name, "bfs_number": commune.bfs_number},
-        reply=handover_returned,
-    )
-
-
-def handover_answer_record(*, handover_id: str) -> bool:
-    """In the departure commune: write the arrival commune's answer into the resident's case
-    (visible on acknowledgement; an internal note for the clerks on failure). Once."""
-    with transaction.atomic():
-        handover, closed_now = handovers.handover_close(handover_id=handover_id)
-        if handover is None or not closed_now:
-            return False
-        case = Case.objects.select_for_update().filter(pk=handover.case_id).first()
-        if case is None:
-            return False
-        arrival = handover.to_commune.name
-        if handover.status == Handover.Status.ACKNOWLEDGED:
-            message_id = handover.result.get("message_id", "")
-            event_write(
-                case=case,
-                actor=None,
-                kind="handover_acknowledged",
-                text=(
-                    f"Zuzug bei der Gemeinde {arrival} automatisch gemeldet und quittiert "
-                    f"(Meldung {message_id})"
-                ),
-                details={"handover": str(handover.pk), **plain(handover.result)},
-                visible=True,
-            )
-        else:
-            event_write(
-                case=case,
-                actor=None,
-                kind="handover_failed",
-                text=(
-                    f"Die Zuzugsgemeinde {arrival} konnte den Zuzug nicht automatisch erfassen: "
-                    f"{handover.error}. Bitte mit der Gemeinde {arrival} klären."
-                ),
-                details={"handover": str(handover.pk), "error": handover.error},
-            )
-        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
-    return True
-
-
-HANDOVER_RESEND_AFTER = dt.timedelta(minutes=10)
-
-
-def handovers_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """In each commune, periodically: re-send its unanswered hand-overs whose message may be
-    lost, and record answers whose reply job was lost. Safe any time (both sides are
-    idempotent)."""
-    from ..actors import handover_receive
-
-    resent = handovers.handovers_resend_pending(
-        receiver=handover_receive, resend_after=HANDOVER_RESEND_AFTER, now=now
-    )
-    recorded = sum(
-        handover_answer_record(handover_id=str(pk)) for pk in handovers.handovers_answered_open()
-    )
-    return {"resent": resent, "recorded": recorded}

@@ -9,18 +9,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.adapters.documents.adapters import ResidenceCertificateRequest
-from integrations.adapters.qr_invoice.adapters import InvoiceRequest, Party
-from integrations.adapters.qr_invoice.invoice_pdf import qr_invoice_pdf
+from integrations.adapters.qr_invoice.data import InvoicePdfRequest, InvoiceRequest, Party
 from integrations.adapters.resident_register.data import IdentifyRequest
-from integrations.reference.population import commune_postcode
+from tenants.selectors import commune_postcode
 
 from ..handlers import PermanentStepError, StepCall, register
-from ..services.documents import document_generated_add
+from ..models import Document
 from .common import (
     adapter_call,
     case_of,
     commune_required,
     date_of,
+    document_generated_add,
     person_from,
     person_required,
     plain,
@@ -128,12 +128,20 @@ def residence_certificate(call: StepCall) -> dict:
 
 
 def creditor_of(commune) -> Party:
-    """The commune as creditor (its administration; Luzern postcodes from the reference data)."""
+    """The commune as creditor (its administration; the postcode from the vendored list in
+    ``tenants``). A commune without a known postcode gets no invoice: a clerk takes over."""
+    postcode = commune_postcode(bfs_number=commune.bfs_number)
+    if not postcode:
+        raise PermanentStepError(
+            f"Für die Gemeinde {commune.name} ist keine Postleitzahl hinterlegt: "
+            "die Rechnung muss von Hand erstellt werden.",
+            code="no_postcode",
+        )
     return Party(
         name=f"Gemeinde {commune.name}",
         street="",
         house_number="",
-        postcode=commune_postcode(commune.bfs_number),
+        postcode=postcode,
         town=commune.name,
     )
 
@@ -169,6 +177,36 @@ def _debtor(call: StepCall) -> Party | None:
     )
 
 
+def _invoice_pdf_attach(
+    call: StepCall, case, request: InvoiceRequest, invoice, *, title: str
+) -> Document | None:
+    """The invoice as A4 PDF on the case (``billing.qr_invoice_pdf``), unless
+    ``settings.CASES_INVOICE_PDF`` is off; a redelivered step does not render it again."""
+    if not getattr(settings, "CASES_INVOICE_PDF", True):
+        return None
+    name = f"rechnung-{slug_of(call.reference)}.pdf"
+    pdf = case.documents.filter(field_key=call.step_key, name=name).first()
+    if pdf is not None:
+        return pdf
+    return document_generated_add(
+        case=case,
+        step_key=call.step_key,
+        name=name,
+        content=adapter_call(
+            "billing.qr_invoice_pdf",
+            InvoicePdfRequest(
+                invoice_request=request,
+                invoice=invoice,
+                title=title,
+                issue_date=timezone.localdate(case.submitted_at).strftime("%d.%m.%Y"),
+            ),
+            idempotency_key=f"{call.idempotency_key}-pdf",
+        ),
+        content_type="application/pdf",
+        visible_to_resident=True,
+    )
+
+
 @register("billing.qr_invoice")
 def qr_invoice(call: StepCall) -> dict:
     """The case's fee as Swiss QR-bill (creditor: the commune), attached to the case as A4 PDF
@@ -189,25 +227,7 @@ def qr_invoice(call: StepCall) -> dict:
     )
     invoice = adapter_call("billing.qr_invoice", request, idempotency_key=call.idempotency_key)
     slug = slug_of(call.reference)
-    pdf = None
-    if getattr(settings, "CASES_INVOICE_PDF", True):
-        name = f"rechnung-{slug}.pdf"
-        # A redelivered step does not render the PDF again.
-        pdf = case.documents.filter(field_key=call.step_key, name=name).first()
-    if getattr(settings, "CASES_INVOICE_PDF", True) and pdf is None:
-        pdf = document_generated_add(
-            case=case,
-            step_key=call.step_key,
-            name=name,
-            content=qr_invoice_pdf(
-                request,
-                invoice,
-                title=f"Rechnung {service_name}",
-                issue_date=timezone.localdate(case.submitted_at).strftime("%d.%m.%Y"),
-            ),
-            content_type="application/pdf",
-            visible_to_resident=True,
-        )
+    pdf = _invoice_pdf_attach(call, case, request, invoice, title=f"Rechnung {service_name}")
     document = document_generated_add(
         case=case,
         step_key=call.step_key,

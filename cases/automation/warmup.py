@@ -9,12 +9,12 @@ import logging
 
 from dramatiq.middleware import Middleware
 
+from integrations.registry import registry
+
 logger = logging.getLogger(__name__)
 
 
 def _adapters_warm_up() -> None:
-    from integrations.registry import registry
-
     try:
         registry.warm_up()
     except Exception:  # a register that is down must not stop the worker

@@ -1,5 +1,6 @@
 """Every write on cases goes through these functions (each writes its audit events)."""
 
+from ..automation.common import document_generated_add
 from ..exceptions import InvalidTransition, ServiceNotOrderable
 from .clerk import (
     case_assign,
@@ -9,7 +10,7 @@ from .clerk import (
     case_request_info,
     case_share,
 )
-from .documents import document_generated_add, document_store
+from .documents import document_store
 from .forms import OrderInvalid, order_form_class, order_initial, order_validate
 from .index import case_index_backfill_for_user, case_index_write
 from .messages import message_send

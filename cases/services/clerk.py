@@ -97,6 +97,27 @@ def case_request_info(*, case: Case, user: User, question: str) -> Message:
     return message
 
 
+def _decision_check(
+    *, case: Case, approve: bool, reason: str, document: UploadedFile | None
+) -> None:
+    """An approval needs a document, a rejection a reason; no automated step may be running."""
+    if approve and document is None:
+        raise ValidationError(
+            {
+                "document": _(
+                    "Bitte laden Sie das Dokument für die Einwohnerin / den Einwohner hoch."
+                )
+            }
+        )
+    if not approve and not reason:
+        raise ValidationError({"reason": _("Bitte begründen Sie die Ablehnung.")})
+    if case.steps.filter(status=StepStatus.RUNNING).exists():
+        raise InvalidTransition(
+            _("Ein automatischer Schritt läuft noch: entscheiden Sie, wenn er fertig ist."),
+            code="step_running",
+        )
+
+
 @transaction.atomic
 def case_decide(
     *,
@@ -115,21 +136,7 @@ def case_decide(
     require_worker(user=user, case=case)
     require_open(case)
     reason = (reason or "").strip()
-    if approve and document is None:
-        raise ValidationError(
-            {
-                "document": _(
-                    "Bitte laden Sie das Dokument für die Einwohnerin / den Einwohner hoch."
-                )
-            }
-        )
-    if not approve and not reason:
-        raise ValidationError({"reason": _("Bitte begründen Sie die Ablehnung.")})
-    if case.steps.filter(status=StepStatus.RUNNING).exists():
-        raise InvalidTransition(
-            _("Ein automatischer Schritt läuft noch: entscheiden Sie, wenn er fertig ist."),
-            code="step_running",
-        )
+    _decision_check(case=case, approve=approve, reason=reason, document=document)
     now = timezone.now()
     details: dict = {"approve": approve}
     if approve:

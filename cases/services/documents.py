@@ -1,10 +1,10 @@
-"""Documents of a case, stored in the commune's media storage."""
+"""Documents of a case, stored in the commune's media storage (uploads; the files automated
+steps produce are attached by ``cases.automation.common.document_generated_add``)."""
 
 from __future__ import annotations
 
 import filetype
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
@@ -55,30 +55,4 @@ def document_store(
         field_key=field_key,
         visible_to_resident=visible_to_resident,
         uploaded_by=user,
-    )
-
-
-def document_generated_add(
-    *,
-    case: Case,
-    step_key: str,
-    name: str,
-    content: bytes,
-    content_type: str,
-    visible_to_resident: bool = True,
-) -> Document:
-    """Attach a file an automated step produced (certificate, QR-bill), once: a redelivered
-    step finds the document it stored before instead of storing a second one."""
-    existing = Document.objects.filter(case=case, field_key=step_key, name=name).first()
-    if existing is not None:
-        return existing
-    return Document.objects.create(
-        case=case,
-        kind=Document.Kind.GENERATED,
-        file=ContentFile(content, name=name),
-        name=name,
-        content_type=content_type,
-        size=len(content),
-        field_key=step_key,
-        visible_to_resident=visible_to_resident,
     )

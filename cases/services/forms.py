@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from catalog.formdefs import build_form, cleaned_files, cleaned_to_json
 from catalog.models import ServiceVersion
 
-from ..automation.identity import profile_identity
+from .identity import profile_identity
 
 
 class OrderInvalid(ValidationError):

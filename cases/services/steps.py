@@ -15,9 +15,8 @@ from catalog.models import adapter_reads_register
 from tenants.jobs import enqueue_on_commit
 
 from .. import handlers
-from ..automation.failures import failure_record
-from ..automation.identity import applicant_identity, case_identity_verified
 from ..exceptions import InvalidTransition
+from ..jobs import RUN_STEP
 from ..models import (
     CLERK_WORKABLE,
     Case,
@@ -36,6 +35,8 @@ from .core import (
     status_refresh,
     status_set,
 )
+from .failures import failure_record
+from .identity import applicant_identity, case_identity_verified
 
 logger = logging.getLogger(__name__)
 
@@ -120,16 +121,15 @@ def case_advance(
         return
     if step.kind == StepKind.AUTOMATED and step.status == StepStatus.PENDING:
         if case.stage == "automated":
-            _enqueue(step)
+            step_enqueue(step)
         else:
             _fallback(step=step, reason=STAGE_FORM_REASON)
     status_refresh(case=case, actor=actor, now=now, steps=steps)
 
 
-def _enqueue(step: CaseStep) -> None:
-    from ..actors import run_step
-
-    enqueue_on_commit(run_step, step.pk)
+def step_enqueue(step: CaseStep) -> None:
+    """Send the step's job (``cases.actors.run_step``, by name) once the transaction commits."""
+    enqueue_on_commit(RUN_STEP, step.pk)
 
 
 def case_close(
@@ -244,7 +244,7 @@ def step_retry(*, step_id: int, user: User) -> CaseStep:
         text=f"Schritt «{step.name_de}» wird erneut automatisch ausgeführt",
         details={"step": step.key, "position": step.position},
     )
-    _enqueue(step)
+    step_enqueue(step)
     return step
 
 

@@ -160,6 +160,37 @@ def _steps_create(
     return steps
 
 
+def _case_create(*, user: User, offer, version, data: dict, now) -> Case:
+    """The new case with its reference, fee (the commune's override, else the version's),
+    verified identity of the login and due date."""
+    fee = offer.fee_override if offer.fee_override is not None else version.fee
+    case = Case(
+        reference=reference_next(year=timezone.localdate(now).year),
+        service=offer.service,
+        version=version,
+        stage=offer.stage,
+        applicant=user,
+        identity=login_context(user).as_case_identity(),
+        data=data,
+        fee=Decimal(fee).quantize(Decimal("0.01")),
+        submitted_at=now,
+        norm_days=version.service_norm_days,
+    )
+    case.due_date = due_date_for(case)
+    case.save(force_insert=True)
+    return case
+
+
+def _uploads_attach(*, case: Case, uploads: dict | None, user: User) -> None:
+    """Store the order's uploads on the case; the form data points at their documents."""
+    for field_key, upload in (uploads or {}).items():
+        document = _document_from_upload(case=case, field_key=field_key, upload=upload, user=user)
+        if isinstance(case.data.get(field_key), dict):
+            case.data[field_key]["document"] = str(document.pk)
+    if uploads:
+        case.save(update_fields=["data"])
+
+
 @transaction.atomic
 def case_submit(
     *,
@@ -176,34 +207,15 @@ def case_submit(
     quality level; its level and verified claims are kept on the case as ``Case.identity``.
 
     Raises ServiceNotOrderable when the commune does not offer the service online (a ``link``
-    stage names the old Online-Schalter) or the login is below the level (``auth_level``) and ``OrderInvalid`` with per-field errors for bad
-    data; in both cases nothing is written.
+    stage names the old Online-Schalter) or the login is below the level (``auth_level``) and
+    ``OrderInvalid`` with per-field errors for bad data; in both cases nothing is written.
     """
     offer, version = offer_for_order(service_key=service_key)
     order_level_check(user=user, version=version)
     json_data, uploads = order_validate(version=version, data=data, files=files, language=language)
     now = timezone.now()
-    fee = offer.fee_override if offer.fee_override is not None else version.fee
-    case = Case(
-        reference=reference_next(year=timezone.localdate(now).year),
-        service=offer.service,
-        version=version,
-        stage=offer.stage,
-        applicant=user,
-        identity=login_context(user).as_case_identity(),
-        data=json_data,
-        fee=Decimal(fee).quantize(Decimal("0.01")),
-        submitted_at=now,
-        norm_days=version.service_norm_days,
-    )
-    case.due_date = due_date_for(case)
-    case.save(force_insert=True)
-    for field_key, upload in (uploads or {}).items():
-        document = _document_from_upload(case=case, field_key=field_key, upload=upload, user=user)
-        if isinstance(case.data.get(field_key), dict):
-            case.data[field_key]["document"] = str(document.pk)
-    if uploads:
-        case.save(update_fields=["data"])
+    case = _case_create(user=user, offer=offer, version=version, data=json_data, now=now)
+    _uploads_attach(case=case, uploads=uploads, user=user)
     _version, definitions = published_version(version.pk)
     steps = _steps_create(case=case, definitions=definitions, offer=offer)
     event_write(

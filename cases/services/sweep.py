@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..models import CaseStatus, CaseStep, StepKind, StepStatus
 from .core import current_step
-from .steps import _enqueue
+from .steps import step_enqueue
 
 # A pending step whose message should have run by now, and a running step older than the
 # actor's time limit, are considered lost (broker down, worker killed between two steps) and
@@ -52,6 +52,6 @@ def steps_sweep(*, now: dt.datetime | None = None) -> int:
                 continue
             # Touch the step so the next sweep waits again before resending it.
             CaseStep.objects.filter(pk=step.pk).update(updated_at=now)
-            _enqueue(step)
+            step_enqueue(step)
             sent += 1
     return sent

@@ -110,6 +110,36 @@ class _People(dict):
         return identity_people.identity_person(str(ahv), seed=self._provider.seed) is not None
 
 
+def _provider_configuration(issuer: str) -> dict:
+    """pyop's provider configuration (the discovery document) for ``issuer``."""
+    return {
+        # oic's configuration check insists on https; on loopback the provider speaks plain
+        # http, so the real issuer is put in right after pyop's check (IdentityProvider).
+        "issuer": "https://reference-idp.invalid",
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/jwks",
+        "end_session_endpoint": f"{issuer}/logout",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "profile", "email"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "grant_types_supported": ["authorization_code"],
+        "claims_supported": [
+            "sub",
+            "given_name",
+            "family_name",
+            "birthdate",
+            "email",
+            "email_verified",
+            "ahvn13",
+            "acr",
+        ],
+    }
+
+
 class IdentityProvider:
     """The provider's state: pyop, sessions, failure mode; one instance per process."""
 
@@ -146,32 +176,7 @@ class IdentityProvider:
                 "token_endpoint_auth_method": "client_secret_basic",
             }
         }
-        configuration = {
-            # oic's configuration check insists on https; on loopback the provider speaks plain
-            # http, so the real issuer is put in right after pyop's check (below).
-            "issuer": "https://reference-idp.invalid",
-            "authorization_endpoint": f"{self.issuer}/authorize",
-            "token_endpoint": f"{self.issuer}/token",
-            "userinfo_endpoint": f"{self.issuer}/userinfo",
-            "jwks_uri": f"{self.issuer}/jwks",
-            "end_session_endpoint": f"{self.issuer}/logout",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "profile", "email"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "grant_types_supported": ["authorization_code"],
-            "claims_supported": [
-                "sub",
-                "given_name",
-                "family_name",
-                "birthdate",
-                "email",
-                "email_verified",
-                "ahvn13",
-                "acr",
-            ],
-        }
+        configuration = _provider_configuration(self.issuer)
         self.provider = Provider(
             RSAKey(key=rsa, alg="RS256", kid=kid),
             configuration,

@@ -11,42 +11,13 @@ import random
 from datetime import date, timedelta
 
 from integrations.ech.ahv import ahv_from_serial
+from tenants.postcodes import luzern_postcodes
 
 DEFAULT_SEED = "einwohnerportal"
 RESIDENTS_PER_COMMUNE = 200
 
-# Luzern communes: BFS number → (name, postcode).
-LUZERN = {
-    1001: ("Doppleschwand", "6112"), 1002: ("Entlebuch", "6162"), 1004: ("Flühli", "6173"),
-    1005: ("Hasle (LU)", "6166"), 1007: ("Romoos", "6113"), 1008: ("Schüpfheim", "6170"),
-    1009: ("Werthenstein", "6106"), 1010: ("Escholzmatt-Marbach", "6182"),
-    1021: ("Aesch (LU)", "6287"), 1022: ("Altwis", "6286"), 1023: ("Ballwil", "6275"),
-    1024: ("Emmen", "6020"), 1025: ("Ermensee", "6294"), 1026: ("Eschenbach (LU)", "6274"),
-    1030: ("Hitzkirch", "6285"), 1031: ("Hochdorf", "6280"), 1032: ("Hohenrain", "6276"),
-    1033: ("Inwil", "6034"), 1037: ("Rain", "6026"), 1039: ("Römerswil", "6027"),
-    1040: ("Rothenburg", "6023"), 1041: ("Schongau", "6288"), 1051: ("Adligenswil", "6043"),
-    1052: ("Buchrain", "6033"), 1053: ("Dierikon", "6036"), 1054: ("Ebikon", "6030"),
-    1055: ("Gisikon", "6038"), 1056: ("Greppen", "6404"), 1057: ("Honau", "6038"),
-    1058: ("Horw", "6048"), 1059: ("Kriens", "6010"), 1061: ("Luzern", "6003"),
-    1062: ("Malters", "6102"), 1063: ("Meggen", "6045"), 1064: ("Meierskappel", "6344"),
-    1065: ("Root", "6037"), 1066: ("Schwarzenberg", "6103"), 1067: ("Udligenswil", "6044"),
-    1068: ("Vitznau", "6354"), 1069: ("Weggis", "6353"), 1081: ("Beromünster", "6215"),
-    1082: ("Büron", "6233"), 1083: ("Buttisholz", "6018"), 1084: ("Eich", "6205"),
-    1085: ("Geuensee", "6232"), 1086: ("Grosswangen", "6022"), 1088: ("Hildisrieden", "6024"),
-    1089: ("Knutwil", "6213"), 1091: ("Mauensee", "6216"), 1093: ("Neuenkirch", "6206"),
-    1094: ("Nottwil", "6207"), 1095: ("Oberkirch", "6208"), 1097: ("Rickenbach (LU)", "6221"),
-    1098: ("Ruswil", "6017"), 1099: ("Schenkon", "6214"), 1100: ("Schlierbach", "6231"),
-    1102: ("Sempach", "6204"), 1103: ("Sursee", "6210"), 1104: ("Triengen", "6234"),
-    1107: ("Wolhusen", "6110"), 1121: ("Alberswil", "6248"), 1122: ("Altbüron", "6147"),
-    1123: ("Altishofen", "6246"), 1125: ("Dagmersellen", "6252"), 1126: ("Ebersecken", "6245"),
-    1127: ("Egolzwil", "6243"), 1128: ("Ettiswil", "6218"), 1129: ("Fischbach", "6145"),
-    1130: ("Gettnau", "6142"), 1131: ("Grossdietwil", "6146"),
-    1132: ("Hergiswil bei Willisau", "6133"), 1135: ("Luthern", "6156"), 1136: ("Menznau", "6122"),
-    1137: ("Nebikon", "6244"), 1139: ("Pfaffnau", "6264"), 1140: ("Reiden", "6260"),
-    1142: ("Roggliswil", "6265"), 1143: ("Schötz", "6247"), 1145: ("Ufhusen", "6153"),
-    1146: ("Wauwil", "6242"), 1147: ("Wikon", "4806"), 1150: ("Zell (LU)", "6144"),
-    1151: ("Willisau", "6130"),
-}  # fmt: skip
+# Luzern communes: BFS number → (name, postcode), from the vendored list in tenants/data/luzern/.
+LUZERN = dict(luzern_postcodes())
 
 SURNAMES = [
     "Müller", "Meier", "Schmid", "Keller", "Weber", "Huber", "Schneider", "Meyer", "Steiner",

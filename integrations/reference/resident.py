@@ -123,6 +123,85 @@ def read_identification(el) -> dict:
     }
 
 
+class _Refused(Exception):
+    """A negative acknowledgement of an event (eCH-0058 report with ``code`` and ``text``)."""
+
+    def __init__(self, code: str, text: str):
+        super().__init__(text)
+        self.code, self.text = code, text
+
+
+NOT_FOUND = ("person_not_found", "Person im Einwohnerregister nicht gefunden.")
+
+
+def _apply_move_in(register: ResidentRegister, commune: int, move_in) -> dict:
+    """eCH-0020 moveIn: a new resident; refused for a person already resident."""
+    ident = read_identification(move_in.find("d:moveInPerson/d:personIdentification", NS))
+    if register.find(commune, ident) is not None:
+        raise _Refused("already_resident", "Person ist in der Gemeinde bereits gemeldet.")
+    person = _person_from_move_in(register, commune, move_in, ident)
+    register.residents(commune)[person["person_id"]] = person
+    return {"personId": person["person_id"]}
+
+
+def _apply_move_out(register: ResidentRegister, commune: int, move_out) -> dict:
+    """eCH-0020 moveOut: the resident is marked as moved out."""
+    ident = read_identification(move_out.find("d:moveOutPerson/d:personIdentification", NS))
+    person = register.find(commune, ident)
+    if person is None:
+        raise _Refused(*NOT_FOUND)
+    departure = _text(move_out, "d:moveOutReportingDestination/d:departureDate")
+    person.update(status="moved_out", departure_date=departure)
+    return {"personId": person["person_id"], "departureDate": departure}
+
+
+def _apply_move(register: ResidentRegister, commune: int, move) -> dict:
+    """eCH-0020 move (within the commune): the resident's new address."""
+    ident = read_identification(move.find("d:movePerson/d:personIdentification", NS))
+    person = register.find(commune, ident)
+    if person is None:
+        if register.find_any(commune, ident) is not None:
+            raise _Refused("not_resident", "Person ist in der Gemeinde nicht mehr gemeldet.")
+        raise _Refused(*NOT_FOUND)
+    dwelling = move.find("d:moveReportingAddress/d:dwellingAddress", NS)
+    address = dwelling.find("d:address", NS)
+    moving_date = _text(dwelling, "d:movingDate")
+    person["address"] = {
+        "street": _text(address, "a:street"),
+        "house_number": _text(address, "a:houseNumber"),
+        "postcode": _text(address, "a:swissZipCode"),
+        "town": _text(address, "a:town"),
+    }
+    person["address_since"] = moving_date
+    return {"personId": person["person_id"], "movingDate": moving_date}
+
+
+def _identify(register: ResidentRegister, bfs: int, request: Request) -> Response:
+    """eCH-0044 identification: the person with this AHV number, date of birth and names."""
+    try:
+        data = request.json()
+        vn = ahv_normalize(str(data["vn"]))
+        dob = date.fromisoformat(str(data["date_of_birth"])).isoformat()
+        official_name, first_name = str(data["official_name"]), str(data["first_name"])
+    except (KeyError, ValueError, TypeError) as exc:
+        return error(400, "invalid_request", f"Ungültige Anfrage: {exc}")
+    if not ahv_is_valid(vn):
+        return error(400, "invalid_vn", "Die AHV-Nummer ist ungültig.")
+    person = register.find(bfs, {"vn": vn})
+    if (
+        person is None
+        or person["date_of_birth"] != dob
+        or not _same(person["official_name"], official_name)
+        or not _first_name_matches(person["first_name"], first_name)
+    ):
+        return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
+    return json_response(200, _public(person))
+
+
+# The events the register processes, by the delivery's element.
+EVENTS = (("d:moveIn", _apply_move_in), ("d:moveOut", _apply_move_out), ("d:move", _apply_move))
+
+
 def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
     schemas.preload()
     app = App(
@@ -135,24 +214,7 @@ def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
 
     @app.route("POST", r"/communes/(?P<bfs>\d{1,4})/persons/identify")
     def identify(request: Request, bfs: str) -> Response:
-        try:
-            data = request.json()
-            vn = ahv_normalize(str(data["vn"]))
-            dob = date.fromisoformat(str(data["date_of_birth"])).isoformat()
-            official_name, first_name = str(data["official_name"]), str(data["first_name"])
-        except (KeyError, ValueError, TypeError) as exc:
-            return error(400, "invalid_request", f"Ungültige Anfrage: {exc}")
-        if not ahv_is_valid(vn):
-            return error(400, "invalid_vn", "Die AHV-Nummer ist ungültig.")
-        person = register.find(int(bfs), {"vn": vn})
-        if (
-            person is None
-            or person["date_of_birth"] != dob
-            or not _same(person["official_name"], official_name)
-            or not _first_name_matches(person["first_name"], first_name)
-        ):
-            return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
-        return json_response(200, _public(person))
+        return _identify(register, int(bfs), request)
 
     @app.route("GET", r"/communes/(?P<bfs>\d{1,4})/persons/(?P<person_id>[0-9A-Za-z-]{1,20})")
     def person_detail(request: Request, bfs: str, person_id: str) -> Response:
@@ -184,48 +246,15 @@ def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
         def negative(code: str, text: str) -> Response:
             return answer(422, Report(False, message_id, reference, code, text), recipient)
 
-        move_in, move_out = root.find("d:moveIn", NS), root.find("d:moveOut", NS)
-        move = root.find("d:move", NS)
-        if move_in is not None:
-            ident = read_identification(move_in.find("d:moveInPerson/d:personIdentification", NS))
-            if register.find(commune, ident) is not None:
-                return negative("already_resident", "Person ist in der Gemeinde bereits gemeldet.")
-            person = _person_from_move_in(register, commune, move_in, ident)
-            register.residents(commune)[person["person_id"]] = person
-            app.effect()
-            data = {"personId": person["person_id"]}
-        elif move_out is not None:
-            ident = read_identification(move_out.find("d:moveOutPerson/d:personIdentification", NS))
-            person = register.find(commune, ident)
-            if person is None:
-                return negative("person_not_found", "Person im Einwohnerregister nicht gefunden.")
-            departure = _text(move_out, "d:moveOutReportingDestination/d:departureDate")
-            person.update(status="moved_out", departure_date=departure)
-            app.effect()
-            data = {"personId": person["person_id"], "departureDate": departure}
-        elif move is not None:
-            ident = read_identification(move.find("d:movePerson/d:personIdentification", NS))
-            person = register.find(commune, ident)
-            if person is None:
-                if register.find_any(commune, ident) is not None:
-                    return negative(
-                        "not_resident", "Person ist in der Gemeinde nicht mehr gemeldet."
-                    )
-                return negative("person_not_found", "Person im Einwohnerregister nicht gefunden.")
-            dwelling = move.find("d:moveReportingAddress/d:dwellingAddress", NS)
-            address = dwelling.find("d:address", NS)
-            moving_date = _text(dwelling, "d:movingDate")
-            person["address"] = {
-                "street": _text(address, "a:street"),
-                "house_number": _text(address, "a:houseNumber"),
-                "postcode": _text(address, "a:swissZipCode"),
-                "town": _text(address, "a:town"),
-            }
-            person["address_since"] = moving_date
-            app.effect()
-            data = {"personId": person["person_id"], "movingDate": moving_date}
-        else:
+        found = [(apply, e) for tag, apply in EVENTS if (e := root.find(tag, NS)) is not None]
+        if not found:
             return negative("unsupported_event", "Nur moveIn, moveOut und move werden verarbeitet.")
+        apply, event = found[0]
+        try:
+            data = apply(register, commune, event)
+        except _Refused as refused:
+            return negative(refused.code, refused.text)
+        app.effect()
         return answer(
             200, Report(True, message_id, reference, "accepted", "Verarbeitet.", data), recipient
         )

@@ -12,13 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.automation.common import adapter_call
-from cases.automation.moves import (
+from cases.models import Case, CaseStatus, StepStatus
+from cases.services import case_submit
+from cases.services.handovers import (
     handover_answer_record,
     handover_incoming_process,
     handovers_sweep,
 )
-from cases.models import Case, CaseStatus, StepStatus
-from cases.services import case_submit
 from integrations.adapters.resident_register.data import IdentifyRequest
 from integrations.models import AdapterFailure
 from integrations.reference.population import generate_resident

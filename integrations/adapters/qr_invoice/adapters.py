@@ -13,60 +13,34 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-import qrcode
 from qrbill import QRBill
 from stdnum import iban
 from stdnum.ch import esr
 
-from integrations.adapters.documents.pdf import (
-    warm_up,
-)
+from integrations.adapters.documents.pdf import warm_up
 from integrations.base import Adapter, PermanentError
 from integrations.registry import register
 
-from .masks import QRCode
+from .data import InvoicePdfRequest, InvoiceRequest, Party, QrInvoice
+from .invoice_pdf import STYLESHEET, qr_invoice_pdf
+from .qr_code import qr_modules, qr_path, qr_runs
+
+__all__ = [
+    "InvoicePdfAdapter",
+    "InvoicePdfRequest",
+    "InvoiceRequest",
+    "Party",
+    "QrInvoice",
+    "QrInvoiceAdapter",
+    "qr_modules",
+    "qr_path",
+    "qr_runs",
+]
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999.99")
-
-
-@dataclass(frozen=True)
-class Party:
-    name: str
-    street: str
-    house_number: str
-    postcode: str
-    town: str
-    country: str = "CH"
-
-
-@dataclass(frozen=True)
-class InvoiceRequest:
-    creditor: Party  # the commune (name and address of its administration)
-    bfs_number: int
-    amount: Decimal  # CHF
-    case_reference: str
-    purpose: str = ""  # shown as "additional information", e.g. "Wohnsitzbestätigung"
-    debtor: Party | None = None
-    iban: str = ""  # empty: the configured qr_iban
-    language: str = "de"
-
-
-@dataclass(frozen=True)
-class QrInvoice:
-    svg: bytes  # the payment part with receipt (A6 landscape), SVG
-    payload: str  # the QR code's content (SPC … EPD, CR LF separated)
-    reference: str  # QRR (27 digits) or SCOR (RF…)
-    reference_formatted: str  # as printed, in blocks
-    reference_type: str  # "QRR" or "SCOR"
-    iban: str
-    amount: Decimal
-    currency: str = "CHF"
-    # The QR code's modules, one string per row, "1" dark and "0" light (for the PDF).
-    qr_modules: tuple[str, ...] = field(default=(), repr=False)
 
 
 def is_qr_iban(account: str) -> bool:
@@ -101,29 +75,6 @@ def scor_reference(case_reference: str) -> str:
         )
     numeric = "".join(str(int(c, 36)) for c in ref + "RF00")
     return f"RF{98 - int(numeric) % 97:02d}{ref}"
-
-
-def qr_modules(payload: str) -> tuple[str, ...]:
-    """The QR code of ``payload`` as qrbill makes it (``qrcode``, error correction M, the
-    smallest version that fits, the best mask, no quiet zone; the mask chosen faster by
-    ``masks.QRCode``, to the same symbol): one string per row, "1" for a dark module."""
-    code = QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(payload)
-    code.make(fit=True)
-    return tuple("".join("1" if dark else "0" for dark in row) for row in code.modules)
-
-
-def qr_runs(modules: tuple[str, ...]):
-    """(row, first column, length) of each horizontal run of dark modules."""
-    for y, row in enumerate(modules):
-        for match in re.finditer("1+", row):
-            yield y, match.start(), match.end() - match.start()
-
-
-def qr_path(modules: tuple[str, ...]) -> str:
-    """SVG path data of the dark modules (1 unit per module), one rectangle per horizontal run:
-    the squares of qrcode's ``SvgPathImage`` merged along rows, a third of the data."""
-    return "".join(f"M{x},{y}H{x + n}V{y + 1}H{x}z" for y, x, n in qr_runs(modules))
 
 
 class _QrImage:
@@ -172,8 +123,6 @@ class QrInvoiceAdapter(Adapter):
 
     def warm_up(self) -> None:
         # The invoice PDF's stylesheet and fonts, in the calling thread.
-        from .invoice_pdf import STYLESHEET
-
         warm_up(stylesheets=[STYLESHEET])
 
     @classmethod
@@ -230,4 +179,19 @@ class QrInvoiceAdapter(Adapter):
             iban=account,
             amount=amount,
             qr_modules=bill.modules,
+        )
+
+
+@register("billing.qr_invoice_pdf")
+class InvoicePdfAdapter(Adapter):
+    """A QR-bill (``QrInvoice``, from ``billing.qr_invoice``) as A4 invoice PDF → bytes. Local
+    rendering; the same request renders the same PDF. Registered with ``QrInvoiceAdapter``
+    (same module), whose warm-up prepares its stylesheet and fonts."""
+
+    def call(self, request: InvoicePdfRequest, *, idempotency_key: str) -> bytes:
+        return qr_invoice_pdf(
+            request.invoice_request,
+            request.invoice,
+            title=request.title,
+            issue_date=request.issue_date,
         )

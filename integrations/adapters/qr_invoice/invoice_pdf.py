@@ -18,7 +18,8 @@ from integrations.adapters.documents.pdf import (
     reusable_drawing,
 )
 
-from .adapters import InvoiceRequest, Party, QrInvoice, qr_modules, qr_path, qr_runs
+from .data import InvoiceRequest, Party, QrInvoice
+from .qr_code import qr_modules, qr_path, qr_runs
 
 STYLESHEET = Path(__file__).with_name("qr_invoice.css")
 SVG_NS = "http://www.w3.org/2000/svg"

@@ -1,0 +1,10 @@
+"""Names of the case machine's jobs.
+
+``cases.actors`` declares the actors under these names; services and step handlers send them by
+name (``tenants.jobs.enqueue_on_commit(RUN_STEP, ...)``), so nothing below the actors imports
+them.
+"""
+
+RUN_STEP = "run_step"
+HANDOVER_RECEIVE = "handover_receive"
+HANDOVER_RETURNED = "handover_returned"
