@@ -6,12 +6,13 @@ from typing import Any
 
 import dramatiq
 
-from .mails import account_mail_send
+from .mails import SEND_ACCOUNT_MAIL, account_mail_send
 
 MAIL_QUEUE = "mail"
 
 
 @dramatiq.actor(
+    actor_name=SEND_ACCOUNT_MAIL,
     queue_name=MAIL_QUEUE,
     max_retries=5,
     min_backoff=10_000,

@@ -20,6 +20,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 
+from tenants.jobs import enqueue_on_commit
+
 from .models import User
 from .tokens import email_verification_token, unlock_token
 
@@ -27,6 +29,8 @@ VERIFY = "verify"
 ALREADY_REGISTERED = "already_registered"
 REGISTRATION_PENDING = "registration_pending"
 LOCKED_OUT = "locked_out"
+# The job that sends them (accounts.actors), by name: this module sits below the actors.
+SEND_ACCOUNT_MAIL = "send_account_mail"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind, not a secret
 
 
@@ -43,12 +47,8 @@ def account_mail_enqueue(
     ``base_url`` is the commune's own host (links point there); ``language`` defaults to the
     current one; ``details`` are plain strings the mail shows (e.g. the address of a lockout).
     """
-    from tenants.jobs import enqueue_on_commit
-
-    from .actors import send_account_mail
-
     enqueue_on_commit(
-        send_account_mail,
+        SEND_ACCOUNT_MAIL,
         kind,
         user.pk,
         base_url,
