@@ -125,6 +125,7 @@ class EmbeddedPostgres:
         self.log = pgdata / "server.log"
         self.say = say
         self.port = 0
+        self.adopted = False  # True when start() found a server already running on pgdata
         self.system_user = None
         if os.geteuid() == 0:
             self.system_user = os.environ.get("PORTAL_PG_SYSTEM_USER", "portalpg")
@@ -229,6 +230,7 @@ class EmbeddedPostgres:
         running = self._running_port()
         if running:
             self.port = running
+            self.adopted = True
             self.say(f"Eingebettetes PostgreSQL läuft schon (Port {running}); übernehme es.")
             return
         self.port = _free_port(int(os.environ.get("PORTAL_EMBEDDED_PG_PORT", "5433")))
