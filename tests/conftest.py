@@ -19,6 +19,11 @@ from django_tenants.utils import schema_context
 from tenants.models import Commune
 from tenants.routing import invalidate_host_cache
 from tenants.services import communes_import
+from tests.needs import (  # noqa: F401  (hooks: RabbitMQ/Chromium missing → skipped or, on CI, failed)
+    pytest_collection_modifyitems,
+    pytest_runtest_setup,
+    pytest_terminal_summary,
+)
 
 
 @pytest.fixture(scope="session")

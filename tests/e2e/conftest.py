@@ -25,7 +25,6 @@ How the database is handled (read this before writing a browser test):
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from io import StringIO
 
@@ -169,18 +168,18 @@ def portal_server(django_db_setup) -> Iterator[PortalServer]:
     live.stop()
 
 
-def _chromium_or_skip() -> str:
+def _chromium_or_fail() -> str:
+    # tests/needs.py already skipped these tests (or, on CI, failed them) when Chromium is
+    # missing; this only guards a browser that vanished during the run.
     if os.path.exists(CHROMIUM):
         return CHROMIUM
-    if shutil.which("apt-get") is None:
-        pytest.skip(f"Browser-Tests übersprungen: {CHROMIUM} fehlt und apt-get ist nicht verfügbar")
     pytest.fail(f"{CHROMIUM} fehlt: bitte `apt-get install -y chromium` ausführen (siehe README)")
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator:
     """Debian's headless Chromium, driven by Playwright, once per session."""
-    executable = _chromium_or_skip()
+    executable = _chromium_or_fail()
     # Playwright's sync API keeps an event loop in this thread; Django would otherwise refuse
     # ORM calls from the test body as "async".
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")

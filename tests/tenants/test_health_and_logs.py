@@ -26,6 +26,7 @@ def test_healthz_on_a_commune_host_names_the_commune(kriens, commune_client):
     assert response.json()["commune"] == "kriens"
 
 
+@pytest.mark.needs("rabbitmq")
 def test_healthz_checks_the_real_broker(public_client, settings, monkeypatch):
     """With the real RabbitMQ configured and running, the broker is reported ok."""
     settings.DRAMATIQ_BROKER = broker_settings(
@@ -90,6 +91,7 @@ def test_log_records_carry_the_commune(kriens, in_commune, settings):
     }
 
 
+@pytest.mark.needs("rabbitmq")
 def test_healthz_reports_a_missing_worker_as_degraded(public_client, settings, monkeypatch):
     """With a real broker, no recent worker heartbeat: 200 "degraded", worker "missing"; a
     heartbeat of the last 30 s: "ok"."""
