@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from integrations.adapters.dog_register.adapters import DogOwner, DogRegistrationRequest
+from integrations.adapters.dog_register.data import DogOwner, DogRegistrationRequest
 
 from ..handlers import StepCall, register
 from .common import adapter_call, commune_required, date_of, person_required, plain

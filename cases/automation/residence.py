@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.adapters.documents.adapters import ResidenceCertificateRequest
+from integrations.adapters.documents.data import ResidenceCertificateRequest
 from integrations.adapters.qr_invoice.data import InvoicePdfRequest, InvoiceRequest, Party
 from integrations.adapters.resident_register.data import IdentifyRequest
 from tenants.selectors import commune_postcode

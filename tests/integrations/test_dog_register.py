@@ -7,11 +7,8 @@ from datetime import date
 
 import pytest
 
-from integrations.adapters.dog_register.adapters import (
-    DogOwner,
-    DogRegistrationRequest,
-    chip_check,
-)
+from integrations.adapters.dog_register.adapters import chip_check
+from integrations.adapters.dog_register.data import DogOwner, DogRegistrationRequest
 from integrations.base import PermanentError, TransientError
 from integrations.ech.ahv import ahv_from_serial
 from integrations.registry import get

@@ -59,6 +59,33 @@ def _profile_store(user: User, person: dict) -> bool:
     return True
 
 
+def _portal_netloc(target: Commune) -> str:
+    """The commune's host as the browser reaches it (with the port unless it is a default)."""
+    host = target.primary_domain or settings.PORTAL_DOMAIN
+    port = str(settings.PORTAL_PORT)
+    return host if port in ("", "80", "443") else f"{host}:{port}"
+
+
+def _clerk_upsert(target: Commune, password: str) -> tuple[User, list[str], str]:
+    """The demo clerk in every group of the commune (a default group when it has none yet),
+    with the authenticator secret of their second factor; in the commune's schema."""
+    clerk, _ = user_upsert(
+        email=f"sachbearbeitung.demo@{target.slug}.example.ch",
+        password=password,
+        role=User.Role.CLERK,
+        first_name="Demo",
+        last_name="Sachbearbeitung",
+    )
+    if not Group.objects.exists():
+        Group.objects.create(name=DEFAULT_GROUP)
+    groups = list(Group.objects.order_by("name"))
+    clerk.groups.add(*groups)
+    totp_secret = totp_device_ensure(
+        user=clerk, secret=demo_secret(commune=target.slug, role="clerk")
+    )
+    return clerk, [g.name for g in groups], totp_secret
+
+
 def _identity_login(target: Commune, resident: User, person: dict, password: str) -> dict:
     """Log the demo person in at the identity provider (e-ID level, through the same checks as
     a browser login), link the demo e-mail account to that identity (its password proves it)
@@ -69,9 +96,7 @@ def _identity_login(target: Commune, resident: User, person: dict, password: str
     from accounts.oidc import LoginFailed
 
     provider = settings.OIDC["discovery_url"].split("/.well-known/")[0]
-    host = target.primary_domain or settings.PORTAL_DOMAIN
-    port = str(settings.PORTAL_PORT)
-    netloc = host if port in ("", "80", "443") else f"{host}:{port}"
+    netloc = _portal_netloc(target)
     try:
         identity = provider_login_headless(
             login_hint=person["vn"],
@@ -131,24 +156,8 @@ class Command(BaseCommand):
             )
             profile = _profile_store(resident, person)
             identity = _identity_login(target, resident, person, passwords["resident"])
-            clerk, _ = user_upsert(
-                email=f"sachbearbeitung.demo@{target.slug}.example.ch",
-                password=passwords["clerk"],
-                role=User.Role.CLERK,
-                first_name="Demo",
-                last_name="Sachbearbeitung",
-            )
-            if not Group.objects.exists():
-                Group.objects.create(name=DEFAULT_GROUP)
-            groups = list(Group.objects.order_by("name"))
-            clerk.groups.add(*groups)
-            totp_secret = totp_device_ensure(
-                user=clerk, secret=demo_secret(commune=target.slug, role="clerk")
-            )
-            group_names = [g.name for g in groups]
-        host = target.primary_domain or settings.PORTAL_DOMAIN
-        port = str(settings.PORTAL_PORT)
-        netloc = host if port in ("", "80", "443") else f"{host}:{port}"
+            clerk, group_names, totp_secret = _clerk_upsert(target, passwords["clerk"])
+        netloc = _portal_netloc(target)
         result = {
             "commune": target.slug,
             "bfs_number": target.bfs_number,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from django.utils.safestring import mark_safe
 from integrations.base import Adapter, PermanentError
 from integrations.registry import register
 
+from .data import RenderedDocument, ResidenceCertificateRequest
 from .pdf import render_pdf, warm_up
 
 TEMPLATE = Path(__file__).with_name("residence_certificate.html")
@@ -23,36 +23,6 @@ STYLESHEET = Path(__file__).with_name("residence_certificate.css")
 # with counter(pages) if it does not fit on one page.
 ONE_PAGE = mark_safe('"1"')
 COUNTED_PAGES = mark_safe("counter(pages)")
-
-
-@dataclass(frozen=True)
-class ResidenceCertificateRequest:
-    commune_name: str
-    bfs_number: int
-    authority: str  # e.g. "Einwohnerdienste Kriens"
-    official_name: str
-    first_name: str
-    date_of_birth: date
-    street: str  # with house number
-    postcode: str
-    town: str
-    issue_date: date
-    reference: str  # the case reference
-    nationality: str = ""  # e.g. "Schweiz"
-    moving_in_date: date | None = None
-    purpose: str = ""
-    authority_address: str = ""
-    register_message_id: str = ""
-
-
-@dataclass(frozen=True)
-class RenderedDocument:
-    content: bytes
-    filename: str
-    mime_type: str
-    title: str
-    sha256: str
-    pages: int
 
 
 def _swiss_date(value: date | None) -> str:

@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from integrations.base import HttpAdapter, PermanentError, TransientError
 from integrations.ech.ahv import ahv_is_valid, ahv_normalize
 from integrations.registry import register
 
+from .data import DogRegistration, DogRegistrationRequest
+
 CHIP = re.compile(r"^\d{15}$")
-
-
-@dataclass(frozen=True)
-class DogOwner:
-    vn: str
-    official_name: str
-    first_name: str
-    date_of_birth: date
-    bfs_number: int
-    street: str
-    house_number: str
-    postcode: str
-    town: str
-
-
-@dataclass(frozen=True)
-class DogRegistrationRequest:
-    chip_number: str  # 15 digits (ISO 11784), 756… for Switzerland
-    dog_name: str
-    breed: str
-    sex: str  # "m" / "f"
-    date_of_birth: date
-    colour: str
-    owner: DogOwner
-
-
-@dataclass(frozen=True)
-class DogRegistration:
-    registration_id: str
-    message_id: str  # the register's id (for the case timeline)
-    chip_number: str
-    registered_at: datetime
 
 
 def chip_check(chip_number: str) -> str:
