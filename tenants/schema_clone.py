@@ -32,7 +32,7 @@ def template_schema_name() -> str:
     return settings.TENANT_TEMPLATE_SCHEMA
 
 
-def _tenant_migrations_on_disk() -> set[tuple[str, str]]:
+def tenant_migrations_on_disk() -> set[tuple[str, str]]:
     tenant_labels = {
         apps.get_app_config(app.rsplit(".", 1)[-1]).label for app in settings.TENANT_APPS
     }
@@ -40,7 +40,7 @@ def _tenant_migrations_on_disk() -> set[tuple[str, str]]:
     return {key for key in loader.disk_migrations if key[0] in tenant_labels}
 
 
-def _applied_in(schema: str) -> set[tuple[str, str]]:
+def applied_in(schema: str) -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [f"{_quote(schema)}.django_migrations"])
         if cursor.fetchone()[0] is None:
@@ -55,7 +55,7 @@ def template_ensure(verbosity: int = 0) -> bool:
     Returns True when the template had to be (re)built.
     """
     schema = template_schema_name()
-    missing = _tenant_migrations_on_disk() - _applied_in(schema)
+    missing = tenant_migrations_on_disk() - applied_in(schema)
     if schema_exists(schema) and not missing:
         return False
     with connection.cursor() as cursor:

@@ -77,10 +77,10 @@ def _pending_tenant_schemas() -> list[str]:
     from tenants import schema_clone
     from tenants.models import Commune
 
-    on_disk = schema_clone._tenant_migrations_on_disk()
+    on_disk = schema_clone.tenant_migrations_on_disk()
     pending = []
     for schema in Commune.objects.values_list("schema_name", flat=True):
-        if on_disk - schema_clone._applied_in(schema):
+        if on_disk - schema_clone.applied_in(schema):
             pending.append(schema)
     connection.set_schema_to_public()
     return pending

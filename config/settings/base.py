@@ -383,6 +383,7 @@ INTEGRATION_ADAPTERS = [
     "integrations.adapters.resident_register.adapters.AddressChangeAdapter",
     "integrations.adapters.dog_register.adapters.DogRegisterAdapter",
     "integrations.adapters.qr_invoice.adapters.QrInvoiceAdapter",
+    "integrations.adapters.qr_invoice.adapters.InvoicePdfAdapter",
     "integrations.adapters.documents.adapters.ResidenceCertificateAdapter",
 ]
 INTEGRATIONS = {
@@ -403,7 +404,7 @@ INTEGRATIONS = {
 }
 
 # Where automated steps take the applicant's identity from (a function user -> dict, see
-# cases/automation/identity.py); the residents' profile by default.
+# cases/services/identity.py); the residents' profile by default.
 CASES_APPLICANT_PROFILE = env("CASES_APPLICANT_PROFILE", default="accounts.selectors.profile_for")
 
 # Fee invoices also as printable A4 PDF with the payment part (≈ 0.16 s per invoice); off: the
