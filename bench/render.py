@@ -16,6 +16,14 @@ garbage collector (as workers ran the legacy code) and once after ``gc.freeze()`
 start now). ``ratio`` = new (frozen) / legacy (unfrozen), as workers run them;
 ``ratio_same_heap`` compares both on the frozen heap. The residents vary (names, addresses,
 nationality) across three communes. Prints a table and, as the last line, one JSON object.
+
+Fonts (issue 13): the same current documents once more in a subprocess whose fontconfig has no
+fonts at all (``FONTCONFIG_FILE`` → a generated ``fonts.conf`` without ``<dir>``: a server
+without Debian's fonts), measured alike (frozen heap). The JSON line's ``certificate_cpu_ms``,
+``invoice_cpu_ms`` (normal) and ``certificate_cpu_ms_bare``, ``invoice_cpu_ms_bare`` (no fonts)
+are the CPU ms per document, ``same_bytes`` whether all ``--n`` certificates and invoices are
+byte for byte the same in both. ``--no-harfbuzz-subset`` makes WeasyPrint subset fonts with
+fontTools as where libharfbuzz-subset is missing (other fonts than the vendored ones).
 """
 
 from __future__ import annotations
@@ -24,12 +32,15 @@ import argparse
 import base64
 import cProfile
 import gc
+import hashlib
 import io
 import json
 import os
 import pstats
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -231,6 +242,59 @@ def cpu_ms(functions: dict[str, Callable[[int], object]], n: int, rounds: int) -
     return {name: round(statistics.median(values), 2) for name, values in samples.items()}
 
 
+EMPTY_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+def current_documents(pairs, bills) -> dict[str, Callable[[int], bytes]]:
+    """The current certificate and invoice PDF of pair ``i``."""
+    certificate = get("documents.residence_certificate")
+    return {
+        "certificate_pdf": lambda i: certificate.call(pairs[i][0], idempotency_key="bench").content,
+        "invoice_pdf": lambda i: invoice_pdf.qr_invoice_pdf(
+            pairs[i][1], bills[i], title="Rechnung Wohnsitzbestätigung", issue_date="28.11.2026"
+        ),
+    }
+
+
+def digests(functions: dict[str, Callable[[int], bytes]], n: int) -> dict[str, list[str]]:
+    return {
+        name: [hashlib.sha256(function(i)).hexdigest() for i in range(n)]
+        for name, function in functions.items()
+    }
+
+
+def bare_run(args: argparse.Namespace) -> dict:
+    """``--fonts-only`` in a subprocess with fontconfig pointed at an empty font set."""
+    with tempfile.TemporaryDirectory(prefix="bench-fonts-") as folder:
+        conf = os.path.join(folder, "fonts.conf")
+        with open(conf, "w", encoding="utf-8") as file:
+            file.write(EMPTY_FONTCONFIG.format(cache=os.path.join(folder, "cache")))
+        command = [sys.executable, "-m", "bench.render", "--fonts-only"]
+        command += ["--rounds", str(args.rounds), "--n", str(args.n)]
+        if args.no_harfbuzz_subset:
+            command.append("--no-harfbuzz-subset")
+        env = {**os.environ, "FONTCONFIG_FILE": conf}
+        env.pop("FONTCONFIG_PATH", None)
+        done = subprocess.run(  # noqa: S603 - this interpreter, this module
+            command, env=env, capture_output=True, text=True, check=True
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fonts_only(args: argparse.Namespace) -> dict:
+    """CPU ms per certificate and invoice (after ``worker_warm_up()``) and their digests."""
+    pairs = cases(args.n)
+    invoice = get("billing.qr_invoice")
+    bills = [invoice.call(request, idempotency_key="bench") for _, request in pairs]
+    functions = current_documents(pairs, bills)
+    worker_warm_up()
+    figures = cpu_ms(functions, args.n, args.rounds)
+    return {"cpu_ms": figures, "sha256": digests(functions, args.n)}
+
+
 def _with_total(figures: dict[str, float]) -> dict[str, float]:
     return {**figures, "total": round(sum(figures.values()), 2)}
 
@@ -240,7 +304,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--no-harfbuzz-subset", action="store_true")
+    parser.add_argument("--fonts-only", action="store_true", help="the fonts figures only")
     args = parser.parse_args()
+    if args.no_harfbuzz_subset:
+        import weasyprint.pdf.fonts
+
+        weasyprint.pdf.fonts.harfbuzz_subset = None
+    if args.fonts_only:
+        print(json.dumps(fonts_only(args)))
+        return
 
     pairs = cases(args.n)
     certificate, invoice = get("documents.residence_certificate"), get("billing.qr_invoice")
@@ -298,6 +371,21 @@ def main() -> None:
             f"{name:18} bytes: legacy {results['bytes']['legacy'][name]:7d}"
             f"   new {results['bytes']['new'][name]:7d}"
         )
+    bare = bare_run(args)
+    same_bytes = digests(current_documents(pairs, bills), args.n) == bare["sha256"]
+    results |= {
+        "certificate_cpu_ms": results["new_ms"]["certificate_pdf"],
+        "invoice_cpu_ms": results["new_ms"]["invoice_pdf"],
+        "certificate_cpu_ms_bare": bare["cpu_ms"]["certificate_pdf"],
+        "invoice_cpu_ms_bare": bare["cpu_ms"]["invoice_pdf"],
+        "same_bytes": same_bytes,
+        "harfbuzz_subset": not args.no_harfbuzz_subset,
+    }
+    print(
+        f"\nfonts: certificate {results['certificate_cpu_ms']} ms, bare "
+        f"{results['certificate_cpu_ms_bare']} ms; invoice {results['invoice_cpu_ms']} ms, "
+        f"bare {results['invoice_cpu_ms_bare']} ms; same bytes: {same_bytes}"
+    )
     if args.profile:
         for name, function in new.items():
             profile = cProfile.Profile()

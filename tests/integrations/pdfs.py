@@ -49,6 +49,23 @@ def embedded_fonts(pdf: bytes) -> set[str]:
     }
 
 
+def font_programs(pdf: bytes) -> dict[int, bytes]:
+    """Object number → decompressed font program of every embedded font."""
+    bodies = objects(pdf)
+    numbers = {
+        int(m.group(1))
+        for body in bodies.values()
+        for m in re.finditer(rb"/FontFile[23]? (\d+) 0 R", body)
+    }
+    return {number: data for number, (_, data) in _streams(bodies).items() if number in numbers}
+
+
+def font_program_bytes(pdf: bytes) -> int:
+    """Bytes the embedded font programs take in the file (as stored, compressed)."""
+    bodies = objects(pdf)
+    return sum(len(bodies[number]) for number in font_programs(pdf))
+
+
 def layout_text(document) -> str:
     """The texts of a rendered WeasyPrint document's pages, margin boxes included."""
 

@@ -1,9 +1,16 @@
 """WeasyPrint rendering shared by the documents (certificate, QR-bill invoice).
 
 What does not change between documents is prepared once per thread and reused: the font
-configuration (creating one loads every installed font's description, ~10 ms) and the parsed
-stylesheets (a few ms each). Pango's font maps are not meant to be shared between threads,
-and a Dramatiq worker runs several, hence one set per thread.
+configuration and the parsed stylesheets (a few ms each). Pango's font maps are not meant to be
+shared between threads, and a Dramatiq worker runs several, hence one set per thread.
+
+Fonts: only the vendored Liberation Sans (``fonts/``) is ever used. The font configuration is
+fontconfig's *empty* configuration plus the ``@font-face`` rules (``VendoredFontsOnly``), so
+the fonts a machine has installed (e.g. Debian's older Liberation Sans 1.07 of the same name)
+can neither replace nor stand in for it: every machine renders the same bytes. WeasyPrint
+subsets each embedded font for every document; for the vendored fonts the subset is made once
+per process and reused (``font_subsets.py``), as it is the slowest part of a document (~200-500 ms
+with fontTools, where HarfBuzz-Subset is missing).
 """
 
 from __future__ import annotations
@@ -50,7 +57,10 @@ def font_config() -> FontConfiguration:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        config = _local.font_config = FontConfiguration()
+        from .font_subsets import install_subset_cache, vendored_fonts_only
+
+        install_subset_cache()
+        config = _local.font_config = vendored_fonts_only(FontConfiguration)()
         if threading.current_thread() is threading.main_thread():
             # Dropped before the interpreter tears WeasyPrint's C bindings down: otherwise
             # FontConfiguration.__del__ fails noisily at exit.
@@ -185,10 +195,10 @@ def draw_form(pdf, drawing: Drawing, name: str) -> bytes:
 
 
 def warm_up(stylesheets: Sequence[Path] = ()) -> None:
-    """Load the fonts (the very first rendering of a process takes about 2 s) and parse the
-    stylesheets in the calling thread."""
+    """Load the fonts (the very first rendering of a process takes about 2 s), subset the
+    vendored fonts (once per process) and parse the stylesheets in the calling thread."""
     render_pdf(
-        "<p style='font-family: DejaVu Sans'>Wohnsitzbestätigung "
-        "<span style='font-family: Liberation Sans'>Zahlteil <b>Empfangsschein</b></span></p>",
+        "<p style='font-family: Liberation Sans'>Wohnsitzbestätigung "
+        "Zahlteil <b>Empfangsschein</b></p>",
         stylesheets=stylesheets,
     )
