@@ -133,15 +133,7 @@ def test_worker_killed_under_the_run_command_every_case_completes_once(harness, 
     dogs = harness.submit_spread(30, service="hund")
     certificates = harness.submit_spread(30)
     cases = dogs + certificates
-    wait_until(
-        lambda: (
-            harness.step_statuses(cases)[StepStatus.DONE] >= 20
-            and any(age < 0.5 for age in harness.running_for(cases, "dog_register.register"))
-        ),
-        timeout=60,
-        interval=0.02,
-        what="steps in flight",
-    )
+    harness.wait_dog_registrations_in_flight(cases)
     worker = _child(supervisor, "worker")
     killed_pid = worker.process.pid
     os.killpg(killed_pid, signal.SIGKILL)
