@@ -22,7 +22,8 @@ JOB_MIDDLEWARE = [
 ]
 
 
-def _reachable(host: str, port: int, timeout: float = 0.25) -> bool:
+def reachable(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Whether something accepts TCP connections at ``host:port`` (broker, database, ports)."""
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return True
@@ -32,9 +33,9 @@ def _reachable(host: str, port: int, timeout: float = 0.25) -> bool:
 
 def detect_broker_url(database: dict[str, Any]) -> str:
     """Return the broker to use when BROKER_URL is not set."""
-    if _reachable("127.0.0.1", 5672):
+    if reachable("127.0.0.1", 5672, timeout=0.25):
         return "amqp://guest:guest@127.0.0.1:5672/"
-    if _reachable("127.0.0.1", 6379):
+    if reachable("127.0.0.1", 6379, timeout=0.25):
         return "redis://127.0.0.1:6379/0"
     user = database.get("USER") or "postgres"
     password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""

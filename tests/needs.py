@@ -19,11 +19,12 @@ from __future__ import annotations
 import collections
 import os
 import shutil
-import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
 
 import pytest
+
+from config.broker import reachable
 
 NEEDS = ("rabbitmq", "rabbitmqctl", "chromium")
 DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -40,18 +41,10 @@ def on_ci(environ: dict | None = None) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _listening(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def rabbitmq_missing(url: str) -> str | None:
     parts = urlparse(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 5672
-    return None if _listening(host, port) else f"kein RabbitMQ auf {host}:{port}"
+    return None if reachable(host, port) else f"kein RabbitMQ auf {host}:{port}"
 
 
 def rabbitmqctl_missing() -> str | None:

@@ -21,9 +21,9 @@ from urllib.parse import urlparse
 
 import environ
 
-from config.broker import broker_settings
+from config.broker import broker_settings, reachable
 
-from .postgres import Database, PostgresNotFound, _reachable, find_postgres
+from .postgres import Database, PostgresNotFound, find_postgres
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
@@ -170,7 +170,7 @@ def main() -> int:
     os.chdir(ROOT)
     environ.Env.read_env(ROOT / ".env", overwrite=False)
     port = int(os.environ.get("PORT", "8000"))
-    if _reachable("127.0.0.1", port, timeout=0.2):
+    if reachable("127.0.0.1", port, timeout=0.2):
         say(f"Port {port} ist belegt; mit PORT=<n> bin/run einen anderen wählen.")
         return 1
     (ROOT / "var").mkdir(exist_ok=True)
@@ -243,7 +243,7 @@ def _process_env(database: Database, port: int) -> dict[str, str]:
     say(f"Broker ({origin}): {kind} {_masked(broker['URL'])}")
     # Web, worker and scheduler must agree on one broker: fix the detected one for all.
     env["BROKER_URL"] = broker["URL"]
-    if not env.get("REDIS_URL") and _reachable("127.0.0.1", 6379):
+    if not env.get("REDIS_URL") and reachable("127.0.0.1", 6379):
         # A shared cache lets every process see host-cache invalidations at once.
         env["REDIS_URL"] = "redis://127.0.0.1:6379/1"
         say("Cache: Redis redis://127.0.0.1:6379/1")

@@ -20,6 +20,8 @@ from urllib.parse import quote, unquote, urlparse, urlunparse
 import psycopg
 from psycopg import sql
 
+from config.broker import reachable
+
 DEFAULT_DB_NAME = "einwohnerportal"
 
 
@@ -32,14 +34,6 @@ class Database:
     url: str
     origin: str  # "DATABASE_URL" | "local" | "embedded"
     embedded: EmbeddedPostgres | None = field(default=None, repr=False)
-
-
-def _reachable(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def _admin_url(url: str) -> str:
@@ -88,7 +82,7 @@ def find_postgres(root: Path, say) -> Database:
     if mode == "auto":
         host, _, port = os.environ.get("PORTAL_POSTGRES_PROBE", "127.0.0.1:5432").rpartition(":")
         local = f"postgres://postgres@{host}:{port}/{quote(name)}"
-        if _reachable(host, int(port)):
+        if reachable(host, int(port)):
             reason = _can_login(local)
             if reason is None:
                 if ensure_database(local):
@@ -104,7 +98,7 @@ def find_postgres(root: Path, say) -> Database:
 
 
 def _free_port(preferred: int) -> int:
-    if not _reachable("127.0.0.1", preferred, timeout=0.2):
+    if not reachable("127.0.0.1", preferred, timeout=0.2):
         return preferred
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -203,7 +197,7 @@ class EmbeddedPostgres:
             return None
         except PermissionError:
             pass
-        return port if _reachable("127.0.0.1", port) else None
+        return port if reachable("127.0.0.1", port) else None
 
     def start(self) -> None:
         self.pgdata.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
-from .postgres import DEFAULT_DB_NAME, EmbeddedPostgres, PostgresNotFound, _reachable
+from config.broker import reachable
+
+from .postgres import DEFAULT_DB_NAME, EmbeddedPostgres, PostgresNotFound
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{DEFAULT_DB_NAME}"
@@ -47,7 +49,7 @@ def plan(environ: dict) -> Plan:
     if not host or host.startswith("/"):  # a Unix socket: libpq decides, as before
         return Plan(url, embedded=False)
     port = parts.port or 5432
-    if _reachable(host, port):
+    if reachable(host, port):
         return Plan(url, embedded=False)
     return Plan(url, embedded=True, reason=f"Kein PostgreSQL auf {host}:{port}")
 

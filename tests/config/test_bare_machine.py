@@ -39,7 +39,7 @@ def test_a_listening_server_is_used_as_given():
 
 def test_without_database_url_the_local_default_is_probed(monkeypatch):
     probed = []
-    monkeypatch.setattr(testdb, "_reachable", lambda host, port: probed.append((host, port)) or 1)
+    monkeypatch.setattr(testdb, "reachable", lambda host, port: probed.append((host, port)) or 1)
     assert testdb.plan({}) == testdb.Plan(testdb.DEFAULT_URL, embedded=False)
     assert probed == [("127.0.0.1", 5432)]
 
@@ -50,7 +50,7 @@ def test_portal_postgres_embedded_forces_the_embedded_server():
 
 
 def test_a_unix_socket_url_is_left_to_libpq(monkeypatch):
-    monkeypatch.setattr(testdb, "_reachable", lambda *a: pytest.fail("no TCP probe for a socket"))
+    monkeypatch.setattr(testdb, "reachable", lambda *a: pytest.fail("no TCP probe for a socket"))
     assert not testdb.plan({"DATABASE_URL": "postgres:///einwohnerportal"}).embedded
 
 
