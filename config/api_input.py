@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from config.errors import is_api, refusal
 from tenants.safe_input import UnsafeInput, bad_characters_message, json_loads_checked, text_is_safe
 
 
@@ -39,8 +39,7 @@ class SafeJSONParser(JSONParser):
 
 class InputSanityMiddleware:
     """Refuses a query string or a page's form with a NUL character (or a lone surrogate), with
-    a 400 on every host:
-        German page for pages, the API's JSON shape under ``/api/``."""
+    a 400 on every host: German page for pages, the API's JSON shape under ``/api/``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -50,7 +49,7 @@ class InputSanityMiddleware:
             return self.refuse(request)
         # Pages hand form values to services as they are; the API's serializers and JSON
         # parser check their own input (DRF reuses a form body read here).
-        form_page = request.method == "POST" and not request.path.startswith("/api/")
+        form_page = request.method == "POST" and not is_api(request)
         if form_page and not self.params_are_safe(request.POST):
             return self.refuse(request)
         return self.get_response(request)
@@ -64,10 +63,9 @@ class InputSanityMiddleware:
 
     @staticmethod
     def refuse(request: HttpRequest) -> HttpResponse:
-        message = bad_characters_message()
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message, "code": "invalid_characters"}, status=400)
-        return render(request, "400.html", {"message": message}, status=400)
+        return refusal(
+            request, 400, bad_characters_message(), "invalid_characters", template="400.html"
+        )
 
 
 class RequestSizeMiddleware:
@@ -81,14 +79,15 @@ class RequestSizeMiddleware:
         length = request.META.get("CONTENT_LENGTH") or ""
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         if chunked and not length:
-            return self.refuse(
+            return refusal(
                 request,
                 411,
                 _("Bitte senden Sie den Inhalt mit Längenangabe (Content-Length)."),
                 "length_required",
             )
         if length.isascii() and length.isdigit() and int(length) > self.limit:
-            return self.refuse(
+            # Refused from the header alone: nothing reads the body.
+            return refusal(
                 request,
                 413,
                 _("Die Anfrage ist zu gross (höchstens %(mb)s MB).")
@@ -96,14 +95,3 @@ class RequestSizeMiddleware:
                 "too_large",
             )
         return self.get_response(request)
-
-    @staticmethod
-    def refuse(request: HttpRequest, status: int, message: str, code: str) -> HttpResponse:
-        # The body stays unread (gunicorn's sync workers close the connection after it).
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": message, "code": code}, status=status)
-        else:
-            response = HttpResponse(
-                message, status=status, content_type="text/plain; charset=utf-8"
-            )
-        return response

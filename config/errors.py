@@ -9,31 +9,42 @@ from django.template import loader
 from django.utils.translation import gettext as _
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is for the API (JSON answers) rather than a page."""
     return request.path.startswith("/api/")
 
 
+def refusal(
+    request: HttpRequest, status: int, message: str, code: str, *, template: str = ""
+) -> HttpResponse:
+    """A refusal before any view ran: the API's JSON shape under ``/api/``, else the German
+    page ``template`` with ``message`` (plain text without one)."""
+    if is_api(request):
+        return JsonResponse({"detail": message, "code": code}, status=status)
+    if template:
+        return render(request, template, {"message": message}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse({"detail": _("Ungültige Anfrage."), "code": "bad_request"}, status=400)
     return render(request, "400.html", status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception or "") or _("Sie sind dafür nicht berechtigt.")
-    if _is_api(request):
-        return JsonResponse({"detail": message, "code": "permission_denied"}, status=403)
-    return render(request, "403.html", {"message": message}, status=403)
+    return refusal(request, 403, message, "permission_denied", template="403.html")
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse({"detail": _("Nicht gefunden."), "code": "not_found"}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse(
             {
                 "detail": _("Ein Fehler ist aufgetreten. Bitte später erneut versuchen."),
