@@ -5,13 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from . import lockout, selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
+from .models import User
 from .throttle import account_mail_allowed, client_ip
 
 TOO_MANY = _("Zu viele Anfragen für diese Adresse. Bitte versuchen Sie es in einer Stunde erneut.")
@@ -65,6 +66,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Without ``next``: clerks and administrators land in the back office's inbox
+        (``settings.BACKOFFICE_HOME_URL``), residents on the commune's start page."""
+        if self.request.user.role in (User.Role.CLERK, User.Role.ADMIN):
+            return resolve_url(settings.BACKOFFICE_HOME_URL)
+        return super().get_default_redirect_url()
 
     def form_valid(self, form):
         response = super().form_valid(form)

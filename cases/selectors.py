@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -14,6 +14,7 @@ from accounts.models import User
 from catalog.models import ServiceVersion
 from tenants.safe_input import id_from_text
 
+from .fallbacks import failed_fallback_q
 from .models import (
     OPEN_STATUSES,
     Case,
@@ -81,10 +82,15 @@ def case_get_visible(*, user: User, case_id) -> Case:
     return case
 
 
+# The inbox's pseudo statuses (URL values): every open case (the default view), every case.
+INBOX_OPEN = "offen"
+INBOX_ALL = "alle"
+
+
 @dataclass
 class InboxFilters:
     service: str = ""
-    status: str = ""
+    status: str = INBOX_OPEN  # a CaseStatus value, INBOX_OPEN (the default) or INBOX_ALL
     assignee: str = ""  # "", "me", "none" or a user id
     overdue: bool = False
     disrupted: bool = False  # an automated step failed and waits for a clerk
@@ -100,16 +106,32 @@ def overdue_q(today=None) -> Q:
 
 
 def disrupted_q() -> Q:
-    """Open cases with an automated step that fell back to a clerk."""
-    fallen_back = CaseStep.objects.filter(
-        kind=StepKind.AUTOMATED, status=StepStatus.MANUAL_FALLBACK
-    ).values("case_id")
+    """Open cases with an automated step that fell back to a clerk because the automation
+    failed (not because the commune offers the service as a form, nor for an identity check:
+    ``cases.fallbacks``)."""
+    fallen_back = (
+        CaseStep.objects.filter(kind=StepKind.AUTOMATED, status=StepStatus.MANUAL_FALLBACK)
+        .filter(failed_fallback_q())
+        .values("case_id")
+    )
     return Q(pk__in=fallen_back, status__in=OPEN_STATUSES)
+
+
+def cases_with_failed_automation(*, case_ids: list) -> set:
+    """Of ``case_ids``, those with an automated step that failed and waits for a clerk."""
+    return set(
+        CaseStep.objects.filter(
+            case__in=case_ids, kind=StepKind.AUTOMATED, status=StepStatus.MANUAL_FALLBACK
+        )
+        .filter(failed_fallback_q())
+        .values_list("case_id", flat=True)
+    )
 
 
 def inbox(*, user: User, filters: InboxFilters) -> tuple[QuerySet[Case], dict[str, int]]:
     """The back-office inbox: visible cases filtered, and counts per status (before the status
-    filter, after the others), plus ``overdue``; open cases first, by due date."""
+    filter, after the others), plus ``offen``, ``overdue`` and ``disrupted``. By default only
+    open cases, the nearest due date first; with every case, closed ones follow, latest first."""
     cases = case_list_for_backoffice(user=user)
     if filters.service:
         cases = cases.filter(service__key=filters.service)
@@ -125,13 +147,19 @@ def inbox(*, user: User, filters: InboxFilters) -> tuple[QuerySet[Case], dict[st
     counts = {status: counts.get(status, 0) for status in CaseStatus.values}
     counts["overdue"] = cases.filter(overdue_q()).count()
     counts["disrupted"] = cases.filter(disrupted_q()).count()
-    if filters.status:
+    counts[INBOX_OPEN] = sum(counts[status] for status in OPEN_STATUSES)
+    if filters.status == INBOX_OPEN:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif filters.status and filters.status != INBOX_ALL:
         cases = cases.filter(status=filters.status)
     if filters.overdue:
         cases = cases.filter(overdue_q())
     if filters.disrupted:
         cases = cases.filter(disrupted_q())
-    return cases.order_by("closed_at", "due_date", "submitted_at"), counts
+    # Open cases first, the nearest due date on top; closed ones after, the latest first.
+    return cases.order_by(
+        F("closed_at").desc(nulls_first=True), "due_date", "submitted_at", "reference"
+    ), counts
 
 
 def case_timeline(*, case: Case, internal: bool) -> QuerySet[CaseEvent]:

@@ -24,6 +24,7 @@ from .core import (
     status_refresh,
 )
 from .documents import document_store
+from .invoices import invoice_issue_by_hand, step_issues_invoice
 from .steps import case_close
 
 
@@ -118,6 +119,15 @@ def _decision_check(
         )
 
 
+def _invoices_issue(*, case: Case, user: User) -> None:
+    """Approving finishes every open step: invoice steps issue their invoice first."""
+    for step in case.steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]):
+        if step_issues_invoice(step):
+            step.case = case
+            step.output = invoice_issue_by_hand(step=step, user=user)
+            step.save(update_fields=["output", "updated_at"])
+
+
 @transaction.atomic
 def case_decide(
     *,
@@ -148,6 +158,7 @@ def case_decide(
             visible_to_resident=True,
         )
         details["document"] = str(stored.pk)
+        _invoices_issue(case=case, user=user)
         case.steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]).update(
             status=StepStatus.DONE, completed_by=user, completed_at=now, updated_at=now
         )

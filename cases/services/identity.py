@@ -73,3 +73,49 @@ def applicant_identity(*, case, data: dict[str, Any] | None = None) -> dict[str,
         if value and not identity[key] and isinstance(value, str):
             identity[key] = value
     return identity
+
+
+def _register_person(case) -> dict[str, Any] | None:
+    """The register's answer of the case's identification step, once it has run."""
+    for step in case.steps.all():
+        output = step.output if isinstance(step.output, dict) else {}
+        if isinstance(output.get("person"), dict):
+            return output["person"]
+    return None
+
+
+def applicant_facts(*, case) -> dict[str, Any]:
+    """What a clerk needs to know about the applicant, without identity numbers: names and date
+    of birth (verified, or as typed), the address (the register's, once identified; otherwise
+    the profile's or the form's, marked as unconfirmed), e-mail and phone."""
+    identity = applicant_identity(case=case)
+    verified = case_identity_verified(case)
+    person = _register_person(case)
+    if person is not None:
+        address = person.get("address") or {}
+        street = f"{address.get('street', '')} {address.get('house_number', '')}".strip()
+        place = f"{address.get('postcode', '')} {address.get('town', '')}".strip()
+        address_source = "register"
+    else:
+        street = f"{identity.get('street', '')} {identity.get('house_number', '')}".strip()
+        place = f"{identity.get('postcode', '')} {identity.get('town', '')}".strip()
+        address_source = "profile" if (street or place) else ""
+    profile = profile_identity(user=case.applicant)
+    phone = (case.data or {}).get("phone") or _profile_phone(case.applicant)
+    return {
+        "name": f"{identity.get('first_name', '')} {identity.get('last_name', '')}".strip(),
+        "date_of_birth": identity.get("date_of_birth", ""),
+        "verified": verified,
+        "level": str((case.identity or {}).get("level", "")),
+        "street": street,
+        "place": place,
+        "address_source": address_source,
+        "email": profile.get("email") or case.applicant.email,
+        "phone": phone if isinstance(phone, str) else "",
+    }
+
+
+def _profile_phone(user) -> str:
+    source = _profile_source()
+    profile = (source(user) or {}) if source is not None else {}
+    return str(profile.get("phone") or "")

@@ -16,6 +16,7 @@ from tenants.jobs import enqueue_on_commit
 
 from .. import handlers
 from ..exceptions import InvalidTransition
+from ..fallbacks import IDENTITY_UNVERIFIED_REASON, STAGE_FORM_REASON
 from ..jobs import RUN_STEP
 from ..models import (
     CLERK_WORKABLE,
@@ -37,18 +38,9 @@ from .core import (
 )
 from .failures import failure_record
 from .identity import applicant_identity, case_identity_verified
+from .invoices import invoice_issue_by_hand, step_issues_invoice
 
 logger = logging.getLogger(__name__)
-
-IDENTITY_UNVERIFIED_REASON = (
-    "Die Identität der Antragstellerin / des Antragstellers ist nicht durch eine verifizierte "
-    "Anmeldung (AGOV / E-ID) bestätigt: bitte die Identität prüfen (Ausweis) und den Schritt von "
-    "Hand erledigen. An das Register wurde nichts gesendet."
-)
-STAGE_FORM_REASON = (
-    "Die Gemeinde bietet diese Dienstleistung auf der Stufe «Formular» an: "
-    "der Schritt wird von der Verwaltung erledigt."
-)
 
 
 def _fallback(*, step: CaseStep, reason: str) -> None:
@@ -199,6 +191,8 @@ def step_complete(
             % {"step": step.name_de},
             code="step_running",
         )
+    if not output and step_issues_invoice(step):
+        output = invoice_issue_by_hand(step=step, user=user)
     now = timezone.now()
     step.status = StepStatus.DONE
     step.completed_at = now
@@ -234,6 +228,14 @@ def step_retry(*, step_id: int, user: User) -> CaseStep:
     ):
         raise InvalidTransition(
             _("Nur ein gescheiterter automatischer Schritt kann wiederholt werden.")
+        )
+    if step.case.stage != "automated":
+        raise InvalidTransition(
+            _(
+                "Die Gemeinde bietet diese Dienstleistung als Formular an: "
+                "der Schritt wird von Hand erledigt, nicht automatisch."
+            ),
+            code="stage_form",
         )
     step.status = StepStatus.PENDING
     step.save()

@@ -15,14 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from tenants.safe_input import id_from_text
 
 from .. import selectors, services
-from ..models import CLERK_WORKABLE, CaseStatus, CaseStep, StepKind, StepStatus
+from ..fallbacks import fallback_is_failure
+from ..models import CLERK_WORKABLE, CaseStatus, StepKind, StepStatus
 from ..permissions import can_work_on, is_backoffice_user
+from ..services.identity import applicant_facts
+from ..services.invoices import step_issues_invoice
 from .common import answers, run_action, version_name
 
 PAGE_SIZE = 25
@@ -39,14 +43,41 @@ def backoffice_required(view):
     return wrapped
 
 
+def _status_links(query: dict, filters, counts: dict) -> list[dict]:
+    """The links above the inbox: open cases (default), every status, all cases."""
+    others = {k: v for k, v in query.items() if k not in ("status", "ueberfaellig", "stoerung")}
+    entries = [(selectors.INBOX_OPEN, _("offen (alle offenen)"), counts.get(selectors.INBOX_OPEN))]
+    entries += [
+        (value, _("wartet auf Einwohner/in") if value == "waiting_for_resident" else label, None)
+        for value, label in CaseStatus.choices
+    ]
+    entries.append((selectors.INBOX_ALL, _("alle Geschäfte"), None))
+    return [
+        {
+            "value": value,
+            "label": label,
+            "count": count if count is not None else counts.get(value),
+            "url": "?" + urlencode({**others, "status": value}),
+            "current": filters.status == value and not (filters.overdue or filters.disrupted),
+        }
+        for value, label, count in entries
+    ]
+
+
+def _inbox_status(value: str) -> str:
+    """The status filter from the URL: a case status, "alle", or "offen" (default, also for
+    anything unknown)."""
+    if value in CaseStatus.values or value == selectors.INBOX_ALL:
+        return value
+    return selectors.INBOX_OPEN
+
+
 @backoffice_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """The inbox: filters (service, status, assignee, overdue), counts per status, pages."""
     filters = selectors.InboxFilters(
         service=request.GET.get("dienst", ""),
-        status=request.GET.get("status", "")
-        if request.GET.get("status") in CaseStatus.values
-        else "",
+        status=_inbox_status(request.GET.get("status", "")),
         assignee=request.GET.get("zugewiesen", ""),
         overdue=request.GET.get("ueberfaellig") == "1",
         disrupted=request.GET.get("stoerung") == "1",
@@ -56,25 +87,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("seite"))
     for case in page:
         case.display_name = version_name(case)
-    disrupted_ids = set(
-        CaseStep.objects.filter(
-            case__in=[c.pk for c in page],
-            kind=StepKind.AUTOMATED,
-            status=StepStatus.MANUAL_FALLBACK,
-        ).values_list("case_id", flat=True)
-    )
+    disrupted_ids = selectors.cases_with_failed_automation(case_ids=[c.pk for c in page])
     query = {k: v for k, v in request.GET.items() if k != "seite" and v}
-    status_links = [
-        {
-            "value": value,
-            "label": _("wartet auf Einwohner/in") if value == "waiting_for_resident" else label,
-            "count": counts.get(value, 0),
-            "url": "?"
-            + urlencode({**{k: v for k, v in query.items() if k != "status"}, "status": value}),
-            "current": filters.status == value,
-        }
-        for value, label in CaseStatus.choices
-    ]
+    status_links = _status_links(query, filters, counts)
     colleagues = User.objects.filter(
         is_active=True, role__in=[User.Role.CLERK, User.Role.ADMIN]
     ).order_by("last_name", "first_name", "email")
@@ -96,26 +111,53 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+STAGE_TEXT = {
+    "automated": _lazy(
+        "automatisiert: das Portal erledigt die automatischen Schritte; "
+        "Sie erledigen die übrigen und, was scheitert"
+    ),
+    "form": _lazy("Formular: Sie erledigen alle Schritte von Hand"),
+    "link": _lazy("bisheriger Online-Schalter (nicht im Portal bearbeitet)"),
+}
+
+
+def _steps_for_display(case) -> list:
+    """The case's steps, each with ``failed``: an automated step waiting for a clerk because
+    the automation failed (not by design: ``cases.fallbacks``)."""
+    steps = list(case.steps.order_by("position"))
+    for step in steps:
+        step.failed = step.status == StepStatus.MANUAL_FALLBACK and fallback_is_failure(
+            attempts=step.attempts, last_error=step.last_error
+        )
+    return steps
+
+
 @backoffice_required
 def case_detail(request: HttpRequest, case_id) -> HttpResponse:
     case = selectors.case_get_for_backoffice(user=request.user, case_id=case_id)
-    steps = list(case.steps.order_by("position"))
+    steps = _steps_for_display(case)
     current = next((s for s in steps if not s.is_finished), None)
+    workable = bool(current and current.status in CLERK_WORKABLE and case.is_open)
     return render(
         request,
         "cases/backoffice/case.html",
         {
             "case": case,
             "service_name": version_name(case),
+            "stage_text": STAGE_TEXT.get(case.stage, case.stage),
+            "applicant": applicant_facts(case=case),
             "answers": answers(case),
             "steps": steps,
             "current": current,
-            "current_workable": bool(current and current.status in CLERK_WORKABLE and case.is_open),
+            "current_workable": workable,
+            "current_issues_invoice": workable and step_issues_invoice(current),
+            "pending_invoice": case.is_open
+            and any(not s.is_finished and step_issues_invoice(s) for s in steps),
             "current_retryable": bool(
-                current
+                workable
                 and current.kind == StepKind.AUTOMATED
-                and current.status in (StepStatus.MANUAL_FALLBACK, StepStatus.FAILED)
-                and case.is_open
+                and case.stage == "automated"
+                and (current.status == StepStatus.FAILED or current.failed)
             ),
             "can_work": can_work_on(user=request.user, case=case),
             "events": selectors.case_timeline(case=case, internal=True),

@@ -177,6 +177,8 @@ GUARDIAN_ANONYMOUS_USER_NAME = None
 ANONYMOUS_USER_NAME = None
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+# Clerks and commune administrators land in the back office after logging in.
+BACKOFFICE_HOME_URL = "/backoffice/"
 LOGOUT_REDIRECT_URL = "/"
 
 # --- Login through the identity provider (AGOV / e-ID over OpenID Connect) ----------------------

@@ -131,6 +131,7 @@ def test_resident_orders_by_search_clerk_completes_resident_sees_result(
     assert_accessible(clerk)
     clerk.get_by_role("link", name=reference).click()
     assert_accessible(clerk)
+    _case_page_columns(clerk)
     clerk.get_by_role("button", name="Mir zuweisen").click()
     clerk.get_by_label("gutheissen (mit Dokument)").check()
     clerk.get_by_label("Dokument für die Einwohnerin / den Einwohner").set_input_files(
@@ -151,3 +152,23 @@ def test_resident_orders_by_search_clerk_completes_resident_sees_result(
     assert page.locator("dl.facts .status").inner_text() == "abgeschlossen"
     assert page.get_by_role("link", name="Fristerstreckung-2025.pdf").is_visible()
     assert "Gutgeheissen" in page.content()
+
+
+def _case_page_columns(page) -> None:
+    """The back office's case page: facts, steps and timeline beside the actions at 1280 px;
+    one column without sideways scrolling on a phone (390 px)."""
+    facts, actions = page.locator(".case-facts"), page.locator(".case-actions")
+    wide_facts, wide_actions = facts.bounding_box(), actions.bounding_box()
+    assert wide_actions["x"] >= wide_facts["x"] + wide_facts["width"]
+    assert abs(wide_actions["y"] - wide_facts["y"]) < 5
+    page.set_viewport_size({"width": 390, "height": 900})
+    try:
+        narrow_facts, narrow_actions = facts.bounding_box(), actions.bounding_box()
+        assert narrow_actions["y"] >= narrow_facts["y"] + narrow_facts["height"]
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent||'').slice(0,40))"""
+        )
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
+        assert_accessible(page)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})

@@ -1,0 +1,81 @@
+"""Invoice steps a clerk finishes by hand: the portal still issues the invoice.
+
+At stage ``form`` (or after a failure) the automated invoice step (``billing.qr_invoice``)
+becomes a clerk's task. The invoice is the portal's own document, not a register's answer, so
+completing that step by hand, or approving the case, issues it through the same step handler
+in the clerk's transaction: an invoice step is never "erledigt" without its invoice (a case
+without fee gets none, and says so). If the invoice cannot be issued, the clerk's action is
+refused with the reason and nothing changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .. import handlers
+from ..exceptions import InvalidTransition
+from ..models import CaseStep, StepKind, StepStatus
+from .core import event_write
+from .identity import applicant_identity
+
+INVOICE_ADAPTER = "billing.qr_invoice"
+
+
+def step_issues_invoice(step: CaseStep) -> bool:
+    """Whether finishing ``step`` must issue the case's invoice first."""
+    return (
+        step.kind == StepKind.AUTOMATED
+        and step.adapter_key == INVOICE_ADAPTER
+        and not (isinstance(step.output, dict) and step.output.get("amount"))
+    )
+
+
+def _call(step: CaseStep, steps: list[CaseStep]) -> handlers.StepCall:
+    case = step.case
+    previous = {
+        s.key: s.output for s in steps if s.position < step.position and s.status == StepStatus.DONE
+    }
+    return handlers.StepCall(
+        case_id=case.pk,
+        reference=case.reference,
+        service_key=case.service.key if case.service_id else "",
+        step_key=step.key,
+        adapter_key=step.adapter_key,
+        idempotency_key=step.idempotency_key,
+        data=case.data or {},
+        previous_outputs=previous,
+        applicant=applicant_identity(case=case),
+    )
+
+
+def invoice_issue_by_hand(*, step: CaseStep, user) -> dict[str, Any]:
+    """Issue the invoice of ``step`` (an invoice step a clerk finishes) and return the step's
+    output; raises InvalidTransition (``invoice_failed``) with the reason when it fails."""
+    handler = handlers.handler_get(INVOICE_ADAPTER)
+    if handler is None:
+        raise InvalidTransition(
+            _(
+                "Die Rechnung kann nicht erstellt werden: keine Rechnungs-Schnittstelle eingerichtet."
+            ),
+            code="invoice_failed",
+        )
+    steps = list(step.case.steps.order_by("position"))
+    try:
+        output = handler(_call(step, steps))
+    except Exception as exc:  # the handler's or adapter's error, shown to the clerk
+        message = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
+        raise InvalidTransition(
+            _("Die Rechnung konnte nicht erstellt werden: %(reason)s") % {"reason": message},
+            code="invoice_failed",
+        ) from exc
+    event_write(
+        case=step.case,
+        actor=user,
+        kind="invoice_issued",
+        text=str(output.get("summary") or "Rechnung erstellt"),
+        details={"step": step.key, "by_hand": True},
+        visible=True,
+    )
+    return output
