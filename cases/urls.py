@@ -4,10 +4,12 @@ from django.urls import path
 
 from .views import backoffice as bo
 from .views import resident
+from .views.seal import seal_check_page
 
 app_name = "cases"
 
 urlpatterns = [
+    path("siegel-pruefen/", seal_check_page, name="seal-check"),
     path("dienstleistungen/<slug:key>/bestellen/", resident.order, name="order"),
     path("meine-geschaefte/", resident.my_cases, name="my-cases"),
     path("meine-geschaefte/<uuid:case_id>/", resident.my_case, name="my-case"),

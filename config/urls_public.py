@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.identity_views import LogoutView, public_login
 from cases.views.public import MyCasesEverywhereView, my_cases_everywhere_page
+from cases.views.seal import seal_check_page
 from config.health import healthz
 from tenants.admin_sites import canton_admin_site
 from tenants.api import CommuneViewSet
@@ -20,6 +21,7 @@ urlpatterns = [
     path("admin/", canton_admin_site.urls),
     path("anmelden/", public_login, name="login"),
     path("abmelden/", LogoutView.as_view(), name="logout"),
+    path("siegel-pruefen/", seal_check_page, name="seal-check"),
     path("meine-geschaefte/", my_cases_everywhere_page, name="my-cases-everywhere"),
     path("api/me/cases/", MyCasesEverywhereView.as_view(), name="api-my-cases-everywhere"),
     path("", include("accounts.identity_urls")),

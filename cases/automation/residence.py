@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.adapters.documents.data import ResidenceCertificateRequest
+from integrations.adapters.documents.data import ResidenceCertificateRequest, SealRequest
 from integrations.adapters.qr_invoice.data import InvoicePdfRequest, InvoiceRequest, Party
 from integrations.adapters.resident_register.data import IdentifyRequest
 from tenants.selectors import commune_postcode
@@ -110,20 +110,32 @@ def residence_certificate(call: StepCall) -> dict:
         ),
         idempotency_key=call.idempotency_key,
     )
+    sealed = adapter_call(
+        "documents.seal",
+        SealRequest(
+            pdf=rendered.content,
+            commune_name=commune.name,
+            bfs_number=commune.bfs_number,
+            reference=call.reference,
+            title="Wohnsitzbestätigung",
+        ),
+        idempotency_key=f"{call.idempotency_key}-seal",
+    )
     document = document_generated_add(
         case=case,
         step_key=call.step_key,
         name=rendered.filename,
-        content=rendered.content,
+        content=sealed.content,
         content_type=rendered.mime_type,
         visible_to_resident=True,
     )
     return {
         "document": str(document.pk),
         "filename": rendered.filename,
-        "sha256": rendered.sha256,
+        "sha256": sealed.sha256,
         "pages": rendered.pages,
-        "summary": f"{rendered.title} als PDF erstellt",
+        "sealed_by": sealed.signer,
+        "summary": f"{rendered.title} als PDF mit elektronischem Siegel erstellt",
     }
 
 

@@ -23,7 +23,7 @@ from .core import (
     require_worker,
     status_refresh,
 )
-from .documents import document_store
+from .documents import document_store, resident_wants_sealed_pdf, upload_sealed
 from .invoices import invoice_issue_by_hand, step_issues_invoice
 from .steps import case_close
 
@@ -150,6 +150,8 @@ def case_decide(
     now = timezone.now()
     details: dict = {"approve": approve}
     if approve:
+        if resident_wants_sealed_pdf(case):
+            document = upload_sealed(case=case, upload=document, title=case.version.name_de)
         stored = document_store(
             case=case,
             upload=document,

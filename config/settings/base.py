@@ -387,6 +387,8 @@ INTEGRATION_ADAPTERS = [
     "integrations.adapters.qr_invoice.adapters.QrInvoiceAdapter",
     "integrations.adapters.qr_invoice.adapters.InvoicePdfAdapter",
     "integrations.adapters.documents.adapters.ResidenceCertificateAdapter",
+    "integrations.adapters.documents.seal.SealAdapter",
+    "integrations.adapters.documents.seal.SealCheckAdapter",
 ]
 INTEGRATIONS = {
     "resident_register": {
@@ -403,7 +405,16 @@ INTEGRATIONS = {
     },
     # Creditor account of the fee invoices (QR-bill); default: the SIX example QR-IBAN.
     "billing": {"qr_iban": env("QR_IBAN", default="CH4431999123000889012")},
+    # The commune's sealing key and certificate (PEM) for the electronic seal on documents
+    # (integrations/adapters/documents/seal.py); empty: the test authority below, if allowed.
+    "sealing": {},
 }
+# Electronic seals: trusted sealing authorities (PEM files) for the public seal check, and the
+# local test authority that issues each commune a test sealing certificate when none is
+# configured (development and tests only; production.py turns it off).
+SEAL_TRUST_ROOTS = env.list("SEAL_TRUST_ROOTS", default=[])
+SEAL_DEV_CA = env.bool("SEAL_DEV_CA", default=True)
+SEAL_DEV_DIR = env("SEAL_DEV_DIR", default=str(BASE_DIR / "var" / "seal"))
 
 # Where automated steps take the applicant's identity from (a function user -> dict, see
 # cases/services/identity.py); the residents' profile by default.

@@ -4,6 +4,8 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+# Seals only with the communes' real sealing keys, trusted only by the configured authorities.
+SEAL_DEV_CA = env.bool("SEAL_DEV_CA", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

@@ -7,6 +7,7 @@ import pytest
 from cases import handlers
 from cases.models import CaseStatus, Document, StepStatus
 from cases.services import case_submit, step_run
+from cases.services.seals import seal_check
 from integrations.models import AdapterFailure
 from integrations.reference import demo_person
 
@@ -49,6 +50,13 @@ def test_completes_with_pdf_and_qr_bill_and_no_clerk(kriens, in_commune, residen
         for name in (f"wohnsitzbestaetigung-{slug}.pdf", f"rechnung-{slug}.pdf"):
             with docs[name].file.open("rb") as f:
                 assert f.read(5) == b"%PDF-"
+        # The certificate carries the commune's electronic seal, as the service promises.
+        with docs[f"wohnsitzbestaetigung-{slug}.pdf"].file.open("rb") as f:
+            seal = seal_check(pdf=f.read())
+        assert seal.intact and seal.trusted
+        assert seal.signer == f"Gemeinde Kriens (BFS {kriens.bfs_number})"
+        assert seal.reason == f"Wohnsitzbestätigung {slug}"
+        assert steps[1].output["sealed_by"] == seal.signer
         with docs[f"qr-einzahlungsschein-{slug}.svg"].file.open("rb") as f:
             svg = f.read().decode()
         assert "<svg" in svg and "20.00" in svg

@@ -35,3 +35,42 @@ class RenderedDocument:
     title: str
     sha256: str
     pages: int
+
+
+@dataclass(frozen=True)
+class SealRequest:
+    """Seal ``pdf`` in the name of the commune (``documents.seal``)."""
+
+    pdf: bytes
+    commune_name: str
+    bfs_number: int
+    reference: str  # the case reference, written into the seal (its "reason")
+    title: str  # e.g. "Wohnsitzbestätigung"
+
+
+@dataclass(frozen=True)
+class SealedPdf:
+    content: bytes
+    sha256: str
+    signer: str  # the sealing certificate's subject, e.g. "Gemeinde Kriens (BFS 1059)"
+
+
+@dataclass(frozen=True)
+class SealCheckRequest:
+    """Check the seal of an uploaded PDF (``documents.seal_check``)."""
+
+    pdf: bytes
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """What anyone may learn about a document's seal (no personal data)."""
+
+    sealed: bool  # the PDF carries a seal (a signature field with a signature)
+    intact: bool = False  # the sealed bytes are unchanged and cover the whole file
+    trusted: bool = False  # the seal's certificate chains to a trusted sealing authority
+    signer: str = ""  # the sealing certificate's subject (commune)
+    issuer: str = ""  # who issued the sealing certificate
+    sealed_at: str = ""  # the signing time the seal reports, ISO 8601
+    reason: str = ""  # title and reference, as sealed
+    problem: str = ""  # in German, when not sealed, not intact or not trusted
