@@ -119,8 +119,8 @@ def main() -> None:
         import dramatiq
         from dramatiq.middleware import Middleware
 
-        import bench._machine_worker  # noqa: F401  (the bench.noop handler)
-        import cases.actors  # noqa: F401
+        import bench._machine_worker  # the bench.noop handler
+        import cases.actors
         from bench.process_machine import Bench, _prepare
 
         class CountMessages(Middleware):
