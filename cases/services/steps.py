@@ -7,7 +7,7 @@ import logging
 import time
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -289,8 +289,20 @@ def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | N
         current = current_step(step.case, steps)
         if current is None or current.pk != step.pk:
             return None, None
+        _commit_without_flush()
         handler = _step_begin(step, steps)
     return (step, handler) if handler is not None else (None, None)
+
+
+def _commit_without_flush() -> None:
+    """Commit the current transaction without waiting for its WAL flush (PostgreSQL's
+    asynchronous commit: after a database crash it is either fully there or fully gone, never
+    half). Only for the transaction that marks a message's first step running: it records no
+    effect, and should a crash lose it, the step is as before, its message unacknowledged (or
+    the sweeper's), and the step runs again with the same idempotency key. Completions keep
+    durable commits."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _chain_continuation(case: Case, steps: list[CaseStep]) -> CaseStep | None:
