@@ -269,7 +269,7 @@ def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | N
 
     A message whose step is already done continues a chain (``step_run(chain=True)``) that a
     killed worker left behind: when the case's current step is an automated one that the chain
-    had started (running) or that failed in it, that step is run instead.
+    of this very message had started (running) or that failed in it, that step is run instead.
     """
     with transaction.atomic():
         locked = _lock_case_steps(step_id)
@@ -277,7 +277,7 @@ def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | N
             return None, None
         step, steps = locked
         if step.status == StepStatus.DONE:
-            step = _chain_continuation(step.case, steps)
+            step = _chain_continuation(step.case, steps, head_id=step_id)
             if step is None:
                 return None, None
         if step.kind != StepKind.AUTOMATED:
@@ -305,22 +305,32 @@ def _commit_without_flush() -> None:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _chain_continuation(case: Case, steps: list[CaseStep]) -> CaseStep | None:
-    """The step a chain left running (or failed) after the done step of its message."""
+def _chain_continuation(case: Case, steps: list[CaseStep], *, head_id: int) -> CaseStep | None:
+    """The step the chain of the message for step ``head_id`` left running (or failed).
+
+    Only that message's redelivery or retry continues it: a stale message of another done step
+    (e.g. a sweeper's, for a step that was only slow) must not run a step a live chain runs.
+    """
     current = current_step(case, steps)
     if (
         current is not None
         and case.is_open
         and current.kind == StepKind.AUTOMATED
         and current.status in (StepStatus.RUNNING, StepStatus.FAILED)
+        and (current.input or {}).get(CHAIN_HEAD) == head_id
     ):
         return current
     return None
 
 
-def _step_begin(step: CaseStep, steps: list[CaseStep]) -> handlers.StepHandler | None:
+def _step_begin(
+    step: CaseStep, steps: list[CaseStep], *, chain_head: int | None = None
+) -> handlers.StepHandler | None:
     """Mark the locked, current automated ``step`` running (attempt, input, event, status) and
-    return its handler; or hand it to a clerk and return None. In the caller's transaction."""
+    return its handler; or hand it to a clerk and return None. In the caller's transaction.
+
+    ``chain_head``: the step whose message runs this one in a chain (kept in the step's input).
+    """
     handler = handlers.handler_get(step.adapter_key)
     if handler is None:
         reason = f"Für «{step.adapter_key or '–'}» ist keine Schnittstelle eingerichtet."
@@ -337,7 +347,10 @@ def _step_begin(step: CaseStep, steps: list[CaseStep]) -> handlers.StepHandler |
     step.status = StepStatus.RUNNING
     step.attempts += 1
     step.started_at = now
+    head = chain_head or (step.input or {}).get(CHAIN_HEAD)
     step.input = _step_input(step, steps)
+    if head:
+        step.input[CHAIN_HEAD] = head
     step.save(update_fields=["status", "attempts", "started_at", "input", "updated_at"])
     event_write(
         case=step.case,
@@ -353,6 +366,8 @@ def _step_begin(step: CaseStep, steps: list[CaseStep]) -> handlers.StepHandler |
 # A chain (``step_run(chain=True)``) starts no further step after this many seconds: the rest
 # goes through the broker again, well within the actor's time limit (120 s).
 CHAIN_SECONDS = 20.0
+# Key in a chained step's input: the step whose message runs the chain (see _chain_continuation).
+CHAIN_HEAD = "chained_from"
 
 
 def step_run(*, step_id: int, final_attempt: bool = True, chain: bool = False) -> CaseStep | None:
@@ -379,7 +394,9 @@ def step_run(*, step_id: int, final_attempt: bool = True, chain: bool = False) -
         if output is None:
             return None
         keep_going = chain and time.monotonic() < deadline
-        completed, step, handler = _step_succeeded(step_id=step.pk, output=output, chain=keep_going)
+        completed, step, handler = _step_succeeded(
+            step_id=step.pk, output=output, chain_head=step_id if keep_going else None
+        )
     return completed
 
 
@@ -452,9 +469,10 @@ def _step_failed(
 
 @transaction.atomic
 def _step_succeeded(
-    *, step_id: int, output: dict[str, Any], chain: bool = False
+    *, step_id: int, output: dict[str, Any], chain_head: int | None = None
 ) -> tuple[CaseStep | None, CaseStep | None, handlers.StepHandler | None]:
-    """Complete the running step; with ``chain``, start the next step if it can run now.
+    """Complete the running step; with ``chain_head`` (the step of the message that runs the
+    chain), start the next step if it can run now.
 
     Returns the completed step (None if it was no longer running) and the started next step
     with its handler (None, None when the case goes on through the broker or a clerk).
@@ -480,8 +498,8 @@ def _step_succeeded(
         visible=True,
     )
     following = current_step(case, steps)
-    if chain and _runs_now(case, following):
-        handler = _step_begin(following, steps)
+    if chain_head and _runs_now(case, following):
+        handler = _step_begin(following, steps, chain_head=chain_head)
         if handler is not None:
             return step, following, handler
         return step, None, None  # handed to a clerk; _step_begin refreshed the status

@@ -208,3 +208,36 @@ def test_actor_chains_on_first_delivery_only(kriens, in_commune, kriens_setup, c
         case = _submit(kriens_setup)
         run_step.fn(case.steps.get(position=1).pk)
         assert case.steps.get(position=2).status == StepStatus.PENDING
+
+
+def test_stale_message_of_another_done_step_does_not_run_a_chained_step(
+    kriens, in_commune, kriens_setup, calls
+):
+    """A chain killed in its third step: a message of the (done) second step, as the sweeper
+    might have sent it while that step was slow, leaves the chain's step alone; only the
+    redelivery of the chain's own message continues it."""
+    _service(kriens, in_commune)
+
+    @handlers.register(KEYS[2])
+    def dies(call: handlers.StepCall) -> dict:
+        calls.append((KEYS[2], call.idempotency_key))
+        if len([k for k, _ in calls if k == KEYS[2]]) == 1:
+            raise WorkerKilled
+        return {"step": KEYS[2]}
+
+    with in_commune(kriens):
+        case = _submit(kriens_setup)
+        first, second, third = case.steps.order_by("position")
+        with pytest.raises(WorkerKilled):
+            step_run(step_id=first.pk, chain=True)
+        third.refresh_from_db()
+        assert third.status == StepStatus.RUNNING and third.input["chained_from"] == first.pk
+
+        assert step_run(step_id=second.pk, chain=True) is None
+        third.refresh_from_db()
+        assert third.status == StepStatus.RUNNING and third.attempts == 1
+
+        step_run(step_id=first.pk, chain=True)
+        third.refresh_from_db()
+        assert third.status == StepStatus.DONE and third.attempts == 2
+    assert [k for k, _ in calls] == [KEYS[0], KEYS[1], KEYS[2], KEYS[2]]
