@@ -30,10 +30,14 @@ MAX_RETRIES = 5
     time_limit=120_000,
 )
 def run_step(step_id: int) -> None:
-    """Run one automated case step; the last retry hands the step to a clerk if it fails."""
+    """Run one automated case step; the last retry hands the step to a clerk if it fails.
+
+    A first delivery chains the case's following automated steps (``step_run``): they then
+    share this message's retries, which none of its own attempts has used yet.
+    """
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message is not None else MAX_RETRIES
-    step_run(step_id=step_id, final_attempt=retries >= MAX_RETRIES)
+    step_run(step_id=step_id, final_attempt=retries >= MAX_RETRIES, chain=retries == 0)
 
 
 @periodic

@@ -8,6 +8,9 @@ from typing import Any
 # The middleware is always listed explicitly: with django-dramatiq 0.15 an omitted list silently
 # means no middleware at all (no retries, no time limits).
 JOB_MIDDLEWARE = [
+    # First, so that its connection check (CONN_HEALTH_CHECKS: one SELECT 1) happens once per
+    # message, before the commune middleware's query, not a second time after it.
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.ShutdownNotifications",
@@ -18,7 +21,6 @@ JOB_MIDDLEWARE = [
     "tenants.jobs.CommuneJobMiddleware",
     "cases.automation.warmup.AdapterWarmUpMiddleware",
     "tenants.heartbeat.WorkerHeartbeatMiddleware",
-    "django_dramatiq.middleware.DbConnectionsMiddleware",
 ]
 
 

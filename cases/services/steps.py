@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -266,12 +267,21 @@ def _step_input(step: CaseStep, steps: list[CaseStep]) -> dict[str, Any]:
 
 
 def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | None]:
-    """Lock the step and mark it running; None when there is nothing (left) to run."""
+    """Lock the step and mark it running; None when there is nothing (left) to run.
+
+    A message whose step is already done continues a chain (``step_run(chain=True)``) that a
+    killed worker left behind: when the case's current step is an automated one that the chain
+    of this very message had started (running) or that failed in it, that step is run instead.
+    """
     with transaction.atomic():
         locked = _lock_case_steps(step_id)
         if locked is None:
             return None, None
         step, steps = locked
+        if step.status == StepStatus.DONE:
+            step = _chain_continuation(step.case, steps, head_id=step_id)
+            if step is None:
+                return None, None
         if step.kind != StepKind.AUTOMATED:
             return None, None
         if step.status not in (StepStatus.PENDING, StepStatus.FAILED, StepStatus.RUNNING):
@@ -281,46 +291,121 @@ def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | N
         current = current_step(step.case, steps)
         if current is None or current.pk != step.pk:
             return None, None
-        handler = handlers.handler_get(step.adapter_key)
-        if handler is None:
-            _fallback(
-                step=step,
-                reason=f"Für «{step.adapter_key or '–'}» ist keine Schnittstelle eingerichtet.",
-            )
-            status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
-            return None, None
-        if adapter_reads_register(step.adapter_key) and not case_identity_verified(step.case):
-            # Never identify anyone in a register with typed-in values: a clerk checks instead.
-            _fallback(step=step, reason=IDENTITY_UNVERIFIED_REASON)
-            status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
-            return None, None
-        step.status = StepStatus.RUNNING
-        step.attempts += 1
-        step.started_at = timezone.now()
-        step.input = _step_input(step, steps)
-        step.save(update_fields=["status", "attempts", "started_at", "input", "updated_at"])
-        event_write(
-            case=step.case,
-            actor=None,
-            kind="step_started",
-            text=f"Schritt «{step.name_de}» läuft automatisch (Versuch {step.attempts})",
-            details={"step": step.key, "adapter": step.adapter_key, "attempt": step.attempts},
-        )
-        status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
-    return step, handler
+        _commit_without_flush()
+        handler = _step_begin(step, steps)
+    return (step, handler) if handler is not None else (None, None)
 
 
-def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
+def _commit_without_flush() -> None:
+    """Commit the current transaction without waiting for its WAL flush (PostgreSQL's
+    asynchronous commit: after a database crash it is either fully there or fully gone, never
+    half). Only for the transaction that marks a message's first step running: it records no
+    effect, and should a crash lose it, the step is as before, its message unacknowledged (or
+    the sweeper's), and the step runs again with the same idempotency key. Completions keep
+    durable commits."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _chain_continuation(case: Case, steps: list[CaseStep], *, head_id: int) -> CaseStep | None:
+    """The step the chain of the message for step ``head_id`` left running (or failed).
+
+    Only that message's redelivery or retry continues it: a stale message of another done step
+    (e.g. a sweeper's, for a step that was only slow) must not run a step a live chain runs.
+    """
+    current = current_step(case, steps)
+    if (
+        current is not None
+        and case.is_open
+        and current.kind == StepKind.AUTOMATED
+        and current.status in (StepStatus.RUNNING, StepStatus.FAILED)
+        and (current.input or {}).get(CHAIN_HEAD) == head_id
+    ):
+        return current
+    return None
+
+
+def _step_begin(
+    step: CaseStep, steps: list[CaseStep], *, chain_head: int | None = None
+) -> handlers.StepHandler | None:
+    """Mark the locked, current automated ``step`` running (attempt, input, event, status) and
+    return its handler; or hand it to a clerk and return None. In the caller's transaction.
+
+    ``chain_head``: the step whose message runs this one in a chain (kept in the step's input).
+    """
+    handler = handlers.handler_get(step.adapter_key)
+    if handler is None:
+        reason = f"Für «{step.adapter_key or '–'}» ist keine Schnittstelle eingerichtet."
+    elif adapter_reads_register(step.adapter_key) and not case_identity_verified(step.case):
+        # Never identify anyone in a register with typed-in values: a clerk checks instead.
+        reason = IDENTITY_UNVERIFIED_REASON
+    else:
+        reason = ""
+    now = timezone.now()
+    if reason:
+        _fallback(step=step, reason=reason)
+        status_refresh(case=step.case, actor=None, now=now, steps=steps)
+        return None
+    step.status = StepStatus.RUNNING
+    step.attempts += 1
+    step.started_at = now
+    head = chain_head or (step.input or {}).get(CHAIN_HEAD)
+    step.input = _step_input(step, steps)
+    if head:
+        step.input[CHAIN_HEAD] = head
+    step.save(update_fields=["status", "attempts", "started_at", "input", "updated_at"])
+    event_write(
+        case=step.case,
+        actor=None,
+        kind="step_started",
+        text=f"Schritt «{step.name_de}» läuft automatisch (Versuch {step.attempts})",
+        details={"step": step.key, "adapter": step.adapter_key, "attempt": step.attempts},
+    )
+    status_refresh(case=step.case, actor=None, now=now, steps=steps)
+    return handler
+
+
+# A chain (``step_run(chain=True)``) starts no further step after this many seconds: the rest
+# goes through the broker again, well within the actor's time limit (120 s).
+CHAIN_SECONDS = 20.0
+# Key in a chained step's input: the step whose message runs the chain (see _chain_continuation).
+CHAIN_HEAD = "chained_from"
+
+
+def step_run(*, step_id: int, final_attempt: bool = True, chain: bool = False) -> CaseStep | None:
     """Run an automated step through its handler (called by ``cases.actors.run_step``).
 
     Idempotent: a step that is no longer pending is left alone. Without a registered handler,
     after a permanent error, or after a transient error on the final attempt the step becomes a
     manual task for a clerk with its input and the error. A transient error before the final
     attempt is re-raised so the job is retried.
+
+    ``chain``: when the step succeeds and the case's next step is automated and can run now,
+    the same transaction that completes the step marks the next one running, and it runs here
+    without a broker round trip (one commit per step). The message stays unacknowledged until
+    the chain ends, so a worker killed inside it has the message redelivered, and the
+    redelivery continues with the step the chain left running (``_step_start``). A transient
+    error in the chain is re-raised like any other: the retry of this message continues there.
+    Returns the last step completed.
     """
+    deadline = time.monotonic() + CHAIN_SECONDS
     step, handler = _step_start(step_id)
-    if step is None or handler is None:
-        return None
+    completed = None
+    while step is not None and handler is not None:
+        output = _handler_call(step, handler, final_attempt=final_attempt)
+        if output is None:
+            return None
+        keep_going = chain and time.monotonic() < deadline
+        completed, step, handler = _step_succeeded(
+            step_id=step.pk, output=output, chain_head=step_id if keep_going else None
+        )
+    return completed
+
+
+def _handler_call(
+    step: CaseStep, handler: handlers.StepHandler, *, final_attempt: bool
+) -> dict[str, Any] | None:
+    """The handler's output; None when the step failed for good (handed to a clerk)."""
     call = handlers.StepCall(
         case_id=step.case_id,
         reference=step.case.reference,
@@ -333,7 +418,7 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
         applicant=step.input.get("applicant", {}),
     )
     try:
-        output = handler(call)
+        return handler(call) or {}
     except Exception as exc:
         # Handlers may raise cases.handlers' errors or let an adapter's own errors through:
         # anything that says it is not transient (``transient = False``) is permanent.
@@ -354,7 +439,6 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
         if not give_up:
             raise
         return None
-    return _step_succeeded(step_id=step.pk, output=output or {})
 
 
 @transaction.atomic
@@ -386,10 +470,18 @@ def _step_failed(
 
 
 @transaction.atomic
-def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
+def _step_succeeded(
+    *, step_id: int, output: dict[str, Any], chain_head: int | None = None
+) -> tuple[CaseStep | None, CaseStep | None, handlers.StepHandler | None]:
+    """Complete the running step; with ``chain_head`` (the step of the message that runs the
+    chain), start the next step if it can run now.
+
+    Returns the completed step (None if it was no longer running) and the started next step
+    with its handler (None, None when the case goes on through the broker or a clerk).
+    """
     locked = _lock_case_steps(step_id)
     if locked is None or locked[0].status != StepStatus.RUNNING:
-        return None
+        return None, None, None
     step, steps = locked
     case = step.case
     now = timezone.now()
@@ -407,7 +499,24 @@ def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
         details={"step": step.key, "adapter": step.adapter_key, "output": output},
         visible=True,
     )
+    following = current_step(case, steps)
+    if chain_head and _runs_now(case, following):
+        handler = _step_begin(following, steps, chain_head=chain_head)
+        if handler is not None:
+            return step, following, handler
+        return step, None, None  # handed to a clerk; _step_begin refreshed the status
     case_advance(case=case, actor=None, now=now, steps=steps)
     if case.status == CaseStatus.COMPLETED:
         notify_on_commit(recipient=case.applicant, case=case)
-    return step
+    return step, None, None
+
+
+def _runs_now(case: Case, step: CaseStep | None) -> bool:
+    """Whether ``step`` is an automated step the machine would enqueue right now."""
+    return (
+        step is not None
+        and case.is_open
+        and case.stage == "automated"
+        and step.kind == StepKind.AUTOMATED
+        and step.status == StepStatus.PENDING
+    )
