@@ -1,59 +1,18 @@
-"""Catalogue search through the whole stack (public host, middleware, DRF): median latency.
+"""Catalogue search through the whole stack: the search half of ``bench.portal``.
 
-Run: DJANGO_SETTINGS_MODULE=config.settings.local .venv/bin/python -m bench.catalog_search
-Seeds the catalogue first if it is empty (idempotent). Goal: search_median_ms ≤ 50.
+Run: ``.venv/bin/python -m bench.catalog_search`` (kept for old notes; ``bench.portal`` measures
+the same and the submissions). Prepares what it needs from an empty database (``DATABASE_URL``).
+Goal: search_median_ms ≤ 50. The last line is one JSON object.
 """
 
 import json
-import os
-import statistics
-import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from catalog.seed.loader import seed_catalog  # noqa: E402
-
-QUERIES = [
-    "hunde",
-    "zügeln",
-    "umzug",
-    "wohnsitzbestatigung",
-    "baugesuch",
-    "pass",
-    "steuer",
-    "kita",
-    "geburtsschein",
-    "parkieren",
-    "abfall",
-    "fischen",
-]
+from bench import portal
 
 
 def main() -> None:
-    seed_catalog()
-    client = Client(HTTP_HOST=settings.PORTAL_DOMAIN)
-    for q in QUERIES:  # warm-up
-        client.get("/api/catalog/services/", {"q": q})
-    timings = []
-    for _round in range(10):
-        for q in QUERIES:
-            start = time.perf_counter()
-            response = client.get("/api/catalog/services/", {"q": q})
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200 and response.json(), q
-    median = statistics.median(timings)
-    p95 = sorted(timings)[int(len(timings) * 0.95)]
-    print(
-        f"Katalogsuche über die API: {len(timings)} Anfragen, Median {median:.1f} ms, p95 {p95:.1f} ms"
-    )
-    print(json.dumps({"search_median_ms": round(median, 2), "search_p95_ms": round(p95, 2)}))
+    portal.prepare_public()
+    print(json.dumps(portal.measure_search(10)))
 
 
 if __name__ == "__main__":

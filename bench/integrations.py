@@ -7,12 +7,15 @@ Prints median/p95 per operation in milliseconds; the last line is one JSON objec
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from datetime import date
 from decimal import Decimal
 
 import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 django.setup()
 

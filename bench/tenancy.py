@@ -2,7 +2,8 @@
 
 Runs against a dedicated database <DATABASE_URL's name>_bench, created and dropped here:
 
-    .venv/bin/python -m bench.tenancy [--clones 20] [--standard 5] [--requests 4000] [--keep]
+    .venv/bin/python -m bench.tenancy [--clones 20] [--standard 5] [--requests 6000] [--keep]
+    .venv/bin/python -m bench.tenancy --routing-only   # the routing figures alone
 
 Last line: one JSON object with onboard_s_per_commune_clone, onboard_s_per_commune_standard,
 onboard_all_80_s and routing_overhead_ratio (plus the raw figures behind them).
@@ -168,30 +169,41 @@ def _routing(requests: int, rounds: int) -> dict:
         plain_path = cursor.fetchone()[0]
     print(f"Plain-Django-Verbindung: search_path = {plain_path}")
 
-    samples = {"tenant": [], "plain": []}
-    variants = [("tenant", tenant_handler, TENANT_PATH), ("plain", plain_handler, PLAIN_PATH)]
+    # Alternating: every request goes to the other commune, so each one switches the schema.
+    emmen_commune = Commune.objects.get(slug="emmen")
+    emmen = f"{emmen_commune.primary_domain}:8000"
+    with schema_context(emmen_commune.schema_name):
+        user_upsert(email="bench@emmen.ch", password="bench-pw-123456", role="resident")
+    connection.set_schema_to_public()
+    turn = [0]
+
+    def alternating() -> int:
+        turn[0] += 1
+        return _call(tenant_handler, TENANT_PATH, host if turn[0] % 2 else emmen)
+
+    samples = {"tenant": [], "plain": [], "alternating": []}
+    variants = [
+        ("tenant", lambda: _call(tenant_handler, TENANT_PATH, host)),
+        ("plain", lambda: _call(plain_handler, PLAIN_PATH, host)),
+        ("alternating", alternating),
+    ]
     for _ in range(300):  # warm-up: URL resolver, template of nothing, connections, caches
-        for _name, handler, path in variants:
-            _call(handler, path, host)
-    per_round = max(1, requests // rounds)
-    round_ratios = []
+        for _name, call in variants:
+            call()
+    # Rounds in random order, so a change in the machine's load hits every variant alike.
+    per_round = max(2, requests // rounds)
+    round_ratios, alternating_ratios = [], []
     for _ in range(rounds):
         random.shuffle(variants)
         medians = {}
-        for name, handler, path in variants:
+        for name, call in variants:
             gc.collect()
-            times = [_call(handler, path, host) for _ in range(per_round)]
+            times = [call() for _ in range(per_round)]
             samples[name].extend(times)
             medians[name] = statistics.median(times)
         round_ratios.append(medians["tenant"] / medians["plain"])
-    # For information: every request switches commune, so each one re-issues SET search_path.
-    emmen = f"{Commune.objects.get(slug='emmen').primary_domain}:8000"
-    with schema_context(Commune.objects.get(slug="emmen").schema_name):
-        user_upsert(email="bench@emmen.ch", password="bench-pw-123456", role="resident")
-    connection.set_schema_to_public()
-    alternating = []
-    for i in range(min(requests, 2000)):
-        alternating.append(_call(tenant_handler, TENANT_PATH, host if i % 2 else emmen))
+        alternating_ratios.append(medians["alternating"] / medians["plain"])
+    alternating = samples["alternating"]
     tenant_ms = statistics.median(samples["tenant"]) / 1e6
     plain_ms = statistics.median(samples["plain"]) / 1e6
     figures = {
@@ -204,6 +216,7 @@ def _routing(requests: int, rounds: int) -> dict:
         "routing_requests_per_variant": len(samples["tenant"]),
         "routing_alternating_communes_median_ms": statistics.median(alternating) / 1e6,
         "routing_alternating_ratio": statistics.median(alternating) / 1e6 / plain_ms,
+        "routing_alternating_ratio_per_round_median": statistics.median(alternating_ratios),
     }
     print(
         f"Routing: Gemeinde-Host über den ganzen Mandanten-Stack {tenant_ms:.3f} ms, "
@@ -237,6 +250,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=6000, help="per variant")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--routing-only", action="store_true", help="import the communes, measure routing only"
+    )
     args = parser.parse_args()
 
     prepare_environment()
@@ -248,6 +264,16 @@ def main() -> int:
         # Kriens (BFS 1059) is the commune whose host the routing benchmark requests.
         _configure_plain_alias("gemeinde_1059")
         django.setup()
+        if args.routing_only:
+            from django.core.management import call_command
+
+            from tenants.services import communes_import
+
+            call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+            communes_import()
+            figures = _routing(args.requests, args.rounds)
+            print(json.dumps({k: round(v, 4) for k, v in figures.items()}))
+            return 0
         figures = _onboarding(args.clones, args.standard)
         figures.update(_routing(args.requests, args.rounds))
 

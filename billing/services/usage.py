@@ -45,28 +45,35 @@ def _month(moment: dt.datetime) -> dt.date:
 def _record_submission(
     cursor, commune_bfs: int, service_key: str, case_id: uuid.UUID, submitted_at: dt.datetime
 ) -> bool:
+    # One statement: the per-case row decides, the monthly counter follows only when it was new.
     month = _month(submitted_at)
     outside = outside_office_hours(submitted_at)
     cursor.execute(
-        f"""INSERT INTO {_CASES}
-            (commune_bfs, case_id, service_key, month, submitted_at, outside_office_hours)
-            VALUES (%s, %s, %s, %s, %s, %s)
-            ON CONFLICT (commune_bfs, case_id) DO NOTHING RETURNING id""",  # noqa: S608
-        [commune_bfs, case_id, service_key, month, submitted_at, outside],
-    )
-    if cursor.fetchone() is None:
-        return False
-    cursor.execute(
-        f"""INSERT INTO {_MONTHLY} AS m
-            (commune_bfs, service_key, month, digital_cases, outside_office_hours,
-             completed_cases, automated_cases, processing_seconds)
-            VALUES (%s, %s, %s, 1, %s, 0, 0, 0)
+        f"""WITH counted AS (
+              INSERT INTO {_CASES}
+                (commune_bfs, case_id, service_key, month, submitted_at, outside_office_hours)
+              VALUES (%(bfs)s, %(case)s, %(key)s, %(month)s, %(at)s, %(outside)s)
+              ON CONFLICT (commune_bfs, case_id) DO NOTHING RETURNING id
+            )
+            INSERT INTO {_MONTHLY} AS m
+              (commune_bfs, service_key, month, digital_cases, outside_office_hours,
+               completed_cases, automated_cases, processing_seconds)
+            SELECT %(bfs)s, %(key)s, %(month)s, 1, %(outside_n)s, 0, 0, 0 FROM counted
             ON CONFLICT (commune_bfs, service_key, month) DO UPDATE SET
               digital_cases = m.digital_cases + 1,
-              outside_office_hours = m.outside_office_hours + EXCLUDED.outside_office_hours""",  # noqa: S608
-        [commune_bfs, service_key, month, int(outside)],
+              outside_office_hours = m.outside_office_hours + EXCLUDED.outside_office_hours
+            RETURNING 1""",  # noqa: S608
+        {
+            "bfs": commune_bfs,
+            "case": case_id,
+            "key": service_key,
+            "month": month,
+            "at": submitted_at,
+            "outside": outside,
+            "outside_n": int(outside),
+        },
     )
-    return True
+    return cursor.fetchone() is not None
 
 
 def usage_record_submission(
@@ -74,7 +81,8 @@ def usage_record_submission(
 ) -> None:
     """Count a digitally submitted case once (a repeated call for the same case does nothing)."""
     _aware(submitted_at, "submitted_at")
-    with transaction.atomic(), connection.cursor() as cursor:
+    # A single statement: atomic by itself, no savepoint inside the case's transaction.
+    with connection.cursor() as cursor:
         _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at)
 
 
@@ -94,7 +102,8 @@ def usage_record_completion(
     """
     _aware(submitted_at, "submitted_at")
     _aware(completed_at, "completed_at")
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Inside the case's transaction no savepoint is needed: a failure rolls the case back too.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at)
         cursor.execute(
             f"""UPDATE {_CASES} SET completed_at = %s, automated = %s

@@ -132,7 +132,8 @@ DATABASES = {
         "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/einwohnerportal"
     )
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend; the SET search_path travels with the next statement (tenants/db_backend).
+DATABASES["default"]["ENGINE"] = "tenants.db_backend"
 # Bounded connection lifetime: each schema a backend touches keeps catalog cache in PostgreSQL.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

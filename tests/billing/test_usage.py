@@ -3,6 +3,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 
 from billing.models import UsageCase, UsageMonthly
 from billing.services import outside_office_hours, usage_record_completion, usage_record_submission
@@ -54,6 +55,23 @@ def test_submission_counts_once():
     assert (row.commune_bfs, row.service_key, row.month) == (1059, "umzug", dt.date(2023, 5, 1))
     assert (row.digital_cases, row.outside_office_hours) == (1, 1)
     assert UsageCase.objects.count() == 1
+
+
+def test_a_submission_rolled_back_with_its_case_counts_nothing():
+    """The count is part of the caller's transaction: when that rolls back, nothing is counted,
+    and a second case in the same month still counts as the first."""
+    at = dt.datetime(2023, 6, 5, 10, 0, tzinfo=ZH)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        usage_record_submission(
+            commune_bfs=1059, service_key="umzug", case_id=uuid.uuid4(), submitted_at=at
+        )
+        raise RuntimeError("the case could not be saved")
+    assert not UsageCase.objects.exists()
+    assert not UsageMonthly.objects.exists()
+    usage_record_submission(
+        commune_bfs=1059, service_key="umzug", case_id=uuid.uuid4(), submitted_at=at
+    )
+    assert UsageMonthly.objects.get().digital_cases == 1
 
 
 def test_same_case_id_in_two_communes_counts_twice():
