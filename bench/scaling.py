@@ -1,12 +1,16 @@
 """Scaling benchmark: onboard a whole canton (or all of Switzerland) on one database.
 
-    .venv/bin/python -m bench.scaling [--canton BE | --all-switzerland] [--executors ...] [--keep]
+    .venv/bin/python -m bench.scaling [--canton BE | --all-switzerland] [--communes N]
+        [--executors standard ...] [--keep]
 
-Measures, in a dedicated database <DATABASE_URL's name>_scale: onboarding time per commune
-(clone of the template, the path of `manage.py onboard_communes`), disk per commune schema,
-catalog-cache memory a PostgreSQL backend keeps per schema it touched, and migrate_schemas for
-a small migration (one AddField) across all the schemas. Extrapolates to the BFS list's
-~2,100 communes. Last line: one JSON object.
+Measures, in a dedicated database <DATABASE_URL's name>_scale, starting empty: onboarding time
+per commune (clone of the template, the path of `manage.py onboard_communes`) and its trend
+(`onboard_last_vs_first`), the latency of a commune page with 10, 500 and all communes in the
+database (`latency_ratio_<N>_vs_10`, N = 2110 for --all-switzerland), disk per commune schema,
+catalog-cache memory a PostgreSQL backend keeps per schema it touched, and `migrate_communes`
+(SQL replay, the operator command) for a small migration (one AddField) across all the schemas
+(`migrate_all_s`); `--executors` also times django-tenants' migrate_schemas for another one.
+Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import django
 from bench._db import bench_database, prepare_environment
 
 MIGRATIONS = "bench.scaleapp.migrations_v{}"
+LATENCY_STAGES = (10, 500)
+LATENCY_COMMUNES = 10
 
 
 def _install_scale_app() -> None:
@@ -53,9 +59,32 @@ def _schema_relations_size(schema: str) -> tuple[int, int]:
     return tables, int(size)
 
 
-def _onboard(wanted) -> dict:
+def _page_latency(domains: list[str], rounds: int) -> float:
+    """Median seconds of GET / on commune hosts, consecutive requests alternating communes."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    for domain in domains * 3:  # warm up: connection, templates, catalog cache of the 10
+        client.get("/", HTTP_HOST=domain)
+    times = []
+    for _ in range(rounds):
+        for domain in domains:
+            t0 = time.perf_counter()
+            response = client.get("/", HTTP_HOST=domain)
+            times.append(time.perf_counter() - t0)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET / on {domain}: {response.status_code}")
+    connection.set_schema_to_public()
+    return statistics.median(times)
+
+
+def _onboard(wanted, latency_rounds: int) -> dict:
+    from tenants.models import Commune
     from tenants.services import OnboardingSession
 
+    stages = sorted({n for n in (*LATENCY_STAGES, len(wanted)) if n <= len(wanted)})
+    latencies: dict[int, float] = {}
     started = time.perf_counter()
     session = OnboardingSession()
     times = []
@@ -69,15 +98,31 @@ def _onboard(wanted) -> dict:
                 f"{statistics.mean(times[-100:]):.3f} s pro Gemeinde",
                 flush=True,
             )
+        if i in stages:
+            pause = time.perf_counter()
+            domains = [
+                c.primary_domain
+                for c in Commune.objects.order_by("pk")[:LATENCY_COMMUNES].prefetch_related(
+                    "domains"
+                )
+            ]
+            latencies[i] = _page_latency(domains, latency_rounds)
+            print(f"  Seite / bei {i} Gemeinden: Median {latencies[i] * 1000:.2f} ms", flush=True)
+            started += time.perf_counter() - pause
     total = time.perf_counter() - started
     tenth = max(1, len(times) // 10)
+    first, last = statistics.mean(times[:tenth]), statistics.mean(times[-tenth:])
+    base = latencies[stages[0]]
     return {
         "communes": len(times),
+        **{f"latency_median_ms_{n}": latencies[n] * 1000 for n in stages},
+        **{f"latency_ratio_{n}_vs_{stages[0]}": latencies[n] / base for n in stages[1:]},
+        "onboard_last_vs_first": last / first,
         "onboard_total_s": total,
         "onboard_mean_s": total / len(times),
         "onboard_median_s": statistics.median(times),
-        "onboard_first_10pct_mean_s": statistics.mean(times[:tenth]),
-        "onboard_last_10pct_mean_s": statistics.mean(times[-tenth:]),
+        "onboard_first_10pct_mean_s": first,
+        "onboard_last_10pct_mean_s": last,
     }
 
 
@@ -117,6 +162,7 @@ def _catalog_memory(schemas: list[str]) -> dict:
 
 
 def _migrate(version: int, executor: str, count: int) -> float:
+    """django-tenants' migrate_schemas over all tenant schemas, for comparison."""
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -134,16 +180,46 @@ def _migrate(version: int, executor: str, count: int) -> float:
     return elapsed
 
 
+def _migrate_communes(version: int, workers: int, count: int) -> float:
+    """The operator command: SQL collected once in the template, replayed per schema."""
+    import io
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.MIGRATION_MODULES = {"scaleapp": MIGRATIONS.format(version)}
+    out = io.StringIO()
+    started = time.perf_counter()
+    call_command("migrate_communes", workers=workers, stdout=out, verbosity=1)
+    elapsed = time.perf_counter() - started
+    print(
+        f"migrate_communes --workers={workers} (v{version}) über {count} Schemas: "
+        f"{elapsed:.1f} s = {elapsed / count * 1000:.1f} ms pro Schema\n  "
+        + out.getvalue().strip().replace("\n", "\n  "),
+        flush=True,
+    )
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("--canton", default="BE")
     scope.add_argument("--all-switzerland", action="store_true")
-    parser.add_argument("--executors", nargs="+", default=["standard", "multiprocessing"])
+    parser.add_argument("--communes", type=int, default=0, help="only the first N (development)")
+    parser.add_argument("--workers", type=int, default=2, help="migrate_communes workers")
+    parser.add_argument("--latency-rounds", type=int, default=60)
+    parser.add_argument(
+        "--executors",
+        nargs="*",
+        default=[],
+        help="also time migrate_schemas with these executors (standard, multiprocessing)",
+    )
     parser.add_argument("--target", type=int, default=0, help="communes to extrapolate to")
     parser.add_argument("--skip-noop", action="store_true", help="skip the no-op migrate run")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    args.executors = args.executors[:1]  # one more migration (v3) to compare with
 
     prepare_environment()
     with bench_database("scale", keep=args.keep) as name:
@@ -162,6 +238,8 @@ def main() -> int:
             if args.all_switzerland
             else [c for c in everything if c.canton == args.canton.upper()]
         )
+        if args.communes:
+            wanted = wanted[: args.communes]
         target = args.target or len(everything)
         label = "Schweiz" if args.all_switzerland else f"Kanton {args.canton.upper()}"
         print(
@@ -176,7 +254,7 @@ def main() -> int:
         size_before = _database_size()
 
         figures = {"scope": label, "template_build_s": template_s}
-        figures.update(_onboard(wanted))
+        figures.update(_onboard(wanted, args.latency_rounds))
         connection.set_schema_to_public()
         size_after = _database_size()
         tables, relations = _schema_relations_size(schema_clone.template_schema_name())
@@ -211,22 +289,19 @@ def main() -> int:
             flush=True,
         )
 
+        count = len(schemas) + 1  # the communes and the template
         if not args.skip_noop:
-            started = time.perf_counter()
-            call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
-            figures["migrate_noop_s_per_schema"] = (time.perf_counter() - started) / len(schemas)
-            print(
-                f"migrate_schemas --tenant ohne offene Migration: "
-                f"{figures['migrate_noop_s_per_schema']:.3f} s pro Schema",
-                flush=True,
-            )
-        for version, executor in enumerate(args.executors, start=2):
+            figures["migrate_noop_s"] = _migrate_communes(1, args.workers, count)
+        figures["migrate_all_s"] = _migrate_communes(2, args.workers, count)
+        figures["migrate_all_ms_per_schema"] = figures["migrate_all_s"] / count * 1000
+        for version, executor in enumerate(args.executors, start=3):
             elapsed = _migrate(version, executor, len(schemas))
             figures[f"migrate_small_{executor}_s_per_schema"] = elapsed / len(schemas)
 
     extrapolated = {
         "target_communes": target,
         "onboard_target_min": target * figures["onboard_mean_s"] / 60,
+        "migrate_all_target_min": target * figures["migrate_all_ms_per_schema"] / 60000,
         "disk_target_gib": target * figures["disk_kib_per_schema"] / 2**20,
         "catalog_target_mib_per_backend": target * figures["catalog_kib_per_touched_schema"] / 1024,
         **{
