@@ -40,17 +40,51 @@ State = frozenset[Key]
 
 # Rows post_migrate creates, copied by natural key from the pilot (ids may differ per schema).
 _SYNC_CONTENT_TYPES = """
-INSERT INTO django_content_type (app_label, model)
-SELECT t.app_label, t.model FROM {pilot}.django_content_type t
+INSERT INTO django_content_type ({columns})
+SELECT {t_columns} FROM {pilot}.django_content_type t
 WHERE NOT EXISTS (SELECT 1 FROM django_content_type c
                   WHERE c.app_label = t.app_label AND c.model = t.model)"""
 _SYNC_PERMISSIONS = """
-INSERT INTO auth_permission (name, content_type_id, codename)
-SELECT p.name, c.id, p.codename FROM {pilot}.auth_permission p
+INSERT INTO auth_permission ({columns}, content_type_id)
+SELECT {p_columns}, c.id FROM {pilot}.auth_permission p
 JOIN {pilot}.django_content_type tc ON tc.id = p.content_type_id
 JOIN django_content_type c ON c.app_label = tc.app_label AND c.model = tc.model
 WHERE NOT EXISTS (SELECT 1 FROM auth_permission q
                   WHERE q.content_type_id = c.id AND q.codename = p.codename)"""
+
+
+def _columns(schema: str, table: str, leave_out: set[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+            [schema, table],
+        )
+        return [_quote(row[0]) for row in cursor.fetchall() if row[0] not in leave_out]
+
+
+def _sync_statements(pilot: str) -> tuple[str, ...]:
+    """Copy what post_migrate added in the pilot, with the columns the tables have now."""
+    statements = []
+    columns = _columns(pilot, "django_content_type", {"id"})
+    if columns:
+        statements.append(
+            _SYNC_CONTENT_TYPES.format(
+                columns=", ".join(columns),
+                t_columns=", ".join(f"t.{c}" for c in columns),
+                pilot=_quote(pilot),
+            )
+        )
+        columns = _columns(pilot, "auth_permission", {"id", "content_type_id"})
+    if columns:
+        statements.append(
+            _SYNC_PERMISSIONS.format(
+                columns=", ".join(columns),
+                p_columns=", ".join(f"p.{c}" for c in columns),
+                pilot=_quote(pilot),
+            )
+        )
+    return tuple(statements)
 
 
 class ReplayStateChanged(DatabaseError):
@@ -66,6 +100,7 @@ class ReplayScript:
     statements: tuple[str, ...]
     records: tuple[Key, ...]
     bootstrap: tuple[str, ...] = ()  # creates django_migrations where it is missing
+    sync: tuple[str, ...] = ()  # copies content types and permissions from the pilot
 
 
 @dataclass
@@ -102,7 +137,7 @@ def _applied_states(schemas: list[str]) -> dict[str, State]:
         for start in range(0, len(with_table), 200):
             batch = with_table[start : start + 200]
             union = " UNION ALL ".join(
-                f"SELECT {i}, app, name FROM {_quote(s)}.django_migrations"
+                f"SELECT {i}, app, name FROM {_quote(s)}.django_migrations"  # noqa: S608 - quoted names
                 for i, s in enumerate(batch)
             )
             cursor.execute(union)
@@ -147,7 +182,9 @@ def replayable(migration: Migration) -> bool:
 
 
 def _records(migration: Migration) -> list[Key]:
-    return list(migration.replaces) or [(migration.app_label, migration.name)]
+    """Rows migrate writes: a squashed migration records what it replaces and, through
+    `check_replacements`, itself."""
+    return [*migration.replaces, (migration.app_label, migration.name)]
 
 
 def _bootstrap_statements() -> tuple[str, ...]:
@@ -183,17 +220,18 @@ def collect_in_pilot(pilot: str, state: State) -> ReplayScript | None:
             statements += sql
             records += _records(migration)
             ran.append((migration, False))
-        if ran:
-            emit_post_migrate_signal(0, False, connection.alias, plan=ran)
+        if ran:  # as migrate does: with the models as the migrations left them
+            project_state.clear_delayed_apps_cache()
+            emit_post_migrate_signal(0, False, connection.alias, apps=project_state.apps, plan=ran)
+        sync = _sync_statements(pilot) if ran else ()
     connection.set_schema_to_public()
     if not ran:
         return None
-    return ReplayScript(pilot, state, tuple(statements), tuple(records), bootstrap)
+    return ReplayScript(pilot, state, tuple(statements), tuple(records), bootstrap, sync)
 
 
 def replay(schema: str, script: ReplayScript) -> None:
     """Bring one schema from `script.state` to the pilot's state, in one transaction."""
-    pilot = _quote(script.pilot)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL search_path = {_quote(schema)}, public")
         cursor.execute("SELECT to_regclass(%s)", [f"{_quote(schema)}.django_migrations"])
@@ -212,8 +250,8 @@ def replay(schema: str, script: ReplayScript) -> None:
             "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
             list(script.records),
         )
-        cursor.execute(_SYNC_CONTENT_TYPES.format(pilot=pilot))
-        cursor.execute(_SYNC_PERMISSIONS.format(pilot=pilot))
+        for statement in script.sync:
+            cursor.execute(statement)
     connection.search_path_set_schemas = None
 
 
@@ -223,6 +261,7 @@ def migrate_one_normally(schema: str, migration: Key) -> None:
         "migrate_schemas",
         migration[0],
         migration[1],
+        tenant=True,  # never public: a target there could unapply its later migrations
         schema_name=schema,
         interactive=False,
         verbosity=0,
@@ -238,7 +277,7 @@ _TASK: dict = {}
 def _run_task(schema: str) -> tuple[str, str | None]:
     try:
         _TASK["function"](schema, _TASK["argument"])
-    except Exception as error:  # noqa: BLE001 - reported per schema, the run goes on
+    except Exception as error:
         connection.set_schema_to_public()
         return schema, f"{type(error).__name__}: {error}".strip()
     return schema, None
@@ -354,7 +393,7 @@ def _replay_group(
     for index, pilot in enumerate(members):
         try:
             script = collect_in_pilot(pilot, state)
-        except Exception as error:  # noqa: BLE001 - reported, the next schema becomes pilot
+        except Exception as error:
             connection.set_schema_to_public()
             report.failed[pilot] = f"{type(error).__name__}: {error}".strip()
             if options.stop_on_error:

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.migrate_replay import RunOptions, communes_migrate, commune_schemas
+from tenants.migrate_replay import RunOptions, commune_schemas, communes_migrate
 
 
 class Command(BaseCommand):
