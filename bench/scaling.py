@@ -59,22 +59,44 @@ def _schema_relations_size(schema: str) -> tuple[int, int]:
     return tables, int(size)
 
 
-def _page_latency(domains: list[str], rounds: int) -> float:
-    """Median seconds of GET / on commune hosts, consecutive requests alternating communes."""
+PAGE = "/meine-geschaefte/"
+
+
+def _logged_in_clients(communes) -> list:
+    """One client per commune, logged in as a resident of that commune (session and user in
+    the commune's schema), for the page "Meine Geschäfte" (user, session, cases tables)."""
     from django.db import connection
     from django.test import Client
+    from django_tenants.utils import schema_context
 
-    client = Client()
-    for domain in domains * 3:  # warm up: connection, templates, catalog cache of the 10
-        client.get("/", HTTP_HOST=domain)
+    from accounts.models import User
+
+    clients = []
+    for commune in communes:
+        client = Client(HTTP_HOST=commune.primary_domain)
+        with schema_context(commune.schema_name):
+            user = User.objects.filter(email="bench@example.ch").first()
+            user = user or User.objects.create_user(email="bench@example.ch", password=None)
+            client.force_login(user)
+        clients.append(client)
+    connection.set_schema_to_public()
+    return clients
+
+
+def _page_latency(clients: list, rounds: int) -> float:
+    """Median seconds of a commune page, consecutive requests alternating communes."""
+    from django.db import connection
+
+    for client in clients * 3:  # warm up: connection, templates, catalog cache of the 10
+        client.get(PAGE)
     times = []
     for _ in range(rounds):
-        for domain in domains:
+        for client in clients:
             t0 = time.perf_counter()
-            response = client.get("/", HTTP_HOST=domain)
+            response = client.get(PAGE)
             times.append(time.perf_counter() - t0)
             if response.status_code != 200:
-                raise RuntimeError(f"GET / on {domain}: {response.status_code}")
+                raise RuntimeError(f"GET {PAGE}: {response.status_code}")
     connection.set_schema_to_public()
     return statistics.median(times)
 
@@ -85,6 +107,7 @@ def _onboard(wanted, latency_rounds: int) -> dict:
 
     stages = sorted({n for n in (*LATENCY_STAGES, len(wanted)) if n <= len(wanted)})
     latencies: dict[int, float] = {}
+    clients: list = []
     started = time.perf_counter()
     session = OnboardingSession()
     times = []
@@ -100,14 +123,11 @@ def _onboard(wanted, latency_rounds: int) -> dict:
             )
         if i in stages:
             pause = time.perf_counter()
-            domains = [
-                c.primary_domain
-                for c in Commune.objects.order_by("pk")[:LATENCY_COMMUNES].prefetch_related(
-                    "domains"
-                )
-            ]
-            latencies[i] = _page_latency(domains, latency_rounds)
-            print(f"  Seite / bei {i} Gemeinden: Median {latencies[i] * 1000:.2f} ms", flush=True)
+            clients = clients or _logged_in_clients(
+                Commune.objects.order_by("pk")[:LATENCY_COMMUNES].prefetch_related("domains")
+            )
+            latencies[i] = _page_latency(clients, latency_rounds)
+            print(f"  {PAGE} bei {i} Gemeinden: Median {latencies[i] * 1000:.2f} ms", flush=True)
             started += time.perf_counter() - pause
     total = time.perf_counter() - started
     tenth = max(1, len(times) // 10)
@@ -287,6 +307,13 @@ def main() -> int:
             f"auf {figures['backend_memory_after_mib']:.1f} MiB = "
             f"{figures['catalog_kib_per_touched_schema']:.0f} KiB pro Schema",
             flush=True,
+        )
+
+        from tenants.catalog_budget import schemas_per_connection
+
+        figures["schemas_per_connection"] = schemas_per_connection()
+        figures["catalog_bound_mib_per_backend"] = (
+            figures["schemas_per_connection"] * figures["catalog_kib_per_touched_schema"] / 1024
         )
 
         count = len(schemas) + 1  # the communes and the template
