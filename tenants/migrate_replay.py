@@ -344,9 +344,14 @@ def communes_migrate(schemas: list[str] | None = None, options: RunOptions | Non
     report = MigrateReport()
     remaining = list(schemas if schemas is not None else commune_schemas())
     first_round = True
+    seen: dict[str, set[State]] = {}
     while remaining and not report.stopped:
         groups: dict[State, list[str]] = {}
         for schema, state in _applied_states(remaining).items():
+            if state in seen.setdefault(schema, set()):  # a step that recorded nothing
+                report.failed[schema] = "Migration ohne Fortschritt (Stand unverändert)"
+                continue
+            seen[schema].add(state)
             groups.setdefault(state, []).append(schema)
         remaining = []
         for state, members in groups.items():
