@@ -298,7 +298,7 @@ def run_per_schema(
     """`function(schema, argument)` for each schema, in `workers` forked processes.
 
     Returns (done, failed, stopped). With stop_on_error no further schema starts after the
-    first failure (schemas already running finish).
+    first failure; the workers are terminated, so a schema in flight is rolled back.
     """
     _TASK.update(function=function, argument=argument)
     done: list[str] = []
