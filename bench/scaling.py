@@ -1,12 +1,16 @@
 """Scaling benchmark: onboard a whole canton (or all of Switzerland) on one database.
 
-    .venv/bin/python -m bench.scaling [--canton BE | --all-switzerland] [--executors ...] [--keep]
+    .venv/bin/python -m bench.scaling [--canton BE | --all-switzerland] [--communes N]
+        [--executors standard ...] [--keep]
 
-Measures, in a dedicated database <DATABASE_URL's name>_scale: onboarding time per commune
-(clone of the template, the path of `manage.py onboard_communes`), disk per commune schema,
-catalog-cache memory a PostgreSQL backend keeps per schema it touched, and migrate_schemas for
-a small migration (one AddField) across all the schemas. Extrapolates to the BFS list's
-~2,100 communes. Last line: one JSON object.
+Measures, in a dedicated database <DATABASE_URL's name>_scale, starting empty: onboarding time
+per commune (clone of the template, the path of `manage.py onboard_communes`) and its trend
+(`onboard_last_vs_first`), the latency of a commune page with 10, 500 and all communes in the
+database (`latency_ratio_<N>_vs_10`, N = 2110 for --all-switzerland), disk per commune schema,
+catalog-cache memory a PostgreSQL backend keeps per schema it touched, and `migrate_communes`
+(SQL replay, the operator command) for a small migration (one AddField) across all the schemas
+(`migrate_all_s`); `--executors` also times django-tenants' migrate_schemas for another one.
+Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import django
 from bench._db import bench_database, prepare_environment
 
 MIGRATIONS = "bench.scaleapp.migrations_v{}"
+LATENCY_STAGES = (10, 500)
+LATENCY_COMMUNES = 10
 
 
 def _install_scale_app() -> None:
@@ -53,31 +59,121 @@ def _schema_relations_size(schema: str) -> tuple[int, int]:
     return tables, int(size)
 
 
-def _onboard(wanted) -> dict:
+PAGE = "/meine-geschaefte/"
+
+
+def _logged_in_clients(communes) -> list:
+    """One client per commune, logged in as a resident of that commune (session and user in
+    the commune's schema), for the page "Meine Geschäfte" (user, session, cases tables)."""
+    from django.db import connection
+    from django.test import Client
+    from django_tenants.utils import schema_context
+
+    from accounts.models import User
+
+    clients = []
+    for commune in communes:
+        client = Client(HTTP_HOST=commune.primary_domain)
+        with schema_context(commune.schema_name):
+            user = User.objects.filter(email="bench@example.ch").first()
+            user = user or User.objects.create_user(email="bench@example.ch", password=None)
+            client.force_login(user)
+        clients.append(client)
+    connection.set_schema_to_public()
+    return clients
+
+
+def _page_latency(clients: list, rounds: int) -> float:
+    """Median seconds of a commune page, consecutive requests alternating communes."""
+    from django.db import connection
+
+    for client in clients * 3:  # warm up: connection, templates, catalog cache of the 10
+        client.get(PAGE)
+    times = []
+    for _ in range(rounds):
+        for client in clients:
+            t0 = time.perf_counter()
+            response = client.get(PAGE)
+            times.append(time.perf_counter() - t0)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {PAGE}: {response.status_code}")
+    connection.set_schema_to_public()
+    return statistics.median(times)
+
+
+_SESSION: list = []
+
+
+def _worker_session() -> None:
     from tenants.services import OnboardingSession
 
+    _SESSION[:] = [OnboardingSession()]
+
+
+def _onboard_one(entry) -> float:
+    if not _SESSION:
+        _worker_session()
+    t0 = time.perf_counter()
+    _SESSION[0].onboard(bfs_number=entry.bfs_number, name=entry.name, canton=entry.canton)
+    return time.perf_counter() - t0
+
+
+def _onboard(wanted, latency_rounds: int, workers: int) -> dict:
+    """Onboard in order, `workers` processes each with its own OnboardingSession; the page
+    latency is measured when 10, 500 and all communes are in the database."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from tenants.models import Commune
+
+    stages = sorted({n for n in (*LATENCY_STAGES, len(wanted)) if n <= len(wanted)})
+    latencies: dict[int, float] = {}
+    clients: list = []
+    connections.close_all()
+    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+    onboard = pool.imap if pool else map
     started = time.perf_counter()
-    session = OnboardingSession()
-    times = []
-    for i, entry in enumerate(wanted, start=1):
-        t0 = time.perf_counter()
-        session.onboard(bfs_number=entry.bfs_number, name=entry.name, canton=entry.canton)
-        times.append(time.perf_counter() - t0)
-        if i % 100 == 0 or i == len(wanted):
-            print(
-                f"  {i:5d}/{len(wanted)} Gemeinden, letzte 100: "
-                f"{statistics.mean(times[-100:]):.3f} s pro Gemeinde",
-                flush=True,
-            )
+    times: list[float] = []
+    done = 0
+    for stage in stages:
+        for seconds in onboard(_onboard_one, wanted[done:stage]):
+            times.append(seconds)
+            if len(times) % 100 == 0 or len(times) == len(wanted):
+                print(
+                    f"  {len(times):5d}/{len(wanted)} Gemeinden, letzte 100: "
+                    f"{statistics.mean(times[-100:]):.3f} s pro Gemeinde",
+                    flush=True,
+                )
+        done = stage
+        pause = time.perf_counter()
+        clients = clients or _logged_in_clients(
+            Commune.objects.order_by("pk")[:LATENCY_COMMUNES].prefetch_related("domains")
+        )
+        latencies[stage] = _page_latency(clients, latency_rounds)
+        print(f"  {PAGE} bei {stage} Gemeinden: Median {latencies[stage] * 1000:.2f} ms")
+        started += time.perf_counter() - pause
     total = time.perf_counter() - started
+    if pool:
+        pool.close()
+        pool.join()
     tenth = max(1, len(times) // 10)
+    first, last = statistics.mean(times[:tenth]), statistics.mean(times[-tenth:])
     return {
         "communes": len(times),
+        "onboard_workers": workers,
+        **{f"latency_median_ms_{n}": latencies[n] * 1000 for n in stages},
+        **{
+            f"latency_ratio_{n}_vs_{stages[0]}": latencies[n] / latencies[stages[0]]
+            for n in stages[1:]
+        },
+        "onboard_last_vs_first": last / first,
         "onboard_total_s": total,
-        "onboard_mean_s": total / len(times),
+        "onboard_s_per_commune_wall": total / len(times),
+        "onboard_mean_s": statistics.mean(times),
         "onboard_median_s": statistics.median(times),
-        "onboard_first_10pct_mean_s": statistics.mean(times[:tenth]),
-        "onboard_last_10pct_mean_s": statistics.mean(times[-tenth:]),
+        "onboard_first_10pct_mean_s": first,
+        "onboard_last_10pct_mean_s": last,
     }
 
 
@@ -117,6 +213,7 @@ def _catalog_memory(schemas: list[str]) -> dict:
 
 
 def _migrate(version: int, executor: str, count: int) -> float:
+    """django-tenants' migrate_schemas over all tenant schemas, for comparison."""
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -134,16 +231,52 @@ def _migrate(version: int, executor: str, count: int) -> float:
     return elapsed
 
 
+def _migrate_communes(version: int, workers: int, count: int) -> float:
+    """The operator command: SQL collected once in the template, replayed per schema."""
+    import io
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.MIGRATION_MODULES = {"scaleapp": MIGRATIONS.format(version)}
+    out = io.StringIO()
+    started = time.perf_counter()
+    call_command("migrate_communes", workers=workers, stdout=out, verbosity=1)
+    elapsed = time.perf_counter() - started
+    print(
+        f"migrate_communes --workers={workers} (v{version}) über {count} Schemas: "
+        f"{elapsed:.1f} s = {elapsed / count * 1000:.1f} ms pro Schema\n  "
+        + out.getvalue().strip().replace("\n", "\n  "),
+        flush=True,
+    )
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("--canton", default="BE")
     scope.add_argument("--all-switzerland", action="store_true")
-    parser.add_argument("--executors", nargs="+", default=["standard", "multiprocessing"])
+    parser.add_argument("--communes", type=int, default=0, help="only the first N (development)")
+    parser.add_argument("--workers", type=int, default=2, help="migrate_communes workers")
+    parser.add_argument("--latency-rounds", type=int, default=60)
+    parser.add_argument(
+        "--onboard-workers", type=int, default=1, help="onboarding processes (default 1)"
+    )
+    parser.add_argument(
+        "--catalog-sample", type=int, default=300, help="schemas touched for the catalog figure"
+    )
+    parser.add_argument(
+        "--executors",
+        nargs="*",
+        default=[],
+        help="also time migrate_schemas with these executors (standard, multiprocessing)",
+    )
     parser.add_argument("--target", type=int, default=0, help="communes to extrapolate to")
     parser.add_argument("--skip-noop", action="store_true", help="skip the no-op migrate run")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    args.executors = args.executors[:1]  # one more migration (v3) to compare with
 
     prepare_environment()
     with bench_database("scale", keep=args.keep) as name:
@@ -162,6 +295,8 @@ def main() -> int:
             if args.all_switzerland
             else [c for c in everything if c.canton == args.canton.upper()]
         )
+        if args.communes:
+            wanted = wanted[: args.communes]
         target = args.target or len(everything)
         label = "Schweiz" if args.all_switzerland else f"Kanton {args.canton.upper()}"
         print(
@@ -176,7 +311,7 @@ def main() -> int:
         size_before = _database_size()
 
         figures = {"scope": label, "template_build_s": template_s}
-        figures.update(_onboard(wanted))
+        figures.update(_onboard(wanted, args.latency_rounds, args.onboard_workers))
         connection.set_schema_to_public()
         size_after = _database_size()
         tables, relations = _schema_relations_size(schema_clone.template_schema_name())
@@ -202,31 +337,35 @@ def main() -> int:
                 "schema_name", flat=True
             )
         )
-        figures.update(_catalog_memory(schemas))
+        figures.update(_catalog_memory(schemas[: args.catalog_sample]))
         print(
             f"Katalog-Cache: ein Backend, das alle {figures['tables_per_schema']} Tabellen von "
-            f"{len(schemas)} Schemas berührt, wächst von {figures['backend_memory_before_mib']:.1f} "
+            f"{min(len(schemas), args.catalog_sample)} Schemas berührt, wächst von {figures['backend_memory_before_mib']:.1f} "
             f"auf {figures['backend_memory_after_mib']:.1f} MiB = "
             f"{figures['catalog_kib_per_touched_schema']:.0f} KiB pro Schema",
             flush=True,
         )
 
+        from tenants.catalog_budget import schemas_per_connection
+
+        figures["schemas_per_connection"] = schemas_per_connection()
+        figures["catalog_bound_mib_per_backend"] = (
+            figures["schemas_per_connection"] * figures["catalog_kib_per_touched_schema"] / 1024
+        )
+
+        count = len(schemas) + 1  # the communes and the template
         if not args.skip_noop:
-            started = time.perf_counter()
-            call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
-            figures["migrate_noop_s_per_schema"] = (time.perf_counter() - started) / len(schemas)
-            print(
-                f"migrate_schemas --tenant ohne offene Migration: "
-                f"{figures['migrate_noop_s_per_schema']:.3f} s pro Schema",
-                flush=True,
-            )
-        for version, executor in enumerate(args.executors, start=2):
+            figures["migrate_noop_s"] = _migrate_communes(1, args.workers, count)
+        figures["migrate_all_s"] = _migrate_communes(2, args.workers, count)
+        figures["migrate_all_ms_per_schema"] = figures["migrate_all_s"] / count * 1000
+        for version, executor in enumerate(args.executors, start=3):
             elapsed = _migrate(version, executor, len(schemas))
             figures[f"migrate_small_{executor}_s_per_schema"] = elapsed / len(schemas)
 
     extrapolated = {
         "target_communes": target,
-        "onboard_target_min": target * figures["onboard_mean_s"] / 60,
+        "onboard_target_min": target * figures["onboard_s_per_commune_wall"] / 60,
+        "migrate_all_target_min": target * figures["migrate_all_ms_per_schema"] / 60000,
         "disk_target_gib": target * figures["disk_kib_per_schema"] / 2**20,
         "catalog_target_mib_per_backend": target * figures["catalog_kib_per_touched_schema"] / 1024,
         **{

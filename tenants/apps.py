@@ -6,4 +6,6 @@ class TenantsConfig(AppConfig):
     verbose_name = "Gemeinden"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import catalog_budget, signals  # noqa: F401
+
+        catalog_budget.connect()

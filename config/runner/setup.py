@@ -147,18 +147,11 @@ def _migrate(call_command) -> None:
     pending = _pending_tenant_schemas()
     if not pending:
         return
-    started = _step(f"Migriere {len(pending)} Gemeindeschemas mit neuen Migrationen")
-    if len(pending) > 4:
-        call_command(
-            "migrate_schemas",
-            tenant=True,
-            executor="multiprocessing",
-            interactive=False,
-            verbosity=0,
-        )
-    else:
-        for schema in pending:
-            call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
+    started = _step(
+        f"Migriere {len(pending)} Gemeindeschemas mit neuen Migrationen (migrate_communes)"
+    )
+    # SQL collected once in the template, replayed per schema (tenants/migrate_replay.py).
+    call_command("migrate_communes", verbosity=0)
     _done(started)
 
 

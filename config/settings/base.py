@@ -136,6 +136,9 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "tenants.db_backend"
 # Bounded connection lifetime: each schema a backend touches keeps catalog cache in PostgreSQL.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)
+# A web connection serves at most this many commune schemas, then reconnects: bounds the
+# PostgreSQL catalog cache of each backend (tenants/catalog_budget.py, docs/scaling.md).
+DB_SCHEMAS_PER_CONNECTION = env.int("DB_SCHEMAS_PER_CONNECTION", default=100)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
