@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tenants.admin_sites import canton_admin_site
-from tenants.configuration import SECRETS, commune_config_validate
+from tenants.configuration import SECRETS, commune_config_validate, https_urls
 from tenants.models import CommuneConfig
 from tenants.services import commune_config_update
 
@@ -75,6 +75,7 @@ class CommuneConfigForm(forms.ModelForm):
 
     class Meta:
         model = CommuneConfig
+        formfield_callback = https_urls
         fields = [
             f.name
             for f in CommuneConfig._meta.fields

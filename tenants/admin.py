@@ -4,7 +4,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .admin_sites import canton_admin_site, commune_admin_site
-from .configuration import COMMUNE_EDITABLE, SECRETS, commune_config_update, commune_config_validate
+from .configuration import (
+    COMMUNE_EDITABLE,
+    SECRETS,
+    commune_config_update,
+    commune_config_validate,
+    https_urls,
+)
 from .models import Commune, CommuneConfig, Domain, Handover, PopulationFigure
 
 
@@ -64,6 +70,7 @@ class HandoverAdmin(admin.ModelAdmin):
 class CommuneOwnConfigForm(forms.ModelForm):
     class Meta:
         model = CommuneConfig
+        formfield_callback = https_urls
         fields = list(COMMUNE_EDITABLE)
 
 

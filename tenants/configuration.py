@@ -7,8 +7,6 @@ Other apps use the names re-exported by ``tenants.selectors`` and ``tenants.serv
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.db.models import URLField
 from django.utils import timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -59,10 +58,6 @@ CONNECTIONS = {
     "payment": ("payment_url", "payment_api_password"),
 }
 PARTICIPANT_ID = re.compile(r"T?[1-9]-[0-9A-Z]+-[0-9]+|T?0-sedex-0")
-CACHE_SECONDS = 30.0
-
-_cache: dict[int, tuple[float, dict[str, dict[str, Any]]]] = {}
-_cache_lock = threading.Lock()
 
 
 # --- Reads --------------------------------------------------------------------------------------
@@ -98,22 +93,10 @@ def _blocks(config: CommuneConfig) -> dict[str, dict[str, Any]]:
 
 def commune_integration_config(commune: Commune, config_name: str) -> dict[str, Any]:
     """The commune's own values for adapter block ``config_name`` (empty values left out, so
-    that ``settings.INTEGRATIONS`` defaults fill them in development). Cached per process for
-    ``CACHE_SECONDS``; a change through ``commune_config_update`` is seen at once here."""
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(commune.pk)
-    if hit is None or now - hit[0] > CACHE_SECONDS:
-        config = commune_config(commune)
-        hit = (now, _blocks(config) if config else {})
-        with _cache_lock:
-            _cache[commune.pk] = hit
-    return dict(hit[1].get(config_name, {}))
-
-
-def config_cache_clear() -> None:
-    with _cache_lock:
-        _cache.clear()
+    that ``settings.INTEGRATIONS`` defaults fill them in development). Read on every call (one
+    indexed query): a change in the admin applies to the next job in every process."""
+    config = commune_config(commune)
+    return _blocks(config).get(config_name, {}) if config else {}
 
 
 @dataclass(frozen=True)
@@ -293,7 +276,6 @@ def commune_config_update(
         for name, value in secrets.items():
             setattr(current, f"{name}_enc", crypto.encrypt(value))
         current.save()
-    config_cache_clear()
     return current
 
 
@@ -319,5 +301,11 @@ def commune_config_keys_rotate() -> int:
                 setattr(config, field, crypto.rotate(getattr(config, field)))
             config.save(update_fields=[f"{n}_enc" for n in SECRETS])
             count += 1
-    config_cache_clear()
     return count
+
+
+def https_urls(field, **kwargs):
+    """``formfield_callback`` of the configuration forms: URL fields assume https."""
+    if isinstance(field, URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
