@@ -27,7 +27,8 @@ KEYS = {"kriens": "kriens-register-key", "emmen": "emmen-register-key"}
 def two_registers():
     """A resident register process for Kriens and one for Emmen, each with its own key."""
     started = {
-        slug: processes.start_register("resident", api_key=key) for slug, key in KEYS.items()
+        slug: processes.start_register("resident", api_key=key, wait=60)
+        for slug, key in KEYS.items()
     }
     yield {slug: r.url for slug, r in started.items()}
     for r in started.values():
@@ -149,7 +150,7 @@ def test_connection_test_reports_ok_and_failure_and_records_them(kriens, emmen, 
 
 def test_reference_register_accepts_each_communes_own_key_on_its_own_paths(kriens, emmen):
     """The development keys (``commune_api_key``) open the commune's own paths only."""
-    register = processes.start_register("resident")
+    register = processes.start_register("resident", wait=60)
     try:
         key = commune_api_key(register="resident", bfs_number=kriens.bfs_number)
         headers = {"Authorization": f"Bearer {key}"}
