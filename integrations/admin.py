@@ -120,7 +120,7 @@ class CommuneConfigForm(forms.ModelForm):
 
 
 def _health_column(block: str, label: str):
-    def column(obj: CommuneConfig) -> str:
+    def column(model_admin, obj: CommuneConfig) -> str:
         state = obj.health.get(block)
         if not state:
             return "–"
