@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -20,7 +20,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 
+from tenants.context import current_commune
 from tenants.jobs import enqueue_on_commit
+from tenants.selectors import commune_mail_sender
 
 from .models import User
 from .tokens import email_verification_token, unlock_token
@@ -141,5 +143,7 @@ def account_mail_send(
     if built is None:
         return False
     subject, body = built
-    send_mail(subject, body, None, [user.email])
+    # The commune's own sender and reply-to (its configuration); the portal's default otherwise.
+    sender, reply_to = commune_mail_sender(current_commune())
+    EmailMessage(subject, body, sender, [user.email], reply_to=reply_to or None).send()
     return True

@@ -10,6 +10,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from tenants.selectors import commune_contact
+
 from . import lockout, selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
 from .models import User
@@ -91,8 +93,8 @@ class LoginView(auth_views.LoginView):
 
 
 def commune_home(request):
-    """The commune's start page."""
-    return render(request, "commune/home.html")
+    """The commune's start page, with its contact and opening hours."""
+    return render(request, "commune/home.html", {"contact": commune_contact(request.commune)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -118,6 +118,9 @@ class HttpAdapter(Adapter):
 
     required_settings = ("url", "api_key")
     url_settings = ("url",)
+    # A read that needs the credentials but changes nothing ("Verbindung testen"); ``{bfs}``
+    # is the commune's BFS number. 404 counts as reached: the key was accepted.
+    probe_path: ClassVar[str] = "/health"
 
     def __init__(
         self,
@@ -193,6 +196,18 @@ class HttpAdapter(Adapter):
                 details={"url": path, "status": response.status_code},
             )
         return response
+
+    def probe(self, *, bfs_number: int) -> str:
+        """Reach the endpoint with the configured credentials; a German sentence when it
+        answers, ``TransientError`` (unreachable, 5xx) or ``PermanentError`` (key refused)."""
+        path = self.probe_path.format(bfs=bfs_number)
+        response = self.request("GET", path, idempotency_key="probe")
+        if response.status_code >= 400 and response.status_code != 404:
+            raise PermanentError(
+                f"Der Endpunkt antwortet mit HTTP {response.status_code}.",
+                code=f"http_{response.status_code}",
+            )
+        return f"Erreichbar, Zugang angenommen (HTTP {response.status_code})."
 
     @staticmethod
     def json_body(response: httpx.Response) -> dict[str, Any]:

@@ -2,21 +2,29 @@
 subclass, ``registry.get(key)`` hands back one configured adapter.
 
 The project's adapters are listed as dotted class paths in ``settings.INTEGRATION_ADAPTERS``;
-``IntegrationsConfig.ready()`` imports them, which registers them. Configuration comes from
-``settings.INTEGRATIONS[<adapter.config_name>]``. ``validate_configuration()`` runs as a Django
-system check at start-up. Tests build their own ``Registry()``.
+``IntegrationsConfig.ready()`` imports them, which registers them. Configuration: the block
+``<adapter.config_name>`` of the commune the request or job runs in (``tenants.CommuneConfig``,
+resolved through ``tenants.context.current_commune``), each missing value taken from
+``settings.INTEGRATIONS[<adapter.config_name>]`` (the development defaults). Outside a commune
+(public schema) only the defaults apply. One adapter instance per key and distinct
+configuration, so a Kriens call never reuses Emmen's connection pool or credentials.
+``validate_configuration()`` checks the defaults as a Django system check at start-up. Tests
+build their own ``Registry(config=...)`` (then without the per-commune lookup).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from integrations.base import Adapter
+
+if TYPE_CHECKING:  # the registry is imported before the apps are ready (worker start-up)
+    from tenants.models import Commune
 
 
 class UnknownAdapter(LookupError):
@@ -36,8 +44,9 @@ class Registry:
 
     def __init__(self, config: Callable[[], Mapping[str, Any]] | None = None):
         self._classes: dict[str, type[Adapter]] = {}
-        self._instances: dict[str, Adapter] = {}
+        self._instances: dict[tuple[str, tuple], Adapter] = {}
         self._lock = threading.Lock()
+        self._per_commune = config is None
         self._config = config or (lambda: getattr(settings, "INTEGRATIONS", {}))
 
     def register(self, key: str) -> Callable[[type[Adapter]], type[Adapter]]:
@@ -74,16 +83,36 @@ class Registry:
         except KeyError:
             raise UnknownAdapter(key, self._classes) from None
 
-    def config_for(self, cls: type[Adapter]) -> Mapping[str, Any]:
-        return self._config().get(cls.config_name, {}) if cls.config_name else {}
+    def defaults_for(self, config_name: str) -> dict[str, Any]:
+        """The development defaults of block ``config_name`` (``settings.INTEGRATIONS``)."""
+        return dict(self._config().get(config_name, {})) if config_name else {}
 
-    def get(self, key: str) -> Adapter:
-        """The configured adapter for ``key``; ``UnknownAdapter`` if none is registered."""
+    def block_for(self, config_name: str, commune: Commune | None = None) -> dict[str, Any]:
+        """Block ``config_name`` for ``commune`` (default: the current one): the commune's own
+        values over the defaults. Serves any block, also those no adapter here names yet."""
+        block = self.defaults_for(config_name)
+        if config_name and self._per_commune:
+            from tenants.context import current_commune
+            from tenants.selectors import commune_integration_config
+
+            commune = commune if commune is not None else current_commune()
+            if commune is not None:
+                block.update(commune_integration_config(commune, config_name))
+        return block
+
+    def config_for(self, cls: type[Adapter], commune: Commune | None = None) -> Mapping[str, Any]:
+        return self.block_for(cls.config_name, commune)
+
+    def get(self, key: str, *, commune: Commune | None = None) -> Adapter:
+        """The adapter for ``key`` configured for ``commune`` (default: the commune the
+        request or job runs in); ``UnknownAdapter`` if none is registered."""
         cls = self.adapter_class(key)
+        config = self.config_for(cls, commune)
+        fingerprint = (key, tuple(sorted((k, repr(v)) for k, v in config.items())))
         with self._lock:
-            adapter = self._instances.get(key)
+            adapter = self._instances.get(fingerprint)
             if adapter is None:
-                adapter = self._instances[key] = cls(config=self.config_for(cls))
+                adapter = self._instances[fingerprint] = cls(config=config)
             return adapter
 
     def reset(self) -> None:
@@ -115,6 +144,6 @@ registry = Registry()
 register = registry.register
 
 
-def get(key: str) -> Adapter:
-    """The project's adapter for ``key`` (``UnknownAdapter`` if none)."""
-    return registry.get(key)
+def get(key: str, *, commune: Commune | None = None) -> Adapter:
+    """The project's adapter for ``key`` in the current (or the given) commune."""
+    return registry.get(key, commune=commune)

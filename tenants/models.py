@@ -170,3 +170,71 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.seen_at:%H:%M:%S})"
+
+
+class CommuneConfig(models.Model):
+    """One commune's own operations (public schema, one row per commune): its register and
+    payment connections, its accounts, mail sender and the contact shown on its pages.
+
+    Fields ending in ``_enc`` hold Fernet tokens (``tenants.crypto``), never plain secrets; they
+    are written through ``tenants.services.commune_config_update`` only. ``health`` keeps the
+    last "Verbindung testen" result per connection block.
+    """
+
+    commune = models.OneToOneField(
+        Commune, on_delete=models.CASCADE, related_name="config", verbose_name=_("Gemeinde")
+    )
+    # Resident register (Einwohnerregister).
+    resident_register_product = models.CharField(
+        _("Einwohnerregister: Software"), max_length=80, blank=True
+    )
+    resident_register_url = models.URLField(_("Einwohnerregister: Endpunkt"), blank=True)
+    resident_register_api_key_enc = models.TextField(blank=True)
+    resident_register_sender_id = models.CharField(
+        _("Einwohnerregister: eCH-0058-Absender"), max_length=40, blank=True
+    )
+    # Dog register (Hunderegister).
+    dog_register_product = models.CharField(_("Hunderegister: Software"), max_length=80, blank=True)
+    dog_register_url = models.URLField(_("Hunderegister: Endpunkt"), blank=True)
+    dog_register_api_key_enc = models.TextField(blank=True)
+    # Payment provider (online payment).
+    payment_provider = models.CharField(_("Zahlungsanbieter"), max_length=80, blank=True)
+    payment_url = models.URLField(_("Zahlungsanbieter: Endpunkt"), blank=True)
+    payment_merchant_id = models.CharField(
+        _("Zahlungsanbieter: Merchant-ID"), max_length=80, blank=True
+    )
+    payment_api_password_enc = models.TextField(blank=True)
+    payment_sign_key_enc = models.TextField(blank=True)
+    # Accounts and creditor of the QR-bills.
+    qr_iban = models.CharField(_("QR-IBAN"), max_length=34, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    creditor_name = models.CharField(_("Zahlungsempfänger: Name"), max_length=70, blank=True)
+    creditor_street = models.CharField(_("Zahlungsempfänger: Strasse"), max_length=70, blank=True)
+    creditor_house_number = models.CharField(
+        _("Zahlungsempfänger: Hausnummer"), max_length=16, blank=True
+    )
+    creditor_postcode = models.CharField(_("Zahlungsempfänger: PLZ"), max_length=16, blank=True)
+    creditor_town = models.CharField(_("Zahlungsempfänger: Ort"), max_length=35, blank=True)
+    fee_account = models.CharField(_("Gebührenkonto (Buchhaltung)"), max_length=40, blank=True)
+    # Mails.
+    mail_sender = models.EmailField(_("Absender der E-Mails"), blank=True)
+    mail_reply_to = models.EmailField(_("Antwortadresse der E-Mails"), blank=True)
+    # Contact and opening hours (commune pages).
+    contact_address = models.TextField(_("Postadresse"), blank=True)
+    contact_phone = models.CharField(_("Telefon"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("E-Mail"), blank=True)
+    contact_web = models.URLField(_("Website"), blank=True)
+    opening_hours = models.TextField(_("Öffnungszeiten"), blank=True)
+    # Document seal (PAdES): PEM key and certificate, stored encrypted.
+    seal_key_pem_enc = models.TextField(blank=True)
+    seal_certificate_pem_enc = models.TextField(blank=True)
+    health = models.JSONField(_("Verbindungszustand"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+
+    class Meta:
+        ordering = ["commune__name"]
+        verbose_name = _("Gemeindekonfiguration")
+        verbose_name_plural = _("Gemeindekonfigurationen")
+
+    def __str__(self) -> str:
+        return str(self.commune)

@@ -38,3 +38,12 @@ def commune_for_postcode(*, postcode: str) -> Commune | None:
     if len(matches) != 1:
         return None
     return Commune.objects.filter(bfs_number=matches[0], status=Commune.Status.ACTIVE).first()
+
+
+# The per-commune configuration (tenants.configuration), re-exported.
+from .configuration import CommuneContact as CommuneContact  # noqa: E402
+from .configuration import commune_config as commune_config  # noqa: E402
+from .configuration import commune_contact as commune_contact  # noqa: E402
+from .configuration import commune_creditor as commune_creditor  # noqa: E402
+from .configuration import commune_integration_config as commune_integration_config  # noqa: E402
+from .configuration import commune_mail_sender as commune_mail_sender  # noqa: E402

@@ -179,3 +179,10 @@ def _apply_merge(
     if _apply_fields(commune, values) and record.bfs_number in result.unchanged:
         result.unchanged.remove(record.bfs_number)
         result.updated.append(record.bfs_number)
+
+
+# The per-commune configuration (tenants.configuration), re-exported.
+from .configuration import COMMUNE_EDITABLE as COMMUNE_EDITABLE  # noqa: E402
+from .configuration import commune_config_health_record as commune_config_health_record  # noqa: E402
+from .configuration import commune_config_keys_rotate as commune_config_keys_rotate  # noqa: E402
+from .configuration import commune_config_update as commune_config_update  # noqa: E402

@@ -11,7 +11,7 @@ from django.utils import timezone
 from integrations.adapters.documents.data import ResidenceCertificateRequest, SealRequest
 from integrations.adapters.qr_invoice.data import InvoicePdfRequest, InvoiceRequest, Party
 from integrations.adapters.resident_register.data import IdentifyRequest
-from tenants.selectors import commune_postcode
+from tenants.selectors import commune_creditor, commune_postcode
 
 from ..handlers import PermanentStepError, StepCall, register
 from ..models import Document
@@ -140,8 +140,13 @@ def residence_certificate(call: StepCall) -> dict:
 
 
 def creditor_of(commune) -> Party:
-    """The commune as creditor (its administration; the postcode from the vendored list in
-    ``tenants``). A commune without a known postcode gets no invoice: a clerk takes over."""
+    """The commune as creditor: name and address from its configuration
+    (``tenants.CommuneConfig``), else its administration with the postcode from the vendored
+    list in ``tenants``. Without either it gets no invoice: a clerk takes over. The account
+    (QR-IBAN) comes with the ``billing`` block the registry serves for the commune."""
+    configured = commune_creditor(commune)
+    if configured is not None:
+        return Party(**configured)
     postcode = commune_postcode(bfs_number=commune.bfs_number)
     if not postcode:
         raise PermanentStepError(

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from tenants.context import current_commune
+from tenants.selectors import commune_mail_sender
 
 from ..calendar import add_working_days, working_days_between
 from ..exceptions import InvalidTransition
@@ -231,4 +232,7 @@ def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = Fa
         "Aus Datenschutzgründen enthält diese E-Mail keine weiteren Angaben.\n\n"
         "Freundliche Grüsse\nEinwohnerportal Luzern\n"
     )
-    transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
+    # The commune's sender and reply-to, taken now: on commit the schema may have changed.
+    sender, reply_to = commune_mail_sender(current_commune())
+    mail = EmailMessage(subject, body, sender, [address], reply_to=reply_to or None)
+    transaction.on_commit(lambda: mail.send(fail_silently=True))

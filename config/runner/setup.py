@@ -162,6 +162,7 @@ def _seed(call_command) -> None:
     seeds = [
         ("seed_catalog", [], {}),
         ("all_tenants_command", ["seed_offers"], {}),
+        ("seed_commune_configs", [], {}),
         ("seed_demo", [], {"commune": DEMO_COMMUNE}),
     ]
     for name, args, options in seeds:

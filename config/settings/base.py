@@ -420,6 +420,13 @@ SEAL_TRUST_ROOTS = env.list("SEAL_TRUST_ROOTS", default=[])
 SEAL_DEV_CA = env.bool("SEAL_DEV_CA", default=True)
 SEAL_DEV_DIR = env("SEAL_DEV_DIR", default=str(BASE_DIR / "var" / "seal"))
 
+# Keys (Fernet, url-safe base64, 32 bytes) that encrypt the secrets of the per-commune
+# configuration (tenants.CommuneConfig): the first encrypts, all decrypt (rotation: README
+# "Konfiguration pro Gemeinde"). The default is for development only; production sets its own.
+COMMUNE_CONFIG_KEYS = env.list(
+    "COMMUNE_CONFIG_KEYS", default=["ZGV2LW9ubHktY29tbXVuZS1jb25maWcta2V5LTMyYiE="]
+)
+
 # Where automated steps take the applicant's identity from (a function user -> dict, see
 # cases/services/identity.py); the residents' profile by default.
 CASES_APPLICANT_PROFILE = env("CASES_APPLICANT_PROFILE", default="accounts.selectors.profile_for")

@@ -7,6 +7,7 @@ DEBUG = False
 # Seals only with the communes' real sealing keys, trusted only by the configured authorities.
 SEAL_DEV_CA = env.bool("SEAL_DEV_CA", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+COMMUNE_CONFIG_KEYS = env.list("COMMUNE_CONFIG_KEYS")  # no default: production sets its own
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -16,6 +16,7 @@ one lock, so a retry that races the original cannot apply twice.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import threading
@@ -25,6 +26,17 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 FAILURE_MODES = {"ok", "timeout", "error500", "error429", "malformed"}
+DEV_COMMUNE_KEY_SECRET = "dev-reference-commune-keys"  # noqa: S105 - loopback stand-ins only
+_COMMUNE_KEY = re.compile(r"ref-(?P<register>[a-z]+)-(?P<bfs>\d{1,4})-(?P<mac>[0-9a-f]{24})")
+_COMMUNE_PATH = re.compile(r"/communes/(?P<bfs>\d{1,4})/")
+
+
+def commune_api_key(*, register: str, bfs_number: int, secret: str = DEV_COMMUNE_KEY_SECRET) -> str:
+    """The per-commune API key a reference register accepts (besides its shared key): distinct
+    for every commune and register, derived from ``secret`` (``--commune-key-secret``). On the
+    resident register it opens only its own commune's paths."""
+    mac = hmac.new(secret.encode(), f"{register}:{bfs_number}".encode(), hashlib.sha256)
+    return f"ref-{register}-{bfs_number}-{mac.hexdigest()[:24]}"
 
 
 @dataclass
@@ -68,6 +80,8 @@ class App:
 
     def __init__(self, *, api_key: str, malformed_body: bytes, malformed_type: str):
         self.api_key = api_key
+        # (register name, secret): also accept ``commune_api_key`` keys (see ``authorized``).
+        self.commune_keys: tuple[str, str] | None = None
         self.routes: list[tuple[str, re.Pattern, Handler]] = []
         self.lock = threading.RLock()
         self.malformed = (malformed_body, malformed_type)
@@ -119,7 +133,7 @@ class App:
             return json_response(200, {"status": "ok"})
         if request.path == "/_control":
             return self._control(request)
-        if request.headers.get("authorization") != f"Bearer {self.api_key}":
+        if not self.authorized(request):
             return error(401, "unauthorized", "API-Schlüssel fehlt oder ist falsch.")
         found = self._resolve(request)
         if found is None:
@@ -135,6 +149,22 @@ class App:
         elif failure == "malformed":
             return Response(200, self.malformed[0], self.malformed[1])
         return self._idempotent(request, lambda: handler(request, **params))
+
+    def authorized(self, request: Request) -> bool:
+        """The shared key, or a commune's own key on that commune's paths."""
+        given = request.headers.get("authorization", "")
+        if hmac.compare_digest(given, f"Bearer {self.api_key}"):
+            return True
+        match = _COMMUNE_KEY.fullmatch(given.removeprefix("Bearer "))
+        if self.commune_keys is None or match is None:
+            return False
+        register, secret = self.commune_keys
+        bfs = int(match["bfs"])
+        expected = commune_api_key(register=register, bfs_number=bfs, secret=secret)
+        path = _COMMUNE_PATH.match(request.path)
+        return hmac.compare_digest(given, f"Bearer {expected}") and (
+            path is None or int(path["bfs"]) == bfs
+        )
 
     def _resolve(self, request: Request) -> tuple[Handler, dict[str, str]] | None:
         for method, pattern, handler in self.routes:

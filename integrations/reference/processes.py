@@ -52,7 +52,7 @@ def start_register(
     port: int = 0,
     api_key: str | None = None,
     seed: str | None = None,
-    wait: float = 15.0,
+    wait: float = 60.0,  # a loaded 2-core machine needs > 20 s to start one (XSDs)
 ) -> RunningRegister:
     """Start ``python -m integrations.reference.serve --register <name>`` and wait until
     ``/health`` answers. ``port=0``: a free loopback port."""

@@ -4,7 +4,9 @@
 by default; prints one line ``ready <url>`` once it accepts connections.
 
 API keys: ``--api-key``, else ``RESIDENT_REGISTER_API_KEY`` / ``DOG_REGISTER_API_KEY``, else the
-development defaults the portal's settings also use.
+development defaults the portal's settings also use. Besides, each commune's own key
+(``common.commune_api_key``, derived from ``--commune-key-secret``, else
+``REFERENCE_COMMUNE_KEY_SECRET``, else the development secret the run command's seeding uses).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from integrations.reference import dog, identity, resident
+from integrations.reference.common import DEV_COMMUNE_KEY_SECRET
 from integrations.reference.population import DEFAULT_SEED
 
 REGISTERS = {
@@ -45,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--seed", default=DEFAULT_SEED)
     parser.add_argument("--api-key")
+    parser.add_argument("--commune-key-secret", help="registers: secret of the communes' keys")
     parser.add_argument("--client-id", help="identity provider: the portal's client id")
     parser.add_argument("--client-secret", help="identity provider: the portal's secret")
     parser.add_argument(
@@ -67,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
         factory, key_env, key_default = REGISTERS[args.register]
         api_key = args.api_key or os.environ.get(key_env) or key_default
         app = factory(api_key=api_key, seed=args.seed)
+        app.commune_keys = (
+            args.register,
+            args.commune_key_secret
+            or os.environ.get("REFERENCE_COMMUNE_KEY_SECRET")
+            or DEV_COMMUNE_KEY_SECRET,
+        )
     with make_server(
         args.host, args.port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler
     ) as server:

@@ -42,6 +42,7 @@ class DogRegisterAdapter(HttpAdapter):
     """
 
     config_name = "dog_register"
+    probe_path = "/dogs/000000000000000"  # no such chip: 404 with an accepted key
 
     def call(self, request: DogRegistrationRequest, *, idempotency_key: str) -> DogRegistration:
         chip = chip_check(request.chip_number)

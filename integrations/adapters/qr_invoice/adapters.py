@@ -1,6 +1,8 @@
 """Build a Swiss QR-bill (SIX implementation guidelines 2.x) with the ``qrbill`` package.
 
-The creditor account comes from the request or ``INTEGRATIONS["billing"]["qr_iban"]``. With a
+The creditor account comes from the request or the ``billing`` block's ``qr_iban``: the
+commune's own (``tenants.CommuneConfig``, served by the registry for the commune the job runs
+in), in development else ``INTEGRATIONS["billing"]["qr_iban"]``. With a
 QR-IBAN (institution id 30000–31999) the reference is a QRR (26 digits + check digit): the
 commune's BFS number (4 digits) followed by the case reference's digits (zero-padded to 22) when
 it consists of digits and separators only, otherwise a digest of it. With an ordinary IBAN the

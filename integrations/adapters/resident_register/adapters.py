@@ -34,6 +34,7 @@ PARTICIPANT_ID = re.compile(r"T?[1-9]-[0-9A-Z]+-[0-9]+|T?0-sedex-0")
 class ResidentRegisterAdapter(HttpAdapter):
     config_name = "resident_register"
     required_settings = ("url", "api_key", "sender_id")
+    probe_path = "/communes/{bfs}/persons/verbindungstest"
 
     @classmethod
     def check_configuration(cls, config) -> list[str]:
