@@ -25,6 +25,7 @@ from .data import (
     Refund,
     RefundRequest,
 )
+from .signature import signature_verify
 
 
 class _PaymentAdapter(HttpAdapter):
@@ -40,6 +41,20 @@ class _PaymentAdapter(HttpAdapter):
         except ValueError:
             problems.append("Einstellung «hmac_key» muss hexadezimal sein.")
         return problems
+
+    def notification_verify(self, *, body: bytes, signature: str | None) -> bool:
+        """Whether ``signature`` (the ``Datatrans-Signature`` header) signs ``body`` with this
+        configuration's HMAC key."""
+        return signature_verify(
+            key_hex=str(self.config.get("hmac_key") or ""), header=signature, body=body
+        )
+
+    @staticmethod
+    def notification_parse(data: Any) -> PaymentStatus:
+        """The ``PaymentStatus`` a (verified) notification reports."""
+        if not isinstance(data, dict):
+            raise TransientError("Unlesbare Meldung.", code="malformed_notification")
+        return status_from(data)
 
     def _refused(self, response, default: str) -> PermanentError:
         try:
