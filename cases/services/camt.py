@@ -81,6 +81,20 @@ def _event(payment: Payment, credit: Credit, outcome: str) -> CaseEvent:
     )
 
 
+def _payments_save(payments: Iterable[Payment]) -> None:
+    """Write the booked payments: one UPDATE per distinct (status, date, amount paid), as a
+    bank file's credits share few of those (Django's bulk_update builds one CASE per row)."""
+    groups: dict[tuple, list[int]] = {}
+    for p in payments:
+        groups.setdefault((p.status, p.paid_at, p.paid_amount), []).append(p.pk)
+    now = timezone.now()
+    for (status, paid_at, paid_amount), ids in groups.items():
+        for chunk in _chunks(ids):
+            Payment.objects.filter(pk__in=chunk).update(
+                status=status, paid_at=paid_at, paid_amount=paid_amount, updated_at=now
+            )
+
+
 @transaction.atomic
 def credits_book(
     *, credits: list[Credit], file_name: str = "", user: User | None = None
@@ -117,9 +131,7 @@ def credits_book(
             )
         )
     BankCredit.objects.bulk_create(rows, batch_size=CHUNK)
-    Payment.objects.bulk_update(
-        list(changed.values()), ["status", "paid_at", "paid_amount"], batch_size=CHUNK
-    )
+    _payments_save(changed.values())
     CaseEvent.objects.bulk_create(events, batch_size=CHUNK)
     return counts
 

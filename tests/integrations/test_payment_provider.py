@@ -21,7 +21,7 @@ KEY = "6465762d7061796d656e742d686d61632d6b6579"
 
 @pytest.fixture(scope="module")
 def payment_provider_url():
-    provider = processes.start_register("payment", port=0)
+    provider = processes.start_register("payment", port=0, wait=60)
     yield provider.url
     provider.stop()
 

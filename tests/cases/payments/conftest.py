@@ -14,7 +14,7 @@ from tests.cases.factories import offer, service_with_steps
 
 @pytest.fixture(scope="session")
 def payment_provider_url():
-    provider = processes.start_register("payment", port=0)
+    provider = processes.start_register("payment", port=0, wait=60)
     yield provider.url
     provider.stop()
 
