@@ -84,6 +84,9 @@ def test_case_page_and_api_show_bezahlt(kriens, in_commune, kriens_setup, logged
     api = client.get(f"/api/cases/{payment.case_id}/").json()["payment"]
     assert api["status"] == "paid" and api["method"] == "qr_bill"
     assert api["paid_at"].startswith("2026-12-02")
+    clerk = logged_in(kriens, kriens_setup["clerk"])
+    back_office = clerk.get(f"/backoffice/geschaefte/{payment.case_id}/").content.decode()
+    assert "bezahlt am 02.12.2026" in back_office and "Bezahlen" not in back_office
 
 
 def test_reimport_books_nothing_twice(kriens, in_commune, kriens_setup, tmp_path):
