@@ -120,7 +120,7 @@ def payment_status_apply(*, payment: Payment, status: ProviderStatus, source: st
         text, outcome = "Online-Zahlung abgebrochen", "canceled"
     else:
         return "unchanged"
-    payment.save()
+    payment.save(update_fields=["status", "paid_at", "paid_amount", "transaction_id", "updated_at"])
     event_write(
         case=payment.case,
         actor=None,

@@ -77,22 +77,27 @@ def camt054_parse(content: bytes) -> list[Credit]:
 
 class _Reader:
     def __init__(self, ns: str):
-        self.ns = {"c": ns}
+        self.ns = ns
+        self._paths: dict[str, str] = {}
 
     def _path(self, path: str) -> str:
-        return "/".join(f"c:{part}" for part in path.split("/"))
+        # Clark notation, built once per path: the same few paths are looked up per credit.
+        clark = self._paths.get(path)
+        if clark is None:
+            clark = self._paths[path] = "/".join(f"{{{self.ns}}}{p}" for p in path.split("/"))
+        return clark
 
     def all(self, node, path: str) -> list:
-        return node.findall(self._path(path), self.ns)
+        return node.findall(self._path(path))
 
     def one(self, node, path: str, where: str):
-        found = node.find(self._path(path), self.ns)
+        found = node.find(self._path(path))
         if found is None:
             raise CamtError(f"Element «{where}/{path}» fehlt.", element=f"{where}/{path}")
         return found
 
     def text(self, node, path: str, where: str, *, required: bool = True) -> str:
-        found = node.find(self._path(path), self.ns)
+        found = node.find(self._path(path))
         value = (found.text or "").strip() if found is not None else ""
         if required and not value:
             raise CamtError(f"Element «{where}/{path}» fehlt.", element=f"{where}/{path}")
