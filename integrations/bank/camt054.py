@@ -21,6 +21,9 @@ from lxml import etree
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.054\.001\.0[4-8]$")
 MAX_BYTES = 50 * 1024 * 1024
+# Between the fields read in one XPath call: U+241F SYMBOL FOR UNIT SEPARATOR (a valid XML
+# character that no bank reference, amount or name contains).
+SEPARATOR = "\u241f"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -77,75 +80,97 @@ def camt054_parse(content: bytes) -> list[Credit]:
 
 class _Reader:
     def __init__(self, ns: str):
-        self.ns = ns
-        self._paths: dict[str, str] = {}
+        self.ns = {"c": ns}
+        self._compiled: dict[tuple[str, bool], etree.XPath] = {}
 
-    def _path(self, path: str) -> str:
-        # Clark notation, built once per path: the same few paths are looked up per credit.
-        clark = self._paths.get(path)
-        if clark is None:
-            clark = self._paths[path] = "/".join(f"{{{self.ns}}}{p}" for p in path.split("/"))
-        return clark
+    def _xpath(self, path: str, *, as_text: bool = False) -> etree.XPath:
+        # Compiled once per path: XPath runs in C, ElementPath's find() in Python (10x slower
+        # for the dozen lookups per credit).
+        compiled = self._compiled.get((path, as_text))
+        if compiled is None:
+            steps = "/".join(f"c:{part}" for part in path.split("/"))
+            expression = f"string({steps})" if as_text else steps
+            compiled = self._compiled[(path, as_text)] = etree.XPath(expression, namespaces=self.ns)
+        return compiled
 
     def all(self, node, path: str) -> list:
-        return node.findall(self._path(path))
+        return self._xpath(path)(node)
 
     def one(self, node, path: str, where: str):
-        found = node.find(self._path(path))
-        if found is None:
+        found = self._xpath(path)(node)
+        if not found:
             raise CamtError(f"Element «{where}/{path}» fehlt.", element=f"{where}/{path}")
-        return found
+        return found[0]
 
     def text(self, node, path: str, where: str, *, required: bool = True) -> str:
-        found = node.find(self._path(path))
-        value = (found.text or "").strip() if found is not None else ""
+        value = str(self._xpath(path, as_text=True)(node)).strip()
         if required and not value:
             raise CamtError(f"Element «{where}/{path}» fehlt.", element=f"{where}/{path}")
         return value
 
-    def amount(self, node, where: str) -> tuple[Decimal, str]:
-        element = self.one(node, "Amt", where)
+    def fields(self, node, paths: tuple[str, ...]) -> dict[str, str]:
+        """The text of several paths (``Amt/@Ccy`` for an attribute) in one XPath call."""
+        key = "|".join(paths)
+        compiled = self._compiled.get((key, True))
+        if compiled is None:
+            parts = []
+            for path in paths:
+                steps = [f"@{p[1:]}" if p.startswith("@") else f"c:{p}" for p in path.split("/")]
+                parts.append(f"string({'/'.join(steps)})")
+            expression = "concat(" + f", '{SEPARATOR}', ".join(parts) + ")"
+            compiled = etree.XPath(expression, namespaces=self.ns)
+            self._compiled[(key, True)] = compiled
+        values = str(compiled(node)).split(SEPARATOR)
+        return {path: value.strip() for path, value in zip(paths, values, strict=True)}
+
+    @staticmethod
+    def amount(value: str, currency: str, where: str) -> Decimal:
         try:
-            value = Decimal((element.text or "").strip())
+            amount = Decimal(value)
         except InvalidOperation:
-            value = Decimal(-1)
-        currency = element.get("Ccy") or ""
-        if value <= 0 or value.as_tuple().exponent < -2 or not re.fullmatch(r"[A-Z]{3}", currency):
+            amount = Decimal(-1)
+        if (
+            amount <= 0
+            or amount.as_tuple().exponent < -2
+            or not re.fullmatch(r"[A-Z]{3}", currency)
+        ):
             raise CamtError(
                 f"Element «{where}/Amt» ist kein gültiger Betrag mit Währung.",
                 element=f"{where}/Amt",
             )
-        return value, currency
+        return amount
 
-    def date(self, node, where: str) -> dt.date:
-        value = self.text(node, "BookgDt/Dt", where, required=False)
-        if not value:
-            value = self.text(node, "BookgDt/DtTm", where)[:10]
+    @staticmethod
+    def date(value: str, where: str) -> dt.date:
         try:
-            return dt.date.fromisoformat(value)
+            return dt.date.fromisoformat(value[:10])
         except ValueError:
             raise CamtError(
-                f"Element «{where}/BookgDt» ist kein gültiges Datum.", element=f"{where}/BookgDt"
+                f"Element «{where}/BookgDt» fehlt oder ist kein gültiges Datum.",
+                element=f"{where}/BookgDt",
             ) from None
 
     def entry(self, entry, *, where: str, account: str) -> list[Credit]:
-        indicator = self.text(entry, "CdtDbtInd", where)
+        f = self.fields(entry, ENTRY_PATHS)
+        indicator = f["CdtDbtInd"]
         if indicator not in ("CRDT", "DBIT"):
             raise CamtError(
-                f"Element «{where}/CdtDbtInd» muss CRDT oder DBIT sein.",
+                f"Element «{where}/CdtDbtInd» fehlt oder ist nicht CRDT/DBIT.",
                 element=f"{where}/CdtDbtInd",
             )
-        status = self.text(entry, "Sts/Cd", where, required=False) or self.text(entry, "Sts", where)
-        self.amount(entry, where)
-        booked = self.date(entry, where)
+        status = f["Sts/Cd"] or f["Sts"]
+        if not status:
+            raise CamtError(f"Element «{where}/Sts» fehlt.", element=f"{where}/Sts")
+        self.amount(f["Amt"], f["Amt/@Ccy"], where)
+        booked = self.date(f["BookgDt/Dt"] or f["BookgDt/DtTm"], where)
         if indicator != "CRDT" or status != "BOOK":
             return []
-        entry_ref = self.text(entry, "AcctSvcrRef", where, required=False)
         details = self.all(entry, "NtryDtls/TxDtls")
         if not details:
             raise CamtError(
                 f"Element «{where}/NtryDtls/TxDtls» fehlt.", element=f"{where}/NtryDtls/TxDtls"
             )
+        entry_ref = f["AcctSvcrRef"]
         return [
             self.transaction(tx, where=f"{where}/NtryDtls/TxDtls[{i}]", booked=booked,
                              account=account, fallback=f"{entry_ref}#{i}" if entry_ref else "")
@@ -153,12 +178,15 @@ class _Reader:
         ]  # fmt: skip
 
     def transaction(self, tx, *, where: str, booked, account: str, fallback: str) -> Credit:
-        amount, currency = self.amount(tx, where)
-        reference = re.sub(r"\s", "", self.text(tx, "RmtInf/Strd/CdtrRefInf/Ref", where))
-        debtor = self.text(tx, "RltdPties/Dbtr/Pty/Nm", where, required=False) or self.text(
-            tx, "RltdPties/Dbtr/Nm", where, required=False
-        )
-        bank_ref = self.text(tx, "Refs/AcctSvcrRef", where, required=False) or fallback
+        f = self.fields(tx, TX_PATHS)
+        currency = f["Amt/@Ccy"]
+        amount = self.amount(f["Amt"], currency, where)
+        reference = re.sub(r"\s", "", f["RmtInf/Strd/CdtrRefInf/Ref"])
+        if not reference:
+            path = f"{where}/RmtInf/Strd/CdtrRefInf/Ref"
+            raise CamtError(f"Element «{path}» fehlt.", element=path)
+        debtor = f["RltdPties/Dbtr/Pty/Nm"] or f["RltdPties/Dbtr/Nm"]
+        bank_ref = f["Refs/AcctSvcrRef"] or fallback
         if not bank_ref:
             digest = hashlib.sha256(f"{reference}|{amount}|{booked}|{where}".encode())
             bank_ref = f"sha256:{digest.hexdigest()[:40]}"
@@ -171,3 +199,9 @@ class _Reader:
             debtor=debtor[:140],
             account=account,
         )
+
+
+ENTRY_PATHS = ("CdtDbtInd", "Sts/Cd", "Sts", "Amt", "Amt/@Ccy", "BookgDt/Dt", "BookgDt/DtTm",
+               "AcctSvcrRef")  # fmt: skip
+TX_PATHS = ("Amt", "Amt/@Ccy", "RmtInf/Strd/CdtrRefInf/Ref", "RltdPties/Dbtr/Pty/Nm",
+            "RltdPties/Dbtr/Nm", "Refs/AcctSvcrRef")  # fmt: skip
