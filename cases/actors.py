@@ -14,7 +14,7 @@ from dramatiq.middleware import CurrentMessage
 from tenants.scheduler import periodic
 
 from . import jobs
-from .services import step_run, steps_sweep
+from .services import payments_sweep, step_run, steps_sweep
 from .services.handovers import handover_answer_record, handover_incoming_process, handovers_sweep
 
 MAX_RETRIES = 5
@@ -83,3 +83,11 @@ def handover_returned(handover_id: str) -> None:
 def sweep_handovers() -> None:
     """Per commune, at every scheduler tick: hand-overs whose job or answer was lost."""
     handovers_sweep()
+
+
+@periodic
+@dramatiq.actor(queue_name="steps", max_retries=0, time_limit=60_000)
+def sweep_payments() -> None:
+    """Per commune, at every scheduler tick: ask the provider about online payments whose
+    notification has not come, and refund the paid fees of rejected cases."""
+    payments_sweep()

@@ -17,6 +17,7 @@ from tenants.safe_input import id_from_text
 from .fallbacks import failed_fallback_q
 from .models import (
     OPEN_STATUSES,
+    BankCredit,
     Case,
     CaseEvent,
     CaseGroupObjectPermission,
@@ -24,6 +25,9 @@ from .models import (
     CaseStep,
     Document,
     Message,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
     StepKind,
     StepStatus,
 )
@@ -170,7 +174,25 @@ def case_timeline(*, case: Case, internal: bool) -> QuerySet[CaseEvent]:
 
 def case_documents(*, case: Case, internal: bool) -> QuerySet[Document]:
     documents = case.documents.all()
-    return documents if internal else documents.filter(visible_to_resident=True)
+    if internal:
+        return documents
+    documents = documents.filter(visible_to_resident=True)
+    if result_withheld(case=case):
+        documents = documents.exclude(kind__in=RESULT_KINDS)
+    return documents
+
+
+# What a resident receives as the result of a case (withheld until an online fee is paid).
+RESULT_KINDS = (Document.Kind.GENERATED, Document.Kind.DECISION)
+
+
+def result_withheld(*, case: Case) -> bool:
+    """True while the service wants its fee paid online before the result and it is unpaid."""
+    return Payment.objects.filter(
+        case=case,
+        method=PaymentMethod.ONLINE,
+        status__in=(PaymentStatus.OPEN, PaymentStatus.FAILED),
+    ).exists()
 
 
 def case_messages(*, case: Case) -> QuerySet[Message]:
@@ -206,6 +228,8 @@ def document_get_for_user(*, user: User, document_id) -> Document:
     if case_list_for_backoffice(user=user).filter(pk=case.pk).exists():
         return document
     if case.applicant_id == user.pk and document.visible_to_resident:
+        if document.kind in RESULT_KINDS and result_withheld(case=case):
+            raise Http404("Dokument nicht gefunden")
         return document
     raise Http404("Dokument nicht gefunden")
 
@@ -223,3 +247,35 @@ def service_choices_for_inbox(*, user: User) -> list[tuple[str, str]]:
         )
     )
     return [(key, names.get(key, key)) for key in keys]
+
+
+def bank_credits_for_clerk(*, limit: int = 200) -> QuerySet[BankCredit]:
+    """Imported credits the clerk has to look at: partial, over-paid, duplicate, unknown."""
+    return (
+        BankCredit.objects.exclude(outcome=BankCredit.Outcome.MATCHED)
+        .select_related("payment__case")
+        .order_by("-imported_at", "id")[:limit]
+    )
+
+
+def payment_summary(*, case: Case) -> dict | None:
+    """The case's fee as the API and the case page show it (``amount``, ``method``,
+    ``status``, ``paid_at``); None when the case has no fee. A case from before payments were
+    recorded shows its fee as open, paid by the version's mode."""
+    payment = Payment.objects.filter(case=case).first()
+    if payment is None:
+        if not case.fee or case.fee <= 0:
+            return None
+        mode = getattr(case.version, "payment_mode", "qr_bill")
+        return {
+            "amount": case.fee,
+            "method": "online" if mode == "online" else "qr_bill",
+            "status": "open",
+            "paid_at": None,
+        }
+    return {
+        "amount": payment.amount,
+        "method": payment.method,
+        "status": payment.status,
+        "paid_at": payment.paid_at,
+    }

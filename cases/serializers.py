@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tenants.safe_input import QuerySerializer
 
 from .models import Case, CaseEvent, CaseStatus, CaseStep, Document, Message
+from .selectors import case_documents, payment_summary
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -98,8 +100,16 @@ class MessageSerializer(serializers.ModelSerializer):
         fields = ["id", "from_resident", "is_info_request", "body", "created_at"]
 
 
+class PaymentSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    method = serializers.ChoiceField(choices=["online", "qr_bill"])
+    status = serializers.ChoiceField(choices=["open", "paid", "failed", "refunded"])
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+
 class CaseDetailSerializer(CaseListSerializer):
     data = serializers.JSONField()
+    payment = serializers.SerializerMethodField()
     steps = StepSerializer(many=True)
     events = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
@@ -120,6 +130,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "events",
             "documents",
             "messages",
+            "payment",
         ]
 
     def _internal(self) -> bool:
@@ -132,10 +143,15 @@ class CaseDetailSerializer(CaseListSerializer):
         return EventSerializer(events, many=True).data
 
     def get_documents(self, case: Case) -> list[dict]:
-        documents = case.documents.all()
-        if not self._internal():
-            documents = documents.filter(visible_to_resident=True)
+        documents = case_documents(case=case, internal=self._internal())
         return DocumentSerializer(documents, many=True).data
+
+    @extend_schema_field(PaymentSerializer(allow_null=True))
+    def get_payment(self, case: Case) -> dict | None:
+        """The fee: ``amount``, ``method`` (online | qr_bill), ``status`` (open | paid | failed |
+        refunded), ``paid_at``; null for a case without fee."""
+        summary = payment_summary(case=case)
+        return None if summary is None else PaymentSerializer(summary).data
 
 
 class AssignSerializer(serializers.Serializer):

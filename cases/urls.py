@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .views import backoffice as bo
-from .views import resident
+from .views import payments, resident
 from .views.seal import seal_check_page
 
 app_name = "cases"
@@ -36,6 +36,14 @@ urlpatterns = [
         resident.my_case_withdraw,
         name="my-case-withdraw",
     ),
+    path("meine-geschaefte/<uuid:case_id>/bezahlen/", payments.payment_start, name="payment-start"),
+    path(
+        "meine-geschaefte/<uuid:case_id>/zahlung/<slug:outcome>/",
+        payments.payment_return,
+        name="payment-return",
+    ),
+    path("zahlungen/meldung/", payments.payment_notify, name="payment-notify"),
+    path("backoffice/zahlungen/", payments.bank_credits, name="bo-bank-credits"),
     path("dokumente/<uuid:document_id>/", resident.document_download, name="document"),
     path("backoffice/", bo.inbox, name="bo-inbox"),
     path("backoffice/geschaefte/<uuid:case_id>/", bo.case_detail, name="bo-case"),

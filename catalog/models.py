@@ -94,6 +94,12 @@ def adapter_reads_register(adapter_key: str) -> bool:
     return adapter_key.startswith(REGISTER_ADAPTER_PREFIXES)
 
 
+PAYMENT_MODE_CHOICES = [
+    ("qr_bill", _("Rechnung mit QR-Einzahlungsschein")),
+    ("online", _("online vor dem Ergebnis")),
+]
+
+
 class ServiceVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Entwurf")
@@ -130,6 +136,14 @@ class ServiceVersion(models.Model):
         default="none",
     )
     form_definition = models.JSONField(_("Formular"), default=dict)
+    # How the fee is paid: online before the result is released, or by QR-bill invoice.
+    payment_mode = models.CharField(
+        _("Zahlungsart der Gebühr"),
+        max_length=10,
+        choices=PAYMENT_MODE_CHOICES,
+        default="qr_bill",
+        help_text=_("Online: das Ergebnis wird erst nach der Zahlung freigegeben."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Derived at publication by catalog.services (unaccented German full text + trigram text).
     search_vector = SearchVectorField(null=True, editable=False)
@@ -152,6 +166,7 @@ class ServiceVersion(models.Model):
         "service_norm_days",
         "min_auth_level",
         "form_definition",
+        "payment_mode",
     )
 
     class Meta:

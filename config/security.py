@@ -31,16 +31,29 @@ def identity_provider_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def payment_provider_origin() -> str:
+    """``scheme://host[:port]`` of the payment page the "Bezahlen" form is redirected to (the
+    ``payment`` adapters' configuration through the registry), or ``""``. Chromium applies
+    ``form-action`` to the redirect after a form POST as well."""
+    from integrations.registry import UnknownAdapter, registry
+
+    try:
+        config = registry.get("payment.init").config
+    except UnknownAdapter:
+        return ""
+    parts = urlsplit(str(config.get("pay_url") or config.get("url") or ""))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 class PortalCSPMiddleware(CSPMiddleware):
-    """django-csp's middleware; ``form-action`` also allows the identity provider."""
+    """django-csp's middleware; ``form-action`` also allows the identity provider and the
+    payment provider's page."""
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
         targets = portal_form_targets(request)
-        origin = identity_provider_origin()
-        if origin:
-            targets.append(origin)
+        targets += [o for o in (identity_provider_origin(), payment_provider_origin()) if o]
         parts.update = {**(parts.update or {}), "form-action": targets}
         return parts

@@ -26,6 +26,7 @@ from .common import (
     plain,
     slug_of,
 )
+from .fees import payment_invoice_record
 
 PURPOSES = {
     "employer": "Arbeitgeber",
@@ -233,6 +234,8 @@ def qr_invoice(call: StepCall) -> dict:
     amount = Decimal(case.fee or 0)
     if amount <= 0:
         return {"amount": "0.00", "summary": "keine Gebühr, keine Rechnung"}
+    if getattr(case.version, "payment_mode", "qr_bill") == "online":
+        return {"amount": f"{amount:.2f}", "summary": "Gebühr wird online bezahlt, keine Rechnung"}
     service_name = case.version.name_de if case.version_id else call.service_key
     request = InvoiceRequest(
         creditor=creditor_of(commune),
@@ -243,6 +246,7 @@ def qr_invoice(call: StepCall) -> dict:
         debtor=_debtor(call),
     )
     invoice = adapter_call("billing.qr_invoice", request, idempotency_key=call.idempotency_key)
+    payment_invoice_record(case=case, qr_reference=invoice.reference)
     slug = slug_of(call.reference)
     pdf = _invoice_pdf_attach(call, case, request, invoice, title=f"Rechnung {service_name}")
     document = document_generated_add(

@@ -2,6 +2,7 @@
 
 from ..automation.common import document_generated_add
 from ..exceptions import InvalidTransition, ServiceNotOrderable
+from .camt import camt_import, camt_import_canton, credits_book
 from .clerk import (
     case_assign,
     case_decide,
@@ -14,6 +15,17 @@ from .documents import document_store
 from .forms import OrderInvalid, order_form_class, order_initial, order_validate
 from .index import case_index_backfill_for_user, case_index_write
 from .messages import message_send
+from .payments import (
+    PaymentNotificationRefused,
+    PaymentUrls,
+    payment_invoice_record,
+    payment_notification_receive,
+    payment_open,
+    payment_refund,
+    payment_start,
+    payment_status_query,
+    payments_sweep,
+)
 from .resident import case_answer_info, case_withdraw
 from .steps import case_advance, step_complete, step_retry, step_run
 from .submit import case_submit, offer_for_order, order_level_check, reference_next
@@ -22,7 +34,11 @@ from .sweep import steps_sweep
 __all__ = [
     "InvalidTransition",
     "OrderInvalid",
+    "PaymentNotificationRefused",
+    "PaymentUrls",
     "ServiceNotOrderable",
+    "camt_import",
+    "camt_import_canton",
     "case_advance",
     "case_answer_info",
     "case_assign",
@@ -35,6 +51,7 @@ __all__ = [
     "case_share",
     "case_submit",
     "case_withdraw",
+    "credits_book",
     "document_generated_add",
     "document_store",
     "message_send",
@@ -43,6 +60,13 @@ __all__ = [
     "order_initial",
     "order_level_check",
     "order_validate",
+    "payment_invoice_record",
+    "payment_notification_receive",
+    "payment_open",
+    "payment_refund",
+    "payment_start",
+    "payment_status_query",
+    "payments_sweep",
     "reference_next",
     "step_complete",
     "step_retry",

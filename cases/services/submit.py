@@ -25,6 +25,7 @@ from . import usage
 from .core import DEFAULT_GROUP_NAME, due_date_for, event_write, groups_grant, notify_on_commit
 from .forms import order_validate
 from .index import case_index_write
+from .payments import payment_open
 from .steps import case_advance
 from .versions import published_version
 
@@ -222,6 +223,7 @@ def case_submit(
     now = timezone.now()
     case = _case_create(user=user, offer=offer, version=version, data=json_data, now=now)
     _uploads_attach(case=case, uploads=uploads, user=user)
+    payment_open(case=case)
     _version, definitions = published_version(version.pk)
     steps = _steps_create(case=case, definitions=definitions, offer=offer)
     event_write(

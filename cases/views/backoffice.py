@@ -162,6 +162,7 @@ def case_detail(request: HttpRequest, case_id) -> HttpResponse:
             "can_work": can_work_on(user=request.user, case=case),
             "events": selectors.case_timeline(case=case, internal=True),
             "documents": selectors.case_documents(case=case, internal=True),
+            "payment": selectors.payment_summary(case=case),
             "thread": selectors.case_messages(case=case),
             "groups": selectors.case_groups(case=case),
             "colleagues": selectors.case_colleagues(case=case),

@@ -114,12 +114,28 @@ def my_case(request: HttpRequest, case_id) -> HttpResponse:
         "resident_step": current if current and current.kind == StepKind.RESIDENT else None,
         "events": selectors.case_timeline(case=case, internal=False),
         "documents": selectors.case_documents(case=case, internal=False),
+        **_payment_context(case),
         "thread": selectors.case_messages(case=case),
         "open_request": case.messages.filter(is_info_request=True).last()
         if case.awaiting_info
         else None,
     }
     return render(request, "cases/my_case.html", context)
+
+
+def _payment_context(case) -> dict:
+    payment = selectors.payment_summary(case=case)
+    can_pay = (
+        payment is not None
+        and payment["method"] == "online"
+        and payment["status"] in ("open", "failed")
+        and case.status not in ("rejected", "withdrawn")
+    )
+    return {
+        "payment": payment,
+        "can_pay": can_pay,
+        "result_withheld": selectors.result_withheld(case=case),
+    }
 
 
 def _detail(case_id) -> str:

@@ -39,6 +39,7 @@ def _version_content(spec: dict) -> dict:
         "service_norm_days": spec.get("service_norm_days", 5),
         "min_auth_level": spec.get("min_auth_level") or _default_level(spec),
         "form_definition": {"fields": spec.get("form", [])},
+        "payment_mode": spec.get("payment_mode", "qr_bill"),
     }
 
 

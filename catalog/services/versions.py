@@ -40,6 +40,7 @@ VERSION_TEXT_FIELDS = (
     "fee",
     "service_norm_days",
     "form_definition",
+    "payment_mode",
 )
 STEP_FIELDS = ("key", "name_de", "name_en", "kind", "adapter_key", "responsible_group")
 ADAPTER_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")

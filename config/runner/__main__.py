@@ -312,7 +312,7 @@ def debug_requested() -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-REFERENCE_SERVERS = (("resident", 8101), ("dog", 8102), ("identity", 8103))
+REFERENCE_SERVERS = (("resident", 8101), ("dog", 8102), ("identity", 8103), ("payment", 8104))
 REFERENCE_NAMES = {
     "resident": "Referenzregister Einwohner",
     "dog": "Referenzregister Hunde",

@@ -390,6 +390,9 @@ INTEGRATION_ADAPTERS = [
     "integrations.adapters.dog_register.adapters.DogRegisterAdapter",
     "integrations.adapters.qr_invoice.adapters.QrInvoiceAdapter",
     "integrations.adapters.qr_invoice.adapters.InvoicePdfAdapter",
+    "integrations.adapters.payment.adapters.PaymentInitAdapter",
+    "integrations.adapters.payment.adapters.PaymentStatusAdapter",
+    "integrations.adapters.payment.adapters.PaymentRefundAdapter",
     "integrations.adapters.documents.adapters.ResidenceCertificateAdapter",
     "integrations.adapters.documents.seal.SealAdapter",
     "integrations.adapters.documents.seal.SealCheckAdapter",
@@ -412,6 +415,17 @@ INTEGRATIONS = {
     # The commune's sealing key and certificate (PEM) for the electronic seal on documents
     # (integrations/adapters/documents/seal.py); empty: the test authority below, if allowed.
     "sealing": {},
+    # Online payment (Datatrans-like); development: the reference provider on port 8104.
+    "payment": {
+        "url": env("PAYMENT_URL", default="http://127.0.0.1:8104"),
+        # Where residents' browsers go (the hosted payment page); default: url.
+        "pay_url": env("PAYMENT_PAY_URL", default=""),
+        "api_key": env("PAYMENT_API_KEY", default="dev-payment-key"),
+        # Hex-encoded HMAC-SHA256 key of the notifications (Datatrans: "Sign key").
+        "hmac_key": env("PAYMENT_HMAC_KEY", default="6465762d7061796d656e742d686d61632d6b6579"),
+        "currency": "CHF",
+        "timeout": env.float("PAYMENT_TIMEOUT", default=5.0),
+    },
 }
 # Electronic seals: trusted sealing authorities (PEM files) for the public seal check, and the
 # local test authority that issues each commune a test sealing certificate when none is

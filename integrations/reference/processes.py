@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PORTS = {"resident": 8101, "dog": 8102, "identity": 8103}
+DEFAULT_PORTS = {"resident": 8101, "dog": 8102, "identity": 8103, "payment": 8104}
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Run a reference register: ``python -m integrations.reference.serve --register resident
 --port 8101`` (or ``--register dog --port 8102``, or the identity provider
-``--register identity --port 8103``). Threaded stdlib WSGI server, loopback only
+``--register identity --port 8103``, or the payment provider
+``--register payment --port 8104``). Threaded stdlib WSGI server, loopback only
 by default; prints one line ``ready <url>`` once it accepts connections.
 
 API keys: ``--api-key``, else ``RESIDENT_REGISTER_API_KEY`` / ``DOG_REGISTER_API_KEY``, else the
@@ -18,13 +19,15 @@ import sys
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from integrations.reference import dog, identity, resident
+from integrations.reference import dog, identity, payment, resident
 from integrations.reference.common import DEV_COMMUNE_KEY_SECRET
 from integrations.reference.population import DEFAULT_SEED
 
 REGISTERS = {
     "resident": (resident.create_app, "RESIDENT_REGISTER_API_KEY", "dev-resident-register-key"),
     "dog": (dog.create_app, "DOG_REGISTER_API_KEY", "dev-dog-register-key"),
+    # The payment provider also signs notifications with PAYMENT_HMAC_KEY (see main).
+    "payment": (payment.create_app, "PAYMENT_API_KEY", "dev-payment-key"),
     # The identity provider takes a client id and secret instead of an API key (see main).
     "identity": (identity.create_app, "OIDC_RP_CLIENT_SECRET", "dev-oidc-secret"),
 }
@@ -77,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
             or os.environ.get("REFERENCE_COMMUNE_KEY_SECRET")
             or DEV_COMMUNE_KEY_SECRET,
         )
+        if args.register == "payment":
+            app.hmac_key = os.environ.get("PAYMENT_HMAC_KEY") or payment.DEFAULT_HMAC_KEY
     with make_server(
         args.host, args.port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler
     ) as server:

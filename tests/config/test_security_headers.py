@@ -1,5 +1,6 @@
 """Every answer carries a Content-Security-Policy without ``unsafe-inline`` and a
-Permissions-Policy (issue 16); the identity provider is the only other form target."""
+Permissions-Policy (issue 16); the identity provider and the payment provider's page are the
+only other form targets."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def test_every_answer_has_csp_and_permissions_policy(
         "http://localhost:*",
         "http://*.localhost:*",
         "http://127.0.0.1:8103",
+        "http://127.0.0.1:8104",
     ]
     policy = response["Permissions-Policy"]
     assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
@@ -50,7 +52,23 @@ def test_every_answer_has_csp_and_permissions_policy(
 def test_form_action_follows_the_configured_provider(public_client, settings):
     settings.OIDC = {**settings.OIDC, "discovery_url": "https://login.agov.ch/.well-known/x"}
     csp = _directives(public_client.get("/")["Content-Security-Policy"])
-    assert csp["form-action"][-1] == "https://login.agov.ch"
+    assert csp["form-action"][-2] == "https://login.agov.ch"
+
+
+def test_form_action_follows_the_configured_payment_page(public_client, settings):
+    """ "Bezahlen" redirects the form POST to the provider's page: its origin is allowed."""
+    from integrations.registry import registry
+
+    settings.INTEGRATIONS = {
+        **settings.INTEGRATIONS,
+        "payment": {**settings.INTEGRATIONS["payment"], "pay_url": "https://pay.datatrans.com"},
+    }
+    registry.reset()
+    try:
+        csp = _directives(public_client.get("/")["Content-Security-Policy"])
+    finally:
+        registry.reset()
+    assert csp["form-action"][-1] == "https://pay.datatrans.com"
 
 
 def test_pages_have_no_inline_scripts_or_styles(kriens, commune_client, public_client):
