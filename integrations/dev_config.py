@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from integrations.adapters.documents.seal import dev_sealing_identity
 from integrations.reference.common import DEV_COMMUNE_KEY_SECRET, commune_api_key
 from tenants.models import Commune
 from tenants.postcodes import luzern_postcodes
@@ -63,6 +64,14 @@ def dev_configuration(commune: Commune) -> tuple[dict[str, str], dict[str, str]]
         "dog_register_api_key": commune_api_key(register="dog", bfs_number=bfs, secret=secret),
     }
     if payment.get("url"):
-        secrets["payment_api_password"] = f"dev-payment-{bfs}"
-        secrets["payment_sign_key"] = f"dev-payment-sign-{bfs}"
+        # The reference provider accepts each commune's own key; it signs its notifications
+        # with one key for all merchants (its --hmac-key), so that is every commune's sign key.
+        secrets["payment_api_password"] = commune_api_key(
+            register="payment", bfs_number=bfs, secret=secret
+        )
+        secrets["payment_sign_key"] = str(payment.get("hmac_key") or "")
+    if getattr(settings, "SEAL_DEV_CA", False):
+        seal = dev_sealing_identity(commune_name=commune.name, bfs_number=bfs)
+        secrets["seal_key_pem"] = seal["key_pem"]
+        secrets["seal_certificate_pem"] = seal["cert_pem"] + seal["chain_pem"]
     return plain, secrets

@@ -83,8 +83,16 @@ def _blocks(config: CommuneConfig) -> dict[str, dict[str, Any]]:
             "url": config.payment_url,
             "provider": config.payment_provider,
             "merchant_id": config.payment_merchant_id,
-            "api_password": crypto.decrypt(config.payment_api_password_enc),
-            "sign_key": crypto.decrypt(config.payment_sign_key_enc),
+            # The adapter's names (integrations/adapters/payment): API password as bearer
+            # key, the notifications' HMAC key ("Sign key", hexadecimal).
+            "api_key": crypto.decrypt(config.payment_api_password_enc),
+            "hmac_key": crypto.decrypt(config.payment_sign_key_enc),
+        },
+        # Document seal (integrations/adapters/documents/seal.py): key and certificate (PEM;
+        # the certificate may be followed by its issuing chain).
+        "sealing": {
+            "key_pem": crypto.decrypt(config.seal_key_pem_enc),
+            "cert_pem": crypto.decrypt(config.seal_certificate_pem_enc),
         },
         "billing": {"qr_iban": config.qr_iban or config.iban, "iban": config.iban},
     }

@@ -173,8 +173,10 @@ class _Signer(signers.SimpleSigner):
 @functools.lru_cache(maxsize=64)
 def _signer(key_pem: str, cert_pem: str, chain_pem: str) -> signers.SimpleSigner:
     key = load_private_key_from_pemder_data(key_pem.encode(), passphrase=None)
-    (cert,) = list(load_certs_from_pemder_data(cert_pem.encode()))
-    chain = list(load_certs_from_pemder_data(chain_pem.encode())) if chain_pem else []
+    # The certificate may be followed by its issuing chain in the same PEM text.
+    cert, *chain = list(load_certs_from_pemder_data(cert_pem.encode()))
+    if chain_pem:
+        chain += list(load_certs_from_pemder_data(chain_pem.encode()))
     return _Signer(
         loaded_key=serialization.load_pem_private_key(key_pem.encode(), password=None),
         signing_cert=cert,
