@@ -107,9 +107,8 @@ def test_a_seal_of_an_unknown_authority_is_not_trusted():
 
 
 def test_without_a_key_and_without_test_authority_nothing_is_sealed():
-    with override_settings(SEAL_DEV_CA=False):
-        with pytest.raises(PermanentError) as refused:
-            _seal(_certificate(), SealAdapter(config={}))
+    with override_settings(SEAL_DEV_CA=False), pytest.raises(PermanentError) as refused:
+        _seal(_certificate(), SealAdapter(config={}))
     assert refused.value.code == "no_sealing_key"
 
 
