@@ -153,3 +153,26 @@ def test_the_command_refuses_unknown_schemas_and_changes_nothing(db):
 def test_the_command_refuses_zero_workers(db):
     with pytest.raises(CommandError, match="--workers muss mindestens 1 sein"):
         call_command("migrate_communes", workers=0)
+
+
+def test_stop_on_error_starts_no_further_schema_and_continue_does():
+    """run_per_schema: after a failure, --stop-on-error starts nothing more; the default
+    goes on with the remaining schemas and reports the failure."""
+    from tenants.migrate_replay import run_per_schema
+
+    def step(schema: str, calls: list) -> None:
+        calls.append(schema)
+        if schema == "b":
+            raise ValueError("kaputt")
+
+    calls: list[str] = []
+    done, failed, stopped = run_per_schema(
+        step, calls, ["a", "b", "c"], workers=1, stop_on_error=True
+    )
+    assert (done, failed, stopped, calls) == (["a"], {"b": "ValueError: kaputt"}, True, ["a", "b"])
+    calls.clear()
+    done, failed, stopped = run_per_schema(
+        step, calls, ["a", "b", "c"], workers=1, stop_on_error=False
+    )
+    assert (done, failed, stopped, calls) == (["a", "c"], {"b": "ValueError: kaputt"}, False, calls)
+    assert calls == ["a", "b", "c"]
