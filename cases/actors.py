@@ -16,6 +16,7 @@ from tenants.scheduler import periodic
 from . import jobs
 from .services import step_run, steps_sweep
 from .services.handovers import handover_answer_record, handover_incoming_process, handovers_sweep
+from .services.retention import retention_apply
 
 MAX_RETRIES = 5
 
@@ -79,3 +80,14 @@ def handover_returned(handover_id: str) -> None:
 def sweep_handovers() -> None:
     """Per commune, at every scheduler tick: hand-overs whose job or answer was lost."""
     handovers_sweep()
+
+
+RETENTION_PER_TICK = 2_000
+
+
+@periodic
+@dramatiq.actor(queue_name="steps", max_retries=0, time_limit=300_000)
+def apply_retention() -> None:
+    """Per commune, at every scheduler tick: delete what is past its retention period (at most
+    RETENTION_PER_TICK cases; the rest follows at the next tick)."""
+    retention_apply(limit=RETENTION_PER_TICK)

@@ -103,12 +103,21 @@ class Case(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (cases.services.retention) skips a case while either holds.
+    objection_open = models.BooleanField(_("Einsprache offen"), default=False)
+    legal_hold = models.BooleanField(_("Aufbewahrungssperre"), default=False)
+    legal_hold_reason = models.TextField(_("Grund der Aufbewahrungssperre"), blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
         indexes = [
             models.Index(fields=["status", "due_date"], name="case_status_due"),
             models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
+            models.Index(
+                fields=["closed_at"],
+                name="case_closed_at",
+                condition=models.Q(closed_at__isnull=False),
+            ),
         ]
         verbose_name = _("Geschäft")
         verbose_name_plural = _("Geschäfte")
@@ -279,3 +288,28 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DeletionRecord(models.Model):
+    """What retention deleted, when and under which rule: no personal content, only the case's
+    identifiers by value (the case itself is gone)."""
+
+    case_id = models.UUIDField(db_index=True)
+    reference = models.CharField(max_length=20)
+    service_key = models.CharField(max_length=80)
+    version_number = models.PositiveIntegerField()
+    status = models.CharField(max_length=24)
+    closed_at = models.DateTimeField()
+    retention_days = models.PositiveIntegerField()
+    legal_basis = models.TextField()
+    # Kinds of content deleted (form data, uploads, documents, messages, …) with their counts.
+    deleted = models.JSONField(default=dict)
+    deleted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "reference"]
+        verbose_name = _("Löschprotokoll")
+        verbose_name_plural = _("Löschprotokolle")
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.deleted_at:%d.%m.%Y})"
