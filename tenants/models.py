@@ -170,3 +170,42 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.seen_at:%H:%M:%S})"
+
+
+class RegisterAccess(models.Model):
+    """One read or write at a register about a person, or a clerk's view of their identity
+    numbers (public schema, by value): the record of processing the person sees under
+    "Zugriffe auf meine Daten" in every commune and on the public host.
+
+    Holds the purpose (case and service), the legal basis, who triggered it (a step or a clerk),
+    the attribute names requested (never their values), the time and the register's message id.
+    """
+
+    class Kind(models.TextChoices):
+        READ = "read", _("Abfrage")
+        WRITE = "write", _("Meldung")
+        VIEW = "view", _("Einsicht durch die Verwaltung")
+
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    case_id = models.UUIDField()
+    case_reference = models.CharField(max_length=20)
+    service_key = models.CharField(max_length=80)
+    service_title_de = models.CharField(max_length=200)
+    legal_basis = models.TextField(blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    register = models.CharField(max_length=80)
+    triggered_by = models.CharField(max_length=200)
+    attributes = models.JSONField(default=list)
+    message_id = models.CharField(max_length=100, blank=True)
+    # The person: the provider's subject, and their account id in the commune (e-mail accounts
+    # have no subject).
+    subject = models.CharField(max_length=255, blank=True, db_index=True)
+    user_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["commune", "user_id"], name="register_access_user")]
+
+    def __str__(self) -> str:
+        return f"{self.case_reference} {self.kind} {self.register}"

@@ -26,6 +26,7 @@ from ..models import (
     StepStatus,
 )
 from . import usage
+from .access_log import register_access_record
 from .core import (
     current_step,
     event_write,
@@ -330,37 +331,48 @@ def step_run(*, step_id: int, final_attempt: bool = True) -> CaseStep | None:
         previous_outputs=step.input.get("previous_outputs", {}),
         applicant=step.input.get("applicant", {}),
     )
-    try:
-        output = handler(call)
-    except Exception as exc:
-        # Handlers may raise cases.handlers' errors or let an adapter's own errors through:
-        # anything that says it is not transient (``transient = False``) is permanent.
-        permanent = isinstance(exc, handlers.PermanentStepError) or (
-            getattr(exc, "transient", None) is False
-        )
-        message = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
-        code = str(getattr(exc, "code", "") or "")
-        error = f"{message} [{code}]" if code else message
-        logger.warning("step %s failed: %s", step.idempotency_key, error)
-        give_up = permanent or final_attempt
-        _step_failed(
-            step_id=step.pk,
-            error=error,
-            give_up=give_up,
-            failure={"code": code, "message": message, "transient": not permanent},
-        )
-        if not give_up:
-            raise
-        return None
-    return _step_succeeded(step_id=step.pk, output=output or {})
+    with handlers.accesses_collected() as accesses:
+        try:
+            output = handler(call)
+        except Exception as exc:
+            # Handlers may raise cases.handlers' errors or let an adapter's own errors through:
+            # anything that says it is not transient (``transient = False``) is permanent.
+            permanent = isinstance(exc, handlers.PermanentStepError) or (
+                getattr(exc, "transient", None) is False
+            )
+            message = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
+            code = str(getattr(exc, "code", "") or "")
+            error = f"{message} [{code}]" if code else message
+            logger.warning("step %s failed: %s", step.idempotency_key, error)
+            give_up = permanent or final_attempt
+            _step_failed(
+                step_id=step.pk,
+                error=error,
+                give_up=give_up,
+                failure={"code": code, "message": message, "transient": not permanent},
+                accesses=accesses,
+            )
+            if not give_up:
+                raise
+            return None
+    return _step_succeeded(step_id=step.pk, output=output or {}, accesses=accesses)
 
 
 @transaction.atomic
 def _step_failed(
-    *, step_id: int, error: str, give_up: bool, failure: dict[str, Any] | None = None
+    *,
+    step_id: int,
+    error: str,
+    give_up: bool,
+    failure: dict[str, Any] | None = None,
+    accesses: list[dict[str, Any]] | None = None,
 ) -> None:
     locked = _lock_case_steps(step_id)
-    if locked is None or locked[0].status != StepStatus.RUNNING:
+    if locked is None:
+        return
+    # DATA PROTECTION HOOK: the register accesses of this attempt (none: no statement).
+    register_access_record(step=locked[0], accesses=accesses or ())
+    if locked[0].status != StepStatus.RUNNING:
         return
     step, steps = locked
     if failure is not None:
@@ -384,9 +396,15 @@ def _step_failed(
 
 
 @transaction.atomic
-def _step_succeeded(*, step_id: int, output: dict[str, Any]) -> CaseStep | None:
+def _step_succeeded(
+    *, step_id: int, output: dict[str, Any], accesses: list[dict[str, Any]] | None = None
+) -> CaseStep | None:
     locked = _lock_case_steps(step_id)
-    if locked is None or locked[0].status != StepStatus.RUNNING:
+    if locked is None:
+        return None
+    # DATA PROTECTION HOOK: the register accesses of this attempt (none: no statement).
+    register_access_record(step=locked[0], accesses=accesses or ())
+    if locked[0].status != StepStatus.RUNNING:
         return None
     step, steps = locked
     case = step.case

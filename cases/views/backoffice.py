@@ -23,6 +23,7 @@ from tenants.safe_input import id_from_text
 from .. import selectors, services
 from ..models import CLERK_WORKABLE, CaseStatus, CaseStep, StepKind, StepStatus
 from ..permissions import can_work_on, is_backoffice_user
+from ..services.access_log import identity_view_record, shows_identity_number
 from .common import answers, run_action, version_name
 
 PAGE_SIZE = 25
@@ -101,6 +102,8 @@ def case_detail(request: HttpRequest, case_id) -> HttpResponse:
     case = selectors.case_get_for_backoffice(user=request.user, case_id=case_id)
     steps = list(case.steps.order_by("position"))
     current = next((s for s in steps if not s.is_finished), None)
+    if shows_identity_number(case, steps):
+        identity_view_record(case=case, clerk=request.user)
     return render(
         request,
         "cases/backoffice/case.html",
