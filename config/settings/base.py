@@ -385,6 +385,7 @@ INTEGRATION_ADAPTERS = [
     "integrations.adapters.qr_invoice.adapters.QrInvoiceAdapter",
     "integrations.adapters.qr_invoice.adapters.InvoicePdfAdapter",
     "integrations.adapters.documents.adapters.ResidenceCertificateAdapter",
+    "integrations.adapters.documents.personal_data.PersonalDataAdapter",
 ]
 INTEGRATIONS = {
     "resident_register": {

@@ -35,3 +35,20 @@ class RenderedDocument:
     title: str
     sha256: str
     pages: int
+
+
+@dataclass(frozen=True)
+class PersonalDataSection:
+    """One part of a personal data export: a heading and label/value lines."""
+
+    heading: str
+    lines: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PersonalDataRequest:
+    """A person's data export as a readable document (access right, revDSG Art. 25)."""
+
+    title: str
+    generated_at: str
+    sections: tuple[PersonalDataSection, ...]
