@@ -14,6 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from tenants.crypto import EncryptedJSONField
+
 from .exceptions import InvalidTransition  # noqa: F401  (re-exported: cases.models.InvalidTransition)
 
 
@@ -66,10 +68,11 @@ class Case(models.Model):
         related_name="cases",
         verbose_name=_("Antragsteller/in"),
     )
-    data = models.JSONField(_("Angaben"), default=dict, blank=True)
+    # Form data, identity and step payloads carry AHV numbers: encrypted at rest.
+    data = EncryptedJSONField(_("Angaben"), default=dict, blank=True)
     # Who ordered, as the login vouched for it (cases.services.identity): level, source and,
     # for verified logins, the provider's claims. Automated register steps use only these.
-    identity = models.JSONField(_("Identität bei Bestellung"), default=dict, blank=True)
+    identity = EncryptedJSONField(_("Identität bei Bestellung"), default=dict, blank=True)
     fee = models.DecimalField(_("Gebühr (CHF)"), max_digits=10, decimal_places=2, default=0)
     status = models.CharField(
         _("Status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED
@@ -185,8 +188,8 @@ class CaseStep(models.Model):
     group_name = models.CharField(_("zuständige Gruppe"), max_length=150, blank=True)
     status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
-    input = models.JSONField(default=dict, blank=True)
-    output = models.JSONField(default=dict, blank=True)
+    input = EncryptedJSONField(default=dict, blank=True)
+    output = EncryptedJSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=60, unique=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from .crypto import EncryptedJSONField
+
 
 class Commune(TenantMixin):
     class Status(models.TextChoices):
@@ -106,11 +108,11 @@ class Handover(models.Model):
     )
     case_id = models.UUIDField(_("Geschäft der sendenden Gemeinde (UUID)"))
     case_reference = models.CharField(_("Geschäftsnummer"), max_length=20, blank=True)
-    payload = models.JSONField(_("Inhalt"), default=dict)
+    payload = EncryptedJSONField(_("Inhalt"), default=dict)
     status = models.CharField(
         _("Status"), max_length=14, choices=Status.choices, default=Status.PENDING
     )
-    result = models.JSONField(_("Antwort"), default=dict, blank=True)
+    result = EncryptedJSONField(_("Antwort"), default=dict, blank=True)
     error = models.TextField(_("Fehler"), blank=True)
     created_at = models.DateTimeField(_("erstellt"), auto_now_add=True)
     last_sent_at = models.DateTimeField(_("zuletzt an das Ziel gesendet"), null=True, blank=True)

@@ -97,6 +97,18 @@ def shows_identity_number(case: Case, steps: Iterable[CaseStep]) -> bool:
     return has(case.data) or any(has(s.input) or has(s.output) for s in steps)
 
 
+def identity_numbers_masked(value: Any) -> Any:
+    """A copy of ``value`` with every identity number (AHV) replaced by "***"."""
+    if isinstance(value, dict):
+        return {
+            k: "***" if k in IDENTITY_NUMBER_KEYS and v else identity_numbers_masked(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [identity_numbers_masked(v) for v in value]
+    return value
+
+
 def identity_view_record(*, case: Case, clerk: User) -> None:
     """Record that ``clerk`` viewed the identity numbers of the case's applicant."""
     name = clerk.get_full_name() or clerk.email or f"#{clerk.pk}"

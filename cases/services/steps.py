@@ -26,7 +26,7 @@ from ..models import (
     StepStatus,
 )
 from . import usage
-from .access_log import register_access_record
+from .access_log import identity_numbers_masked, register_access_record
 from .core import (
     current_step,
     event_write,
@@ -420,7 +420,12 @@ def _step_succeeded(
         actor=None,
         kind="step_completed",
         text=f"Schritt «{step.name_de}» automatisch erledigt" + (f": {summary}" if summary else ""),
-        details={"step": step.key, "adapter": step.adapter_key, "output": output},
+        # The timeline is not encrypted: identity numbers stay in the step's output only.
+        details={
+            "step": step.key,
+            "adapter": step.adapter_key,
+            "output": identity_numbers_masked(output),
+        },
         visible=True,
     )
     case_advance(case=case, actor=None, now=now, steps=steps)
