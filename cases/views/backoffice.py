@@ -247,6 +247,24 @@ def note(request: HttpRequest, case_id) -> HttpResponse:
 
 @backoffice_required
 @require_POST
+def hold(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    return run_action(
+        request,
+        lambda: services.case_hold_set(
+            case=case,
+            user=request.user,
+            legal_hold=request.POST.get("legal_hold") == "on",
+            objection_open=request.POST.get("objection_open") == "on",
+            reason=request.POST.get("reason", ""),
+        ),
+        success=_("Löschsperre gespeichert."),
+        back=_back(case) + "#aufbewahrung",
+    )
+
+
+@backoffice_required
+@require_POST
 def message(request: HttpRequest, case_id) -> HttpResponse:
     case = _case(request, case_id)
     return run_action(

@@ -78,3 +78,29 @@ def test_keyed_hash_depends_on_the_key(settings):
     assert first == ahv_search_hash("7569217076985")
     settings.DATA_SEARCH_KEY = "another-key"
     assert ahv_search_hash("7569217076985") != first
+
+
+def test_key_rotation_reencrypts_every_value(kriens, in_commune, settings):
+    """With a new key in front, rotate_data_keys re-encrypts: afterwards the old key can go and
+    every value is still readable; the search hash follows DATA_SEARCH_KEY."""
+    import json
+    from io import StringIO
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    old = list(settings.DATA_ENCRYPTION_KEYS)
+    new = Fernet.generate_key().decode()
+    with in_commune(kriens):
+        user = UserFactory()
+        ResidentProfile.objects.create(user=user, ahv_number="756.9217.0769.85")
+    settings.DATA_ENCRYPTION_KEYS = [new, *old]
+    settings.DATA_SEARCH_KEY = "new-search-key"
+    out = StringIO()
+    call_command("rotate_data_keys", stdout=out)
+    assert json.loads(out.getvalue())["communes"] >= 1
+    settings.DATA_ENCRYPTION_KEYS = [new]
+    with in_commune(kriens):
+        profile = ResidentProfile.objects.get(user=user)
+        assert profile.ahv_number == "756.9217.0769.85"
+        assert profile.ahv_hash == ahv_search_hash("7569217076985")

@@ -146,3 +146,33 @@ def test_command_refuses_an_unknown_commune(kriens, in_commune, world):
         call_command("apply_retention", "--commune", "atlantis", stdout=StringIO())
     with in_commune(kriens):
         assert Case.objects.filter(pk=world["due"].pk).exists()
+
+
+def test_clerk_sets_a_legal_hold_through_the_back_office(kriens, in_commune, world, commune_client):
+    """A clerk's hold (with a reason) keeps a due case from retention and is in the timeline;
+    a hold without a reason is refused and changes nothing."""
+    from guardian.shortcuts import assign_perm
+
+    from .factories import clerk_in
+
+    due = world["due"]
+    with in_commune(kriens):
+        clerk = clerk_in("Einwohnerdienste")
+        assign_perm("cases.view_case", clerk, due)
+        assign_perm("cases.change_case", clerk, due)
+    client = commune_client(kriens)
+    with in_commune(kriens):
+        client.force_login(clerk)
+    url = f"/backoffice/geschaefte/{due.pk}/aufbewahrung/"
+    client.post(url, {"legal_hold": "on", "reason": ""})
+    with in_commune(kriens):
+        due.refresh_from_db()
+        assert not due.legal_hold and not CaseEvent.objects.filter(kind="hold_set").exists()
+    client.post(url, {"legal_hold": "on", "reason": "Beschwerde hängig"})
+    with in_commune(kriens):
+        due.refresh_from_db()
+        assert due.legal_hold and due.legal_hold_reason == "Beschwerde hängig"
+        assert CaseEvent.objects.filter(case=due, kind="hold_set").exists()
+        result = retention_apply()
+        assert (result.due, result.deleted, result.on_hold) == (0, 0, 3)
+        assert Case.objects.filter(pk=due.pk).exists()
