@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dramatiq
 from django.conf import settings
+from django.core.cache import cache
 from dramatiq.middleware import CurrentMessage
 
 from tenants.scheduler import periodic
@@ -82,12 +83,17 @@ def sweep_handovers() -> None:
     handovers_sweep()
 
 
-RETENTION_PER_TICK = 2_000
+RETENTION_PER_RUN = 20_000
 
 
 @periodic
 @dramatiq.actor(queue_name="steps", max_retries=0, time_limit=300_000)
 def apply_retention() -> None:
-    """Per commune, at every scheduler tick: delete what is past its retention period (at most
-    RETENTION_PER_TICK cases; the rest follows at the next tick)."""
-    retention_apply(limit=RETENTION_PER_TICK)
+    """Per commune, at most once per RETENTION_INTERVAL_SECONDS (default: hourly; the scheduler
+    ticks more often): delete what is past its retention period, at most RETENTION_PER_RUN
+    cases (the rest follows at the next run)."""
+    interval = getattr(settings, "RETENTION_INTERVAL_SECONDS", 3600)
+    # The cache key is the commune's (django_tenants.cache.make_key): one run per commune.
+    if not cache.add("cases:retention-ran", 1, timeout=interval):
+        return
+    retention_apply(limit=RETENTION_PER_RUN)

@@ -176,3 +176,24 @@ def test_clerk_sets_a_legal_hold_through_the_back_office(kriens, in_commune, wor
         result = retention_apply()
         assert (result.due, result.deleted, result.on_hold) == (0, 0, 3)
         assert Case.objects.filter(pk=due.pk).exists()
+
+
+def test_periodic_job_deletes_per_commune_at_most_once_per_interval(kriens, in_commune, world):
+    """The scheduler's job (one message per commune) deletes what is due in its commune; a
+    second message within the interval does nothing."""
+    from django.core.cache import cache
+
+    from cases.actors import apply_retention
+    from tenants.scheduler import periodic_actors
+
+    assert apply_retention in periodic_actors()
+    with in_commune(kriens):
+        cache.delete("cases:retention-ran")
+        apply_retention.fn()
+        assert not Case.objects.filter(pk=world["due"].pk).exists()
+        Case.objects.filter(pk=world["recent"].pk).update(
+            closed_at=timezone.now() - dt.timedelta(days=31)
+        )
+        apply_retention.fn()
+        assert Case.objects.filter(pk=world["recent"].pk).exists()
+        cache.delete("cases:retention-ran")
