@@ -8,7 +8,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.crypto import EncryptedJSONField, EncryptedTextField, keyed_hash
+
 from .validators import (
+    ahv_normalize,
     validate_ahv_number,
     validate_date_of_birth,
     validate_phone,
@@ -81,6 +84,12 @@ class User(AbstractUser):
         return self.role in (self.Role.CLERK, self.Role.ADMIN)
 
 
+def ahv_search_hash(value: str) -> str:
+    """The keyed hash an AHV number is searched by ("" for none), whatever its formatting."""
+    digits = ahv_normalize(value or "")
+    return keyed_hash(digits) if digits else ""
+
+
 class Sex(models.TextChoices):
     """Official sex as in the ID and the resident register: the eCH-0044 ``sexType`` codes (the
     eCH-0020/0044 schemas the registers use know these two values only)."""
@@ -98,9 +107,9 @@ class ResidentProfile(models.Model):
     date_of_birth = models.DateField(
         _("Geburtsdatum"), null=True, blank=True, validators=[validate_date_of_birth]
     )
-    ahv_number = models.CharField(
-        _("AHV-Nummer"), max_length=16, blank=True, validators=[validate_ahv_number]
-    )
+    # Encrypted at rest (tenants.crypto); ahv_hash finds a number without decrypting.
+    ahv_number = EncryptedTextField(_("AHV-Nummer"), blank=True, validators=[validate_ahv_number])
+    ahv_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     sex = models.CharField(
         _("Geschlecht (amtlich)"),
         max_length=1,
@@ -128,6 +137,12 @@ class ResidentProfile(models.Model):
     def __str__(self) -> str:
         return str(self.user)
 
+    def save(self, *args, **kwargs):
+        self.ahv_hash = ahv_search_hash(self.ahv_number)
+        if kwargs.get("update_fields") is not None and "ahv_number" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "ahv_hash"}
+        super().save(*args, **kwargs)
+
 
 class IdentityLogin(models.Model):
     """One login through the identity provider (AGOV / e-ID): who, at which quality level, and
@@ -141,7 +156,7 @@ class IdentityLogin(models.Model):
     acr = models.CharField(max_length=255, blank=True)
     # Verified identity claims (first_name, last_name, date_of_birth ISO, ahv_number) when the
     # level is verified or e-ID; empty for e-mail logins.
-    claims = models.JSONField(default=dict, blank=True)
+    claims = EncryptedJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dramatiq
 from django.conf import settings
+from django.core.cache import cache
 from dramatiq.middleware import CurrentMessage
 
 from tenants.scheduler import periodic
@@ -16,6 +17,7 @@ from tenants.scheduler import periodic
 from . import jobs
 from .services import payments_sweep, step_run, steps_sweep
 from .services.handovers import handover_answer_record, handover_incoming_process, handovers_sweep
+from .services.retention import retention_apply
 
 MAX_RETRIES = 5
 
@@ -91,3 +93,19 @@ def sweep_payments() -> None:
     """Per commune, at every scheduler tick: ask the provider about online payments whose
     notification has not come, and refund the paid fees of rejected cases."""
     payments_sweep()
+
+
+RETENTION_PER_RUN = 20_000
+
+
+@periodic
+@dramatiq.actor(queue_name="steps", max_retries=0, time_limit=300_000)
+def apply_retention() -> None:
+    """Per commune, at most once per RETENTION_INTERVAL_SECONDS (default: hourly; the scheduler
+    ticks more often): delete what is past its retention period, at most RETENTION_PER_RUN
+    cases (the rest follows at the next run)."""
+    interval = getattr(settings, "RETENTION_INTERVAL_SECONDS", 3600)
+    # The cache key is the commune's (django_tenants.cache.make_key): one run per commune.
+    if not cache.add("cases:retention-ran", 1, timeout=interval):
+        return
+    retention_apply(limit=RETENTION_PER_RUN)

@@ -11,7 +11,9 @@ books, sends or registers twice. The integrations registry plugs its adapters in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,3 +77,28 @@ def handler_get(adapter_key: str) -> StepHandler | None:
 def handler_keys() -> list[str]:
     """The adapter keys that have a handler."""
     return sorted(_handlers)
+
+
+# Register accesses of the step running in this thread/task: adapter calls note them here, the
+# step services write them to the access log in the step's closing transaction.
+_accesses: ContextVar[list[dict[str, Any]] | None] = ContextVar("register_accesses", default=None)
+
+
+@contextmanager
+def accesses_collected() -> Iterator[list[dict[str, Any]]]:
+    """Collect the register accesses made inside the block (``access_note``)."""
+    collected: list[dict[str, Any]] = []
+    token = _accesses.set(collected)
+    try:
+        yield collected
+    finally:
+        _accesses.reset(token)
+
+
+def access_note(*, register: str, kind: str, attributes: list[str], message_id: str = "") -> None:
+    """Note one read or write at a register (no values: attribute names only)."""
+    collected = _accesses.get()
+    if collected is not None:
+        collected.append(
+            {"register": register, "kind": kind, "attributes": attributes, "message_id": message_id}
+        )

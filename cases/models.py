@@ -14,6 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from tenants.crypto import EncryptedJSONField
+
 from .exceptions import InvalidTransition  # noqa: F401  (re-exported: cases.models.InvalidTransition)
 
 
@@ -66,10 +68,11 @@ class Case(models.Model):
         related_name="cases",
         verbose_name=_("Antragsteller/in"),
     )
-    data = models.JSONField(_("Angaben"), default=dict, blank=True)
+    # Form data, identity and step payloads carry AHV numbers: encrypted at rest.
+    data = EncryptedJSONField(_("Angaben"), default=dict, blank=True)
     # Who ordered, as the login vouched for it (cases.services.identity): level, source and,
     # for verified logins, the provider's claims. Automated register steps use only these.
-    identity = models.JSONField(_("Identität bei Bestellung"), default=dict, blank=True)
+    identity = EncryptedJSONField(_("Identität bei Bestellung"), default=dict, blank=True)
     fee = models.DecimalField(_("Gebühr (CHF)"), max_digits=10, decimal_places=2, default=0)
     status = models.CharField(
         _("Status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED
@@ -103,12 +106,21 @@ class Case(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (cases.services.retention) skips a case while either holds.
+    objection_open = models.BooleanField(_("Einsprache offen"), default=False)
+    legal_hold = models.BooleanField(_("Aufbewahrungssperre"), default=False)
+    legal_hold_reason = models.TextField(_("Grund der Aufbewahrungssperre"), blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
         indexes = [
             models.Index(fields=["status", "due_date"], name="case_status_due"),
             models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
+            models.Index(
+                fields=["closed_at"],
+                name="case_closed_at",
+                condition=models.Q(closed_at__isnull=False),
+            ),
         ]
         verbose_name = _("Geschäft")
         verbose_name_plural = _("Geschäfte")
@@ -176,8 +188,8 @@ class CaseStep(models.Model):
     group_name = models.CharField(_("zuständige Gruppe"), max_length=150, blank=True)
     status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
-    input = models.JSONField(default=dict, blank=True)
-    output = models.JSONField(default=dict, blank=True)
+    input = EncryptedJSONField(default=dict, blank=True)
+    output = EncryptedJSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=60, unique=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -363,3 +375,28 @@ class BankCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount} {self.outcome}"
+
+
+class DeletionRecord(models.Model):
+    """What retention deleted, when and under which rule: no personal content, only the case's
+    identifiers by value (the case itself is gone)."""
+
+    case_id = models.UUIDField(db_index=True)
+    reference = models.CharField(max_length=20)
+    service_key = models.CharField(max_length=80)
+    version_number = models.PositiveIntegerField()
+    status = models.CharField(max_length=24)
+    closed_at = models.DateTimeField()
+    retention_days = models.PositiveIntegerField()
+    legal_basis = models.TextField()
+    # Kinds of content deleted (form data, uploads, documents, messages, …) with their counts.
+    deleted = models.JSONField(default=dict)
+    deleted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "reference"]
+        verbose_name = _("Löschprotokoll")
+        verbose_name_plural = _("Löschprotokolle")
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.deleted_at:%d.%m.%Y})"

@@ -63,6 +63,7 @@ urlpatterns = [
     ),
     path("backoffice/geschaefte/<uuid:case_id>/entscheid/", bo.decide, name="bo-decide"),
     path("backoffice/geschaefte/<uuid:case_id>/notiz/", bo.note, name="bo-note"),
+    path("backoffice/geschaefte/<uuid:case_id>/aufbewahrung/", bo.hold, name="bo-hold"),
     path("backoffice/geschaefte/<uuid:case_id>/weiterleiten/", bo.share, name="bo-share"),
     path(
         "backoffice/geschaefte/<uuid:case_id>/dokumente/", bo.document_add, name="bo-document-add"

@@ -85,6 +85,39 @@ class Service(models.Model):
 
 
 AUTH_LEVEL_CHOICES = AuthLevel.choices
+DEFAULT_RETENTION_DAYS = 730
+DEFAULT_RETENTION_LEGAL_BASIS = (
+    "Art. 6 Abs. 4 DSG (SR 235.1); Gesetz über den Schutz von Personendaten des Kantons Luzern "
+    "(SRL Nr. 38): Vernichtung, sobald die Daten für den Zweck nicht mehr nötig sind"
+)
+# Register attributes a version may declare (names of the register's person record).
+REGISTER_ATTRIBUTES = (
+    "person_id",
+    "vn",
+    "official_name",
+    "first_name",
+    "sex",
+    "date_of_birth",
+    "nationality",
+    "nationality_name",
+    "address",
+    "moving_in_date",
+)
+
+
+def validate_register_attributes(value: object) -> None:
+    """A list of known register attribute names (``REGISTER_ATTRIBUTES``)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(_("Bitte eine Liste von Merkmalen angeben."), code="invalid")
+    unknown = sorted(set(value) - set(REGISTER_ATTRIBUTES))
+    if unknown:
+        raise ValidationError(
+            _("Unbekannte Registermerkmale: %(names)s."),
+            code="unknown_attribute",
+            params={"names": ", ".join(unknown)},
+        )
+
+
 # Steps with these adapters read or write a register: such a version needs a verified identity.
 REGISTER_ADAPTER_PREFIXES = ("resident_register.", "dog_register.", "vehicle_register.")
 
@@ -144,6 +177,25 @@ class ServiceVersion(models.Model):
         default="qr_bill",
         help_text=_("Online: das Ergebnis wird erst nach der Zahlung freigegeben."),
     )
+    # Data protection (revDSG Art. 6 Abs. 4): how long after closing a case its personal
+    # content is kept, on which legal basis, and which register attributes the service needs.
+    retention_days = models.PositiveIntegerField(
+        _("Aufbewahrung nach Abschluss (Tage)"),
+        default=DEFAULT_RETENTION_DAYS,
+        help_text=_(
+            "Danach werden Angaben, Beilagen, Dokumente, Nachrichten und Registerdaten gelöscht."
+        ),
+    )
+    retention_legal_basis = models.TextField(
+        _("Rechtsgrundlage der Aufbewahrung"), default=DEFAULT_RETENTION_LEGAL_BASIS
+    )
+    register_attributes = models.JSONField(
+        _("benötigte Registermerkmale"),
+        default=list,
+        blank=True,
+        validators=[validate_register_attributes],
+        help_text=_("Merkmale, die automatische Schritte aus Registern lesen dürfen"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Derived at publication by catalog.services (unaccented German full text + trigram text).
     search_vector = SearchVectorField(null=True, editable=False)
@@ -167,6 +219,9 @@ class ServiceVersion(models.Model):
         "min_auth_level",
         "form_definition",
         "payment_mode",
+        "retention_days",
+        "retention_legal_basis",
+        "register_attributes",
     )
 
     class Meta:

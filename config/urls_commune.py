@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/auth/tokens/", TokenListView.as_view(), name="api-tokens"),
     path("api/auth/tokens/<int:token_id>/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/me/", MeView.as_view(), name="api-me"),
+    path("", include("cases.urls_my_data")),
     path("api/me/profile/", ProfileView.as_view(), name="api-me-profile"),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_commune"), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

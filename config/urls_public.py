@@ -24,6 +24,7 @@ urlpatterns = [
     path("siegel-pruefen/", seal_check_page, name="seal-check"),
     path("meine-geschaefte/", my_cases_everywhere_page, name="my-cases-everywhere"),
     path("api/me/cases/", MyCasesEverywhereView.as_view(), name="api-my-cases-everywhere"),
+    path("", include("cases.urls_my_data")),
     path("", include("accounts.identity_urls")),
     path("", include("accounts.second_factor_urls")),
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),

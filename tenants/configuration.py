@@ -21,7 +21,7 @@ from django.utils import timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from . import crypto
+from . import config_secrets as crypto
 from .models import Commune, CommuneConfig
 
 SECRETS = (

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from .crypto import EncryptedJSONField
+
 
 class Commune(TenantMixin):
     class Status(models.TextChoices):
@@ -106,11 +108,11 @@ class Handover(models.Model):
     )
     case_id = models.UUIDField(_("Geschäft der sendenden Gemeinde (UUID)"))
     case_reference = models.CharField(_("Geschäftsnummer"), max_length=20, blank=True)
-    payload = models.JSONField(_("Inhalt"), default=dict)
+    payload = EncryptedJSONField(_("Inhalt"), default=dict)
     status = models.CharField(
         _("Status"), max_length=14, choices=Status.choices, default=Status.PENDING
     )
-    result = models.JSONField(_("Antwort"), default=dict, blank=True)
+    result = EncryptedJSONField(_("Antwort"), default=dict, blank=True)
     error = models.TextField(_("Fehler"), blank=True)
     created_at = models.DateTimeField(_("erstellt"), auto_now_add=True)
     last_sent_at = models.DateTimeField(_("zuletzt an das Ziel gesendet"), null=True, blank=True)
@@ -176,7 +178,7 @@ class CommuneConfig(models.Model):
     """One commune's own operations (public schema, one row per commune): its register and
     payment connections, its accounts, mail sender and the contact shown on its pages.
 
-    Fields ending in ``_enc`` hold Fernet tokens (``tenants.crypto``), never plain secrets; they
+    Fields ending in ``_enc`` hold Fernet tokens (``tenants.config_secrets``), never plain secrets; they
     are written through ``tenants.services.commune_config_update`` only. ``health`` keeps the
     last "Verbindung testen" result per connection block.
     """
@@ -238,3 +240,42 @@ class CommuneConfig(models.Model):
 
     def __str__(self) -> str:
         return str(self.commune)
+
+
+class RegisterAccess(models.Model):
+    """One read or write at a register about a person, or a clerk's view of their identity
+    numbers (public schema, by value): the record of processing the person sees under
+    "Zugriffe auf meine Daten" in every commune and on the public host.
+
+    Holds the purpose (case and service), the legal basis, who triggered it (a step or a clerk),
+    the attribute names requested (never their values), the time and the register's message id.
+    """
+
+    class Kind(models.TextChoices):
+        READ = "read", _("Abfrage")
+        WRITE = "write", _("Meldung")
+        VIEW = "view", _("Einsicht durch die Verwaltung")
+
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    case_id = models.UUIDField()
+    case_reference = models.CharField(max_length=20)
+    service_key = models.CharField(max_length=80)
+    service_title_de = models.CharField(max_length=200)
+    legal_basis = models.TextField(blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    register = models.CharField(max_length=80)
+    triggered_by = models.CharField(max_length=200)
+    attributes = models.JSONField(default=list)
+    message_id = models.CharField(max_length=100, blank=True)
+    # The person: the provider's subject, and their account id in the commune (e-mail accounts
+    # have no subject).
+    subject = models.CharField(max_length=255, blank=True, db_index=True)
+    user_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["commune", "user_id"], name="register_access_user")]
+
+    def __str__(self) -> str:
+        return f"{self.case_reference} {self.kind} {self.register}"

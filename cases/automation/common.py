@@ -10,14 +10,18 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 
+from catalog.models import adapter_reads_register
 from integrations import registry
 from integrations.base import IntegrationError, PermanentError, TransientError
 from integrations.registry import UnknownAdapter
 from tenants.context import current_commune
 from tenants.models import Commune
 
-from ..handlers import PermanentStepError, StepCall, TransientStepError
+from ..handlers import PermanentStepError, StepCall, TransientStepError, access_note
 from ..models import Case, Document
+
+# Adapters that only read from a register (everything else reports to one).
+REGISTER_READ_SUFFIXES = (".identify", ".residence")
 
 
 def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
@@ -28,14 +32,34 @@ def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
         adapter = registry.get(key)
     except UnknownAdapter as exc:
         raise PermanentStepError(str(exc), code="unknown_adapter") from exc
+    register = adapter_reads_register(key)
     try:
-        return adapter.call(request, idempotency_key=idempotency_key)
-    except TransientError as exc:
-        raise TransientStepError(exc.message, code=exc.code, details=exc.details) from exc
-    except PermanentError as exc:
+        result = adapter.call(request, idempotency_key=idempotency_key)
+    except (TransientError, PermanentError) as exc:
+        if register:
+            _access_note(key, request, None)
+        if isinstance(exc, TransientError):
+            raise TransientStepError(exc.message, code=exc.code, details=exc.details) from exc
         raise PermanentStepError(exc.message, code=exc.code, details=exc.details) from exc
     except IntegrationError as exc:  # pragma: no cover - only the two kinds exist
         raise PermanentStepError(exc.message, code=exc.code, details=exc.details) from exc
+    if register:
+        _access_note(key, request, result)
+    return result
+
+
+def _access_note(key: str, request: Any, result: Any) -> None:
+    """Note the register access for the access log: a write when the register answers with a
+    message id (an event was reported), else a read of the answer's attributes."""
+    message_id = str(getattr(result, "message_id", "") or "")
+    kind = "read" if key.endswith(REGISTER_READ_SUFFIXES) and not message_id else "write"
+    sent = request if kind == "write" or result is None else result
+    attributes = (
+        [f.name for f in dataclasses.fields(sent) if not isinstance(getattr(sent, f.name), bytes)]
+        if dataclasses.is_dataclass(sent)
+        else []
+    )
+    access_note(register=key, kind=kind, attributes=attributes, message_id=message_id)
 
 
 def plain(value: Any) -> Any:

@@ -242,3 +242,32 @@ def case_document_add(
     if visible_to_resident:
         notify_on_commit(recipient=case.applicant, case=case)
     return document
+
+
+@transaction.atomic
+def case_hold_set(
+    *, case: Case, user: User, legal_hold: bool, objection_open: bool, reason: str = ""
+) -> Case:
+    """Set or lift a clerk's legal hold and the open-objection mark: while either holds,
+    retention keeps the case's content (cases.services.retention). A hold needs a reason."""
+    case = _locked(case)
+    require_worker(user=user, case=case)
+    reason = (reason or "").strip()
+    if legal_hold and not reason:
+        raise ValidationError({"reason": _("Bitte begründen Sie die Aufbewahrungssperre.")})
+    case.legal_hold = legal_hold
+    case.legal_hold_reason = reason if legal_hold else ""
+    case.objection_open = objection_open
+    case.save(update_fields=["legal_hold", "legal_hold_reason", "objection_open", "updated_at"])
+    held = [
+        *(["Aufbewahrungssperre: " + reason] if legal_hold else []),
+        *(["Einsprache offen"] if objection_open else []),
+    ]
+    event_write(
+        case=case,
+        actor=user,
+        kind="hold_set",
+        text="Löschung gesperrt (" + "; ".join(held) + ")" if held else "Löschsperre aufgehoben",
+        details={"legal_hold": legal_hold, "objection_open": objection_open},
+    )
+    return case

@@ -28,6 +28,7 @@ from ..models import (
     StepStatus,
 )
 from . import usage
+from .access_log import identity_numbers_masked, register_access_record
 from .core import (
     current_step,
     event_write,
@@ -392,20 +393,24 @@ def step_run(*, step_id: int, final_attempt: bool = True, chain: bool = False) -
     step, handler = _step_start(step_id)
     completed = None
     while step is not None and handler is not None:
-        output = _handler_call(step, handler, final_attempt=final_attempt)
+        output, accesses = _handler_call(step, handler, final_attempt=final_attempt)
         if output is None:
             return None
         keep_going = chain and time.monotonic() < deadline
         completed, step, handler = _step_succeeded(
-            step_id=step.pk, output=output, chain_head=step_id if keep_going else None
+            step_id=step.pk,
+            output=output,
+            chain_head=step_id if keep_going else None,
+            accesses=accesses,
         )
     return completed
 
 
 def _handler_call(
     step: CaseStep, handler: handlers.StepHandler, *, final_attempt: bool
-) -> dict[str, Any] | None:
-    """The handler's output; None when the step failed for good (handed to a clerk)."""
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The handler's output (None when the step failed for good, handed to a clerk) and the
+    register accesses it made."""
     call = handlers.StepCall(
         case_id=step.case_id,
         reference=step.case.reference,
@@ -417,36 +422,47 @@ def _handler_call(
         previous_outputs=step.input.get("previous_outputs", {}),
         applicant=step.input.get("applicant", {}),
     )
-    try:
-        return handler(call) or {}
-    except Exception as exc:
-        # Handlers may raise cases.handlers' errors or let an adapter's own errors through:
-        # anything that says it is not transient (``transient = False``) is permanent.
-        permanent = isinstance(exc, handlers.PermanentStepError) or (
-            getattr(exc, "transient", None) is False
-        )
-        message = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
-        code = str(getattr(exc, "code", "") or "")
-        error = f"{message} [{code}]" if code else message
-        logger.warning("step %s failed: %s", step.idempotency_key, error)
-        give_up = permanent or final_attempt
-        _step_failed(
-            step_id=step.pk,
-            error=error,
-            give_up=give_up,
-            failure={"code": code, "message": message, "transient": not permanent},
-        )
-        if not give_up:
-            raise
-        return None
+    with handlers.accesses_collected() as accesses:
+        try:
+            return handler(call) or {}, accesses
+        except Exception as exc:
+            # Handlers may raise cases.handlers' errors or let an adapter's own errors through:
+            # anything that says it is not transient (``transient = False``) is permanent.
+            permanent = isinstance(exc, handlers.PermanentStepError) or (
+                getattr(exc, "transient", None) is False
+            )
+            message = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
+            code = str(getattr(exc, "code", "") or "")
+            error = f"{message} [{code}]" if code else message
+            logger.warning("step %s failed: %s", step.idempotency_key, error)
+            give_up = permanent or final_attempt
+            _step_failed(
+                step_id=step.pk,
+                error=error,
+                give_up=give_up,
+                failure={"code": code, "message": message, "transient": not permanent},
+                accesses=accesses,
+            )
+            if not give_up:
+                raise
+            return None, accesses
 
 
 @transaction.atomic
 def _step_failed(
-    *, step_id: int, error: str, give_up: bool, failure: dict[str, Any] | None = None
+    *,
+    step_id: int,
+    error: str,
+    give_up: bool,
+    failure: dict[str, Any] | None = None,
+    accesses: list[dict[str, Any]] | None = None,
 ) -> None:
     locked = _lock_case_steps(step_id)
-    if locked is None or locked[0].status != StepStatus.RUNNING:
+    if locked is None:
+        return
+    # DATA PROTECTION HOOK: the register accesses of this attempt (none: no statement).
+    register_access_record(step=locked[0], accesses=accesses or ())
+    if locked[0].status != StepStatus.RUNNING:
         return
     step, steps = locked
     if failure is not None:
@@ -471,16 +487,24 @@ def _step_failed(
 
 @transaction.atomic
 def _step_succeeded(
-    *, step_id: int, output: dict[str, Any], chain_head: int | None = None
+    *,
+    step_id: int,
+    output: dict[str, Any],
+    chain_head: int | None = None,
+    accesses: list[dict[str, Any]] | None = None,
 ) -> tuple[CaseStep | None, CaseStep | None, handlers.StepHandler | None]:
-    """Complete the running step; with ``chain_head`` (the step of the message that runs the
-    chain), start the next step if it can run now.
+    """Complete the running step and record its register accesses; with ``chain_head`` (the
+    step of the message that runs the chain), start the next step if it can run now.
 
     Returns the completed step (None if it was no longer running) and the started next step
     with its handler (None, None when the case goes on through the broker or a clerk).
     """
     locked = _lock_case_steps(step_id)
-    if locked is None or locked[0].status != StepStatus.RUNNING:
+    if locked is None:
+        return None, None, None
+    # DATA PROTECTION HOOK: the register accesses of this attempt (none: no statement).
+    register_access_record(step=locked[0], accesses=accesses or ())
+    if locked[0].status != StepStatus.RUNNING:
         return None, None, None
     step, steps = locked
     case = step.case
@@ -496,7 +520,12 @@ def _step_succeeded(
         actor=None,
         kind="step_completed",
         text=f"Schritt «{step.name_de}» automatisch erledigt" + (f": {summary}" if summary else ""),
-        details={"step": step.key, "adapter": step.adapter_key, "output": output},
+        # The timeline is not encrypted: identity numbers stay in the step's output only.
+        details={
+            "step": step.key,
+            "adapter": step.adapter_key,
+            "output": identity_numbers_masked(output),
+        },
         visible=True,
     )
     following = current_step(case, steps)

@@ -25,6 +25,7 @@ from .. import selectors, services
 from ..fallbacks import fallback_is_failure
 from ..models import CLERK_WORKABLE, CaseStatus, StepKind, StepStatus
 from ..permissions import can_work_on, is_backoffice_user
+from ..services.access_log import identity_view_record, shows_identity_number
 from ..services.identity import applicant_facts
 from ..services.invoices import step_issues_invoice
 from .common import answers, run_action, version_name
@@ -138,6 +139,8 @@ def case_detail(request: HttpRequest, case_id) -> HttpResponse:
     steps = _steps_for_display(case)
     current = next((s for s in steps if not s.is_finished), None)
     workable = bool(current and current.status in CLERK_WORKABLE and case.is_open)
+    if shows_identity_number(case, steps):
+        identity_view_record(case=case, clerk=request.user)
     return render(
         request,
         "cases/backoffice/case.html",
@@ -282,6 +285,24 @@ def note(request: HttpRequest, case_id) -> HttpResponse:
         ),
         success=_("Notiz gespeichert."),
         back=_back(case) + "#verlauf",
+    )
+
+
+@backoffice_required
+@require_POST
+def hold(request: HttpRequest, case_id) -> HttpResponse:
+    case = _case(request, case_id)
+    return run_action(
+        request,
+        lambda: services.case_hold_set(
+            case=case,
+            user=request.user,
+            legal_hold=request.POST.get("legal_hold") == "on",
+            objection_open=request.POST.get("objection_open") == "on",
+            reason=request.POST.get("reason", ""),
+        ),
+        success=_("Löschsperre gespeichert."),
+        back=_back(case) + "#aufbewahrung",
     )
 
 

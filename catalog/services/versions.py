@@ -41,6 +41,9 @@ VERSION_TEXT_FIELDS = (
     "service_norm_days",
     "form_definition",
     "payment_mode",
+    "retention_days",
+    "retention_legal_basis",
+    "register_attributes",
 )
 STEP_FIELDS = ("key", "name_de", "name_en", "kind", "adapter_key", "responsible_group")
 ADAPTER_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")

@@ -396,6 +396,7 @@ INTEGRATION_ADAPTERS = [
     "integrations.adapters.documents.adapters.ResidenceCertificateAdapter",
     "integrations.adapters.documents.seal.SealAdapter",
     "integrations.adapters.documents.seal.SealCheckAdapter",
+    "integrations.adapters.documents.personal_data.PersonalDataAdapter",
 ]
 INTEGRATIONS = {
     "resident_register": {
@@ -482,3 +483,12 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Einwohnerportal Luzern <noreply@portal.lu.ch>"
 )
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+
+# Personal data at rest (tenants.crypto): Fernet keys, the first encrypts, all decrypt (rotation:
+# put the new key first, run `manage.py rotate_data_keys`, then drop the old one); the HMAC key
+# of the keyed hash that finds AHV numbers. The defaults are for development only: production
+# reads both from the environment (config/settings/production.py).
+DATA_ENCRYPTION_KEYS = env.list(
+    "DATA_ENCRYPTION_KEYS", default=["ZGV2LW9ubHktaW5zZWN1cmUtZGF0YS1rZXktMDAwMCE="]
+)
+DATA_SEARCH_KEY = env("DATA_SEARCH_KEY", default="dev-only-insecure-search-key")

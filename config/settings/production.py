@@ -51,3 +51,7 @@ INTEGRATIONS = {
     },
     "billing": {"qr_iban": env("QR_IBAN", default="")},
 }
+
+# Personal data at rest: no development default (README "Datenschutz").
+DATA_ENCRYPTION_KEYS = env.list("DATA_ENCRYPTION_KEYS")
+DATA_SEARCH_KEY = env("DATA_SEARCH_KEY")

@@ -90,6 +90,7 @@ def service_with_steps(
     norm_days: int = 5,
     fee: str = "30.00",
     min_auth_level: str | None = None,
+    **version_fields,
 ) -> ServiceVersion:
     """A published version with the given steps (default: one manual step of Einwohnerdienste);
     a step that reads a register makes the version need a verified identity."""
@@ -104,6 +105,7 @@ def service_with_steps(
         service_norm_days=norm_days,
         fee=fee,
         form_definition=form_definition or SMALL_FORM,
+        **version_fields,
     )
     for position, spec in enumerate(
         steps or [{"key": "pruefen", "kind": "manual", "group": "Einwohnerdienste"}], start=1

@@ -68,6 +68,8 @@ def test_production_settings_pass_the_deployment_check_without_warnings():
         "OIDC_DISCOVERY_URL": "https://login.example.ch/.well-known/openid-configuration",
         "OIDC_RP_CLIENT_ID": "einwohnerportal",
         "OIDC_RP_CLIENT_SECRET": "geheim",
+        "DATA_ENCRYPTION_KEYS": "ZGV2LW9ubHktaW5zZWN1cmUtZGF0YS1rZXktMDAwMCE=",
+        "DATA_SEARCH_KEY": secrets.token_urlsafe(32),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -96,3 +96,24 @@ def test_register_verify_login_and_edit_profile(browser_page, e2e_commune):
     assert data["date_of_birth"] == "1990-03-14"
     assert data["postcode"] == "6010"
     assert data["sex"] == "2"
+
+
+def test_my_data_page_is_accessible(browser_page, e2e_commune):
+    """ "Meine Daten" (access log, downloads, closing the account) passes the automated check."""
+    from django_tenants.utils import tenant_context
+
+    from accounts.services import user_upsert
+
+    kriens = e2e_commune("kriens")
+    with tenant_context(kriens):
+        user_upsert(email="mia.daten@example.ch", password=PASSWORD, role="resident")
+    page = browser_page
+    portal = page.portal
+    page.goto(portal.url("kriens", "/login/"))
+    page.get_by_label("E-Mail-Adresse").fill("mia.daten@example.ch")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto(portal.url("kriens", "/meine-daten/"))
+    assert "Zugriffe auf meine Daten" in page.content()
+    assert page.get_by_role("link", name="Als lesbares Dokument (PDF)").is_visible()
+    assert_accessible(page)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
-from tenants import crypto
+from tenants import config_secrets as crypto
 from tenants.models import CommuneConfig
 from tenants.selectors import (
     commune_contact,

@@ -74,3 +74,20 @@ class SealCheck:
     sealed_at: str = ""  # the signing time the seal reports, ISO 8601
     reason: str = ""  # title and reference, as sealed
     problem: str = ""  # in German, when not sealed, not intact or not trusted
+
+
+@dataclass(frozen=True)
+class PersonalDataSection:
+    """One part of a personal data export: a heading and label/value lines."""
+
+    heading: str
+    lines: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PersonalDataRequest:
+    """A person's data export as a readable document (access right, revDSG Art. 25)."""
+
+    title: str
+    generated_at: str
+    sections: tuple[PersonalDataSection, ...]
