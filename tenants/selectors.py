@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Collate
 
 from .models import Commune, Domain, PopulationFigure
 from .postcodes import commune_postcode as _postcode
 from .postcodes import communes_with_postcode
 
+# Swiss German collation (ICU, shipped with PostgreSQL): "Büron" sorts between "Buchrain" and
+# "Buttisholz", not after every plain "Bu…" as the byte order of the database would have it.
+GERMAN = "de-CH-x-icu"
+
+
+def german_name_order(field: str = "name") -> Collate:
+    """An ``order_by`` expression sorting ``field`` the way a German reader expects."""
+    return Collate(field, GERMAN)
+
+
+def german_sort_key(text: str) -> tuple[str, str]:
+    """A Python sort key with the same order for lists sorted outside the database: umlauts
+    sort with their base letter (ä → a), case does not matter, exact text breaks ties."""
+    base = unicodedata.normalize("NFD", text)
+    plain = "".join(ch for ch in base if not unicodedata.combining(ch))
+    return (plain.casefold(), text)
+
 
 def commune_list(*, q: str = "", include_merged: bool = True) -> QuerySet[Commune]:
-    """Communes with their domains and population figures, ordered by name."""
+    """Communes with their domains and population figures, in German alphabetical order."""
     qs = Commune.objects.select_related("merged_into").prefetch_related(
         Prefetch("domains", queryset=Domain.objects.order_by("-is_primary", "domain")),
         Prefetch("populations", queryset=PopulationFigure.objects.order_by("year")),
@@ -19,7 +39,7 @@ def commune_list(*, q: str = "", include_merged: bool = True) -> QuerySet[Commun
         qs = qs.filter(status=Commune.Status.ACTIVE)
     if q:
         qs = qs.filter(name__icontains=q)
-    return qs.order_by("name")
+    return qs.order_by(german_name_order(), "bfs_number")
 
 
 def population_by_year(commune: Commune) -> dict[str, int]:
