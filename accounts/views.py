@@ -82,11 +82,6 @@ class LoginView(auth_views.LoginView):
         return {**super().get_context_data(**kwargs), "provider": settings.OIDC["name"]}
 
 
-def commune_home(request):
-    """The commune's start page."""
-    return render(request, "commune/home.html")
-
-
 @require_http_methods(["GET", "POST"])
 def register(request):
     """Open a resident account; it stays inactive until the e-mail link is followed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Collate
@@ -58,3 +59,29 @@ def commune_for_postcode(*, postcode: str) -> Commune | None:
     if len(matches) != 1:
         return None
     return Commune.objects.filter(bfs_number=matches[0], status=Commune.Status.ACTIVE).first()
+
+
+@dataclass(frozen=True)
+class CommuneContact:
+    """How a resident reaches a commune's administration. ``hours`` are (days, times) pairs;
+    fields the portal does not know are empty."""
+
+    name: str
+    postcode: str
+    town: str
+    website: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    hours: list[tuple[str, str]] = field(default_factory=list)
+
+
+def commune_contact(*, commune: Commune) -> CommuneContact:
+    """What the portal knows today about reaching ``commune``: its name and postcode from the
+    vendored list (tenants/data/luzern). The per-commune configuration (contact, opening
+    hours) takes over here once it exists."""
+    return CommuneContact(
+        name=commune.name,
+        postcode=commune_postcode(bfs_number=commune.bfs_number),
+        town=commune.name,
+    )
