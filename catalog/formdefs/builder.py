@@ -62,6 +62,17 @@ class DefinitionBoundField(forms.BoundField):
             )
         return " ".join(p for p in parts if p)
 
+    @property
+    def reattach_name(self) -> str:
+        """The name of a file that came with a submit that failed on another field: browsers
+        cannot keep a chosen file across a page load, so the page asks to choose it again."""
+        if getattr(self.field, "field_type", "") != "file" or not self.form.is_bound:
+            return ""
+        if not self.form.errors or self.errors:
+            return ""
+        upload = self.form.files.get(self.html_name)
+        return str(getattr(upload, "name", "") or "")
+
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         attrs.pop("aria-describedby", None)

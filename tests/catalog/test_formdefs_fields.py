@@ -388,3 +388,27 @@ def test_missing_answer_message_fits_the_field_type(ftype, extra, german, englis
     with translation.override("en"):
         valid, errors = check(ftype, None, language="en", **extra)
         assert not valid and errors[0].startswith(english)
+
+
+def test_good_upload_beside_a_failing_field_asks_to_choose_it_again():
+    """When another field fails, the page names the accepted file and asks to choose it again
+    (a browser cannot keep it); a file that failed itself or a valid submit shows no such note."""
+    definition = {
+        "fields": [
+            {"key": "name", "type": "text", "required": True, "label": {"de": "Name"}},
+            {"key": "beleg", "type": "file", "required": True, "label": {"de": "Beleg"}},
+        ]
+    }
+    form_class = build_form_from_definition(definition)
+    form = form_class(data={"name": ""}, files={"beleg": upload(PDF, "mietvertrag.pdf")})
+    assert not form.is_valid()
+    html = render_to_string("catalog/form_fields.html", {"form": form})
+    assert "Die Datei «mietvertrag.pdf» ist in Ordnung" in html and "erneut aus" in html
+
+    form = form_class(data={"name": ""}, files={"beleg": upload(b"kein pdf", "x.pdf")})
+    assert not form.is_valid() and form.errors["beleg"]
+    assert "erneut aus" not in render_to_string("catalog/form_fields.html", {"form": form})
+
+    form = form_class(data={"name": "Anna"}, files={"beleg": upload(PDF, "mietvertrag.pdf")})
+    assert form.is_valid()
+    assert "erneut aus" not in render_to_string("catalog/form_fields.html", {"form": form})
