@@ -11,6 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
+from catalog.formdefs import text_in
 from catalog.models import ServiceVersion
 from tenants.safe_input import id_from_text
 
@@ -245,3 +246,15 @@ def popular_service_ids(*, limit: int = 6, days: int = 365) -> list[int]:
         .order_by("-n", "service_id")[:limit]
     )
     return [r["service_id"] for r in rows]
+
+
+def document_titles(*, case: Case, documents, language: str = "de") -> list[Document]:
+    """``documents`` with a ``title`` each: an upload carries the label of the form field it
+    was attached to ("Fahrzeugausweis"), other documents their name; the file name stays
+    available as ``name``."""
+    fields = (case.version.form_definition or {}).get("fields", []) if case.version_id else []
+    labels = {f.get("key"): text_in(f.get("label"), language) for f in fields}
+    titled = list(documents)
+    for document in titled:
+        document.title = labels.get(document.field_key) or document.name
+    return titled

@@ -23,7 +23,7 @@ from tenants.safe_input import id_from_text
 from .. import selectors, services
 from ..models import CLERK_WORKABLE, CaseStatus, CaseStep, StepKind, StepStatus
 from ..permissions import can_work_on, is_backoffice_user
-from .common import answers, run_action, version_name
+from .common import answers, language, run_action, version_name
 
 PAGE_SIZE = 25
 
@@ -119,7 +119,11 @@ def case_detail(request: HttpRequest, case_id) -> HttpResponse:
             ),
             "can_work": can_work_on(user=request.user, case=case),
             "events": selectors.case_timeline(case=case, internal=True),
-            "documents": selectors.case_documents(case=case, internal=True),
+            "documents": selectors.document_titles(
+                case=case,
+                documents=selectors.case_documents(case=case, internal=True),
+                language=language(),
+            ),
             "thread": selectors.case_messages(case=case),
             "groups": selectors.case_groups(case=case),
             "colleagues": selectors.case_colleagues(case=case),

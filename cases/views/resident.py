@@ -116,7 +116,11 @@ def my_case(request: HttpRequest, case_id) -> HttpResponse:
         "expect": selectors.case_expectation(case=case, steps=steps),
         "status_explanation": status_explanation(case.status),
         "events": selectors.case_timeline(case=case, internal=False),
-        "documents": selectors.case_documents(case=case, internal=False),
+        "documents": selectors.document_titles(
+            case=case,
+            documents=selectors.case_documents(case=case, internal=False),
+            language=language(),
+        ),
         "thread": selectors.case_messages(case=case),
         "open_request": case.messages.filter(is_info_request=True).last()
         if case.awaiting_info

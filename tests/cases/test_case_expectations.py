@@ -2,7 +2,10 @@
 automated work vs the norm date for manual work, self-refresh while a step runs, and what a
 withdrawn case means for the fee."""
 
+import re
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import CaseStatus, StepStatus
 from cases.services import case_submit, case_withdraw
@@ -11,6 +14,7 @@ from .factories import offer, service_with_steps
 
 pytestmark = pytest.mark.django_db
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 AUTOMATED = [{"key": "rechnung", "kind": "automated", "adapter": "billing.qr_invoice"}]
 
 
@@ -100,3 +104,17 @@ def test_error_title_says_fehler_once(kriens, resident_client):
     ).content.decode()
     title = html[html.index("<title>") : html.index("</title>")]
     assert title.count("Fehler") == 1 and title.startswith("<title>Fehler: ")
+
+
+def test_documents_are_listed_under_their_titles(kriens, in_commune, kriens_setup, resident_client):
+    """An upload is listed under the label of its form field, the file name beside it."""
+    pdf = SimpleUploadedFile("scan_0042.pdf", PDF, content_type="application/pdf")
+    with in_commune(kriens):
+        case = case_submit(
+            user=kriens_setup["resident"],
+            service_key="parkkarte-test",
+            data={"reason": "x"},
+            files={"attachment": pdf},
+        )
+    html = resident_client.get(f"/meine-geschaefte/{case.pk}/").content.decode()
+    assert re.search(r'download>Beilage</a>\s*<span class="help">\(scan_0042\.pdf, ', html)
