@@ -10,8 +10,6 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from tenants.selectors import commune_contact
-
 from . import lockout, selectors, services
 from .forms import ProfileForm, RegistrationForm, ResidentPasswordResetForm
 from .models import User
@@ -90,11 +88,6 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "provider": settings.OIDC["name"]}
-
-
-def commune_home(request):
-    """The commune's start page, with its contact and opening hours."""
-    return render(request, "commune/home.html", {"contact": commune_contact(request.commune)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,6 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
+from catalog.formdefs import text_in
 from catalog.models import ServiceVersion
 from tenants.safe_input import id_from_text
 
@@ -279,3 +280,65 @@ def payment_summary(*, case: Case) -> dict | None:
         "status": payment.status,
         "paid_at": payment.paid_at,
     }
+
+
+INVOICE_ADAPTER = "billing.qr_invoice"
+
+
+@dataclass(frozen=True)
+class CaseExpectation:
+    """What the resident can expect of a case: ``automated`` when every step still to come runs
+    without a clerk (done "in a few minutes", not by the service norm), ``running`` while an
+    automated step is queued or running (the page refreshes itself), ``invoiced`` once the
+    invoice step has issued its invoice."""
+
+    automated: bool
+    running: bool
+    invoiced: bool
+
+
+def case_expectation(*, case: Case, steps: list[CaseStep]) -> CaseExpectation:
+    """The expectation of ``case`` from its ordered ``steps``."""
+    remaining = [s for s in steps if not s.is_finished]
+    current = remaining[0] if remaining else None
+    automated = (
+        case.is_open
+        and not case.is_paused
+        and bool(remaining)
+        and all(
+            s.kind == StepKind.AUTOMATED and s.status != StepStatus.MANUAL_FALLBACK
+            for s in remaining
+        )
+    )
+    running = (
+        case.is_open
+        and current is not None
+        and current.kind == StepKind.AUTOMATED
+        and current.status in (StepStatus.PENDING, StepStatus.RUNNING, StepStatus.FAILED)
+    )
+    invoiced = any(s.adapter_key == INVOICE_ADAPTER and s.status == StepStatus.DONE for s in steps)
+    return CaseExpectation(automated=automated, running=running, invoiced=invoiced)
+
+
+def popular_service_ids(*, limit: int = 6, days: int = 365) -> list[int]:
+    """The services ordered most often in the current commune over the last ``days``."""
+    since = timezone.now() - timezone.timedelta(days=days)
+    rows = (
+        Case.objects.filter(submitted_at__gte=since)
+        .values("service_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "service_id")[:limit]
+    )
+    return [r["service_id"] for r in rows]
+
+
+def document_titles(*, case: Case, documents, language: str = "de") -> list[Document]:
+    """``documents`` with a ``title`` each: an upload carries the label of the form field it
+    was attached to ("Fahrzeugausweis"), other documents their name; the file name stays
+    available as ``name``."""
+    fields = (case.version.form_definition or {}).get("fields", []) if case.version_id else []
+    labels = {f.get("key"): text_in(f.get("label"), language) for f in fields}
+    titled = list(documents)
+    for document in titled:
+        document.title = labels.get(document.field_key) or document.name
+    return titled

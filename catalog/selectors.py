@@ -76,7 +76,8 @@ def search_terms(q: str) -> list[str]:
 def service_search(
     *, q: str, level: str | None = None, topic: str | None = None, limit: int = 50
 ) -> list[ServiceVersion]:
-    """Published services matching ``q``: German full text (stems, prefixes, unaccented) or
+    """Published services matching ``q``: German or English full text (stems, prefixes,
+    unaccented) or
     trigram similarity on names and keywords (typos); best matches first."""
     terms = search_terms(q)
     if not terms:
@@ -85,12 +86,15 @@ def service_search(
     text = " ".join(terms)
     qs = published_versions(level=level, topic=topic).annotate(
         fts=RawSQL(
-            "ts_rank(catalog_serviceversion.search_vector, to_tsquery('german', %s))",
-            [tsquery],
+            "ts_rank(catalog_serviceversion.search_vector, "
+            "to_tsquery('german', %s) || to_tsquery('english', %s))",
+            [tsquery, tsquery],
             output_field=FloatField(),
         ),
         fts_match=RawSQL(
-            "catalog_serviceversion.search_vector @@ to_tsquery('german', %s)", [tsquery]
+            "catalog_serviceversion.search_vector @@ "
+            "(to_tsquery('german', %s) || to_tsquery('english', %s))",
+            [tsquery, tsquery],
         ),
         similarity=RawSQL(
             "word_similarity(%s, catalog_serviceversion.search_text)",

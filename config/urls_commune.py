@@ -12,8 +12,9 @@ from accounts.api import (
     TokenView,
 )
 from accounts.identity_views import LogoutView
-from accounts.views import LoginView, commune_home
+from accounts.views import LoginView
 from config.health import healthz
+from config.help import commune_home
 from tenants.admin_sites import commune_admin_site
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_commune"), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("config.urls_help")),
     path("api/cases/", include("cases.api_urls")),
     path("", include("cases.urls")),
     path("", include("catalog.urls_commune")),

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("api/", include(router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("config.urls_help")),
     path("", include("catalog.urls_public")),
 ]
 

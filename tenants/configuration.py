@@ -108,7 +108,7 @@ def commune_integration_config(commune: Commune, config_name: str) -> dict[str, 
 
 
 @dataclass(frozen=True)
-class CommuneContact:
+class ConfiguredContact:
     name: str
     address_lines: tuple[str, ...]
     phone: str
@@ -117,7 +117,7 @@ class CommuneContact:
     opening_hours: tuple[str, ...]
 
 
-def commune_contact(commune: Commune) -> CommuneContact | None:
+def configured_contact(commune: Commune) -> ConfiguredContact | None:
     """Contact and opening hours shown on the commune's pages (home, Kontakt, Impressum);
     None when the commune has no configuration."""
     config = commune_config(commune)
@@ -127,7 +127,7 @@ def commune_contact(commune: Commune) -> CommuneContact | None:
     def lines(text: str) -> tuple[str, ...]:
         return tuple(line.strip() for line in text.splitlines() if line.strip())
 
-    return CommuneContact(
+    return ConfiguredContact(
         name=config.creditor_name or f"Gemeinde {commune.name}",
         address_lines=lines(config.contact_address),
         phone=config.contact_phone,

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Sum
 
 from tenants.models import Commune, PopulationFigure
+from tenants.selectors import german_name_order
 
 from ..models import ZERO, ContributionRate, Kind, LedgerEntry
 
@@ -61,7 +62,7 @@ def contributions_calculate(*, year: int) -> ContributionPlan:
     """
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     rate = rate_for_year(year)
-    communes = list(Commune.objects.order_by("name"))
+    communes = list(Commune.objects.order_by(german_name_order()))
     by_id = {c.pk: c for c in communes}
     figures = dict(
         PopulationFigure.objects.filter(year=year - 1).values_list("commune_id", "residents")
@@ -138,7 +139,7 @@ def contributions_booked(*, year: int) -> BookedContributions:
     basis = {commune_id: population for commune_id, population, _ in active}
     # The rate the booked entries were calculated with (the table may have changed since).
     booked_rates = {rate for _, _, rate in active}
-    communes = Commune.objects.filter(pk__in=net).order_by("name")
+    communes = Commune.objects.filter(pk__in=net).order_by(german_name_order())
     lines = [
         BookedLine(commune=c, population_basis=basis.get(c.pk), amount=net[c.pk])
         for c in communes

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 
 from catalog.models import Service
 from tenants.models import Commune
+from tenants.selectors import german_name_order
 
 from ..models import PROGRAMME_YEARS, ZERO, Category, Kind, LedgerEntry, UsageMonthly
 
@@ -244,7 +245,7 @@ def _communes(years: tuple[int, ...]) -> list[CommuneRow]:
     start, end = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
     communes = [
         c
-        for c in Commune.objects.order_by("name")
+        for c in Commune.objects.order_by(german_name_order())
         if (c.valid_from is None or c.valid_from <= end)
         and (c.valid_to is None or c.valid_to >= start)
     ]
@@ -299,7 +300,7 @@ def _rollout() -> tuple[list[RolloutRow], int]:
                 ),
             )
         )
-        .order_by("name")
+        .order_by(german_name_order())
     )
     rows = [RolloutRow(c.bfs_number, c.name, c.offered, services) for c in communes]
     return rows, services

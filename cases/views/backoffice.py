@@ -28,7 +28,7 @@ from ..permissions import can_work_on, is_backoffice_user
 from ..services.access_log import identity_view_record, shows_identity_number
 from ..services.identity import applicant_facts
 from ..services.invoices import step_issues_invoice
-from .common import answers, run_action, version_name
+from .common import answers, language, run_action, version_name
 
 PAGE_SIZE = 25
 
@@ -164,7 +164,11 @@ def case_detail(request: HttpRequest, case_id) -> HttpResponse:
             ),
             "can_work": can_work_on(user=request.user, case=case),
             "events": selectors.case_timeline(case=case, internal=True),
-            "documents": selectors.case_documents(case=case, internal=True),
+            "documents": selectors.document_titles(
+                case=case,
+                documents=selectors.case_documents(case=case, internal=True),
+                language=language(),
+            ),
             "payment": selectors.payment_summary(case=case),
             "thread": selectors.case_messages(case=case),
             "groups": selectors.case_groups(case=case),

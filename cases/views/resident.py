@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
+from ..explain import status_explanation
 from ..models import StepKind
 from .common import answers, language, run_action, version_name
 
@@ -112,14 +113,23 @@ def my_case(request: HttpRequest, case_id) -> HttpResponse:
         "answers": answers(case),
         "steps": steps,
         "resident_step": current if current and current.kind == StepKind.RESIDENT else None,
+        "expect": selectors.case_expectation(case=case, steps=steps),
+        "status_explanation": status_explanation(case.status),
         "events": selectors.case_timeline(case=case, internal=False),
-        "documents": selectors.case_documents(case=case, internal=False),
+        "documents": selectors.document_titles(
+            case=case,
+            documents=selectors.case_documents(case=case, internal=False),
+            language=language(),
+        ),
         **_payment_context(case),
         "thread": selectors.case_messages(case=case),
         "open_request": case.messages.filter(is_info_request=True).last()
         if case.awaiting_info
         else None,
     }
+    if request.GET.get("teil") == "stand":
+        # The page's self-refresh (static/js/portal.js) asks for the status block alone.
+        return render(request, "cases/_my_case_state.html", context)
     return render(request, "cases/my_case.html", context)
 
 

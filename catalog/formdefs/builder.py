@@ -17,12 +17,14 @@ from .checks import format_iban
 from .definition import DEFAULT_FILE_SIZE_MB, DEFAULT_FILE_TYPES
 from .fields import (
     REQUIRED,
+    REQUIRED_BY_TYPE,
     AddressField,
     AHVField,
     CheckedFileField,
     IBANField,
     LocalNumberField,
     SwissPhoneField,
+    SwissPlateField,
     YesNoField,
     to_decimal,
 )
@@ -59,6 +61,17 @@ class DefinitionBoundField(forms.BoundField):
                 % {"types": self.field.type_names(), "size": f"{self.field.max_size_mb:g}"}
             )
         return " ".join(p for p in parts if p)
+
+    @property
+    def reattach_name(self) -> str:
+        """The name of a file that came with a submit that failed on another field: browsers
+        cannot keep a chosen file across a page load, so the page asks to choose it again."""
+        if getattr(self.field, "field_type", "") != "file" or not self.form.is_bound:
+            return ""
+        if not self.form.errors or self.errors:
+            return ""
+        upload = self.form.files.get(self.html_name)
+        return str(getattr(upload, "name", "") or "")
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
@@ -178,7 +191,7 @@ def _make_field(spec: dict, language: str) -> forms.Field:
         "label": text_in(spec.get("label"), language),
         "help_text": text_in(spec.get("help"), language),
         "required": bool(spec.get("required", False)) and "show_if" not in spec,
-        "error_messages": {"required": REQUIRED},
+        "error_messages": {"required": REQUIRED_BY_TYPE.get(ftype, REQUIRED)},
     }
     if ftype in ("text", "long_text"):
         field = _text_field(spec, ftype, common)
@@ -199,6 +212,8 @@ def _make_field(spec: dict, language: str) -> forms.Field:
         )
     elif ftype == "phone":
         field = SwissPhoneField(**common)
+    elif ftype == "plate":
+        field = SwissPlateField(**common)
     elif ftype == "ahv":
         field = AHVField(**common)
     elif ftype == "iban":
@@ -306,7 +321,8 @@ class DefinitionForm(forms.Form):
             value = cleaned.get(name)
             empty = value in (None, "", [], {})
             if field.show_if and field.required_when_shown and empty and name not in self._errors:
-                self.add_error(name, ValidationError(REQUIRED, code="required"))
+                message = REQUIRED_BY_TYPE.get(field.field_type, REQUIRED)
+                self.add_error(name, ValidationError(message, code="required"))
             if field.field_type == "multi_choice" and name in cleaned:
                 self._check_choice_count(name, field, value or [])
         return cleaned

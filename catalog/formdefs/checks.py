@@ -6,6 +6,39 @@ import re
 
 _PHONE_JUNK = re.compile(r"[\s.\-/()]")
 _AHV_JUNK = re.compile(r"[\s.]")
+_PLATE_JUNK = re.compile(r"[\s.\-·]")
+# Cantonal codes of Swiss number plates (Kontrollschilder), followed by 1–6 digits.
+CANTON_CODES = frozenset(
+    [
+        "AG",
+        "AI",
+        "AR",
+        "BE",
+        "BL",
+        "BS",
+        "FR",
+        "GE",
+        "GL",
+        "GR",
+        "JU",
+        "LU",
+        "NE",
+        "NW",
+        "OW",
+        "SG",
+        "SH",
+        "SO",
+        "SZ",
+        "TG",
+        "TI",
+        "UR",
+        "VD",
+        "VS",
+        "ZG",
+        "ZH",
+    ]
+)
+_PLATE = re.compile(r"^([A-Z]{2})([1-9][0-9]{0,5})$")
 
 # IBAN lengths of the countries residents most often bank in; others: 15–34 characters.
 IBAN_LENGTHS = {
@@ -80,3 +113,13 @@ def iban_problem(raw: str) -> tuple[str | None, str | None]:
 def format_iban(value: str) -> str:
     """``CH9300762011623852957`` → ``CH93 0076 2011 6238 5295 7`` (for display)."""
     return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+def normalise_swiss_plate(raw: str) -> str | None:
+    """``lu 123 456`` / ``LU-123456`` → ``LU 123456``; None unless a canton code followed by
+    1–6 digits (no leading zero)."""
+    value = _PLATE_JUNK.sub("", (raw or "").upper())
+    match = _PLATE.match(value)
+    if not match or match.group(1) not in CANTON_CODES:
+        return None
+    return f"{match.group(1)} {match.group(2)}"

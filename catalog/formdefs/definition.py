@@ -20,6 +20,7 @@ FIELD_TYPES = (
     "yes_no",
     "email",
     "phone",
+    "plate",
     "ahv",
     "iban",
     "address",

@@ -12,10 +12,19 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.safe_input import image_check
 
-from .checks import iban_problem, normalise_ahv, normalise_swiss_phone
+from .checks import iban_problem, normalise_ahv, normalise_swiss_phone, normalise_swiss_plate
 from .definition import FILE_TYPES
 
 REQUIRED = _("Bitte füllen Sie dieses Feld aus.")
+# "Fill in" fits a text box, not radios, lists or uploads: each kind says what to do.
+REQUIRED_BY_TYPE = {
+    "yes_no": _("Bitte wählen Sie «Ja» oder «Nein»."),
+    "choice": _("Bitte wählen Sie eine der Möglichkeiten."),
+    "multi_choice": _("Bitte wählen Sie mindestens eine der Möglichkeiten."),
+    "file": _("Bitte laden Sie eine Datei hoch."),
+    "date": _("Bitte geben Sie ein Datum ein."),
+    "address": _("Bitte geben Sie die Adresse ein."),
+}
 
 
 class LocalNumberField(forms.DecimalField):
@@ -100,6 +109,31 @@ class SwissPhoneField(forms.CharField):
                 _(
                     "Bitte geben Sie eine Schweizer Telefonnummer ein, "
                     "z. B. 041 208 51 11 oder +41 79 123 45 67."
+                ),
+                code="invalid",
+            )
+        return normalised
+
+
+class SwissPlateField(forms.CharField):
+    """A Swiss number plate: canton code and number, stored as ``LU 123456``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"})
+        )
+        super().__init__(max_length=12, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        normalised = normalise_swiss_plate(value)
+        if normalised is None:
+            raise ValidationError(
+                _(
+                    "Bitte geben Sie ein Schweizer Kontrollschild ein: Kantonskürzel und "
+                    "1 bis 6 Ziffern, z. B. LU 123456."
                 ),
                 code="invalid",
             )

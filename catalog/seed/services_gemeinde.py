@@ -511,10 +511,9 @@ SERVICES = [
         "form": [
             field(
                 "plate",
-                "text",
+                "plate",
                 "Kontrollschild",
                 "Licence plate",
-                max_length=12,
                 help_de="z. B. LU 123456",
                 help_en="e.g. LU 123456",
             ),

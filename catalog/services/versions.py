@@ -187,25 +187,38 @@ def version_check(*, version: ServiceVersion) -> None:
         raise ValidationError(errors)
 
 
+# English words are indexed with the English stemmer too ("moving" and "move" → "move"), and
+# the English topic names beside the German ones, so that an English query finds the same
+# services as its German counterpart ("moving" like "Umzug").
 _SEARCH_SQL = """
 UPDATE catalog_serviceversion v SET
   search_vector =
       setweight(to_tsvector('german', unaccent(v.name_de)), 'A')
    || setweight(to_tsvector('german', unaccent(v.keywords)), 'A')
+   || setweight(to_tsvector('english', unaccent(v.name_en)), 'A')
    || setweight(to_tsvector('german', unaccent(%(topics)s)), 'B')
+   || setweight(to_tsvector('english', unaccent(%(topics_en)s)), 'B')
    || setweight(to_tsvector('german', unaccent(v.summary_de)), 'B')
+   || setweight(to_tsvector('english', unaccent(v.summary_en)), 'C')
    || setweight(to_tsvector('simple', unaccent(v.name_en)), 'C')
    || setweight(to_tsvector('german', unaccent(v.description_de)), 'D'),
-  search_text = lower(unaccent(v.name_de || ' ' || replace(v.keywords, ',', ' ') || ' ' || %(topics)s))
+  search_text = lower(unaccent(v.name_de || ' ' || replace(v.keywords, ',', ' ') || ' '
+                               || %(topics)s || ' ' || v.name_en || ' ' || %(topics_en)s))
 WHERE v.id = %(id)s
 """
 
 
 def version_refresh_search(*, version: ServiceVersion) -> None:
-    """Recompute the derived search columns of a version (name, keywords, topics, texts)."""
-    topics = " ".join(t.name_de for t in version.service.topics.all())
+    """Recompute the derived search columns of a version (names and texts in German and
+    English, keywords, topics)."""
+    topics = list(version.service.topics.all())
+    params = {
+        "topics": " ".join(t.name_de for t in topics),
+        "topics_en": " ".join(t.name_en for t in topics),
+        "id": version.pk,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_SEARCH_SQL, {"topics": topics, "id": version.pk})
+        cursor.execute(_SEARCH_SQL, params)
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from catalog.selectors import (
     topic_list,
 )
 from tenants.models import Commune
-from tenants.selectors import commune_list
+from tenants.selectors import commune_list, german_sort_key
 
 
 def commune_base_url(request: HttpRequest, domain: str | None) -> str:
@@ -84,7 +84,7 @@ def service_page(request: HttpRequest, key: str) -> HttpResponse:
             url = f"{base}/dienstleistungen/{key}/"
         rows.append({"commune": entry.commune, "stage": entry.stage, "url": url})
     order = {Stage.AUTOMATED: 0, Stage.FORM: 1, Stage.LINK: 2}
-    rows.sort(key=lambda r: (order.get(r["stage"], 3), r["commune"].name))
+    rows.sort(key=lambda r: (order.get(r["stage"], 3), german_sort_key(r["commune"].name)))
     chosen = request.GET.get("gemeinde", "")
     chosen_commune = None
     if chosen:

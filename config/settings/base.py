@@ -270,6 +270,12 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 # Session and CSRF cookies are host-only: a commune's cookie is never sent to another host.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
+# The language choice is the only cookie shared by the public host and every commune host
+# (<slug>.<PORTAL_DOMAIN>): English chosen on one is English on all (issue 15).
+# Browsers refuse a cookie for a domain without a dot ("localhost"): there it stays per host.
+LANGUAGE_COOKIE_DOMAIN = PORTAL_DOMAIN if "." in PORTAL_DOMAIN else None
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

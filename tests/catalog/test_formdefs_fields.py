@@ -14,13 +14,15 @@ PNG = bytes.fromhex(  # a complete 1×1 PNG (the header alone is refused as unre
 )
 
 
-def one(ftype: str, **extra) -> type:
+def one(ftype: str, language: str = "de", **extra) -> type:
     spec = {"key": "f", "type": ftype, "required": True, "label": {"de": "Feld"}, **extra}
-    return build_form_from_definition({"fields": [spec]})
+    return build_form_from_definition({"fields": [spec]}, language=language)
 
 
-def check(ftype, value, *, files=None, **extra):
-    form = one(ftype, **extra)(data={"f": value} if value is not None else {}, files=files)
+def check(ftype, value, *, files=None, language="de", **extra):
+    form = one(ftype, language, **extra)(
+        data={"f": value} if value is not None else {}, files=files
+    )
     valid = form.is_valid()
     return valid, (cleaned_to_json(form).get("f") if valid else form.errors.get("f", []))
 
@@ -54,7 +56,7 @@ def check(ftype, value, *, files=None, **extra):
         ("date", "31.12.2026", "2026-12-31", "31.02.2026", "gültiges Datum"),
         ("date", "2026-01-15", "2026-01-15", "morgen", "gültiges Datum"),
         ("yes_no", "yes", True, "vielleicht", "«Ja» oder «Nein»"),
-        ("yes_no", "no", False, "", "Bitte füllen"),
+        ("yes_no", "no", False, "", "Bitte wählen Sie «Ja» oder «Nein»."),
     ],
 )
 def test_good_and_bad_input(ftype, good, expected, bad, message):
@@ -188,7 +190,7 @@ def test_file_type_list_and_size():
     form = png_only(data={}, files={"f": big})
     assert not form.is_valid() and "zu gross" in form.errors["f"][0]
     form = one("file")(data={}, files={})
-    assert not form.is_valid() and form.errors["f"] == ["Bitte füllen Sie dieses Feld aus."]
+    assert not form.is_valid() and form.errors["f"] == ["Bitte laden Sie eine Datei hoch."]
 
 
 CONDITIONAL = {
@@ -339,3 +341,74 @@ def test_prefill_gives_initial_values_from_the_profile():
     )
     assert form_class.initial_from({"town": "Kriens", "sex": "1"}) == {"town": "Kriens"}
     assert form_class.initial_from({"town": "", "sex": "f"}) == {"sex": "f"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("LU 123456", "LU 123456"),
+        ("lu123456", "LU 123456"),
+        ("ZH-1", "ZH 1"),
+        ("be 12 345", "BE 12345"),
+    ],
+)
+def test_swiss_plate_is_normalised(value, expected):
+    """A Swiss number plate is stored as canton code, space, number."""
+    assert check("plate", value) == (True, expected)
+
+
+@pytest.mark.parametrize("value", ["XX", "XX 123", "LU", "LU 0123", "LU 1234567", "123456", "L 1"])
+def test_bad_swiss_plate_is_refused_in_german_and_english(value):
+    """Not a canton code with 1–6 digits: refused with the example, in German and English."""
+    valid, errors = check("plate", value)
+    assert not valid and "Kontrollschild" in errors[0] and "LU 123456" in errors[0]
+    with translation.override("en"):
+        valid, errors = check("plate", value, language="en")
+        assert not valid and "Swiss number plate" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("ftype", "extra", "german", "english"),
+    [
+        ("yes_no", {}, "Bitte wählen Sie «Ja» oder «Nein».", "Please choose"),
+        (
+            "choice",
+            {"choices": [{"value": "a", "label": {"de": "A"}}]},
+            "Bitte wählen Sie eine",
+            "Please choose one",
+        ),
+        ("file", {}, "Bitte laden Sie eine Datei hoch.", "Please upload a file."),
+        ("text", {}, "Bitte füllen Sie dieses Feld aus.", "Please fill in this field."),
+    ],
+)
+def test_missing_answer_message_fits_the_field_type(ftype, extra, german, english):
+    """An empty required field says what to do for its kind: choose, upload or fill in."""
+    valid, errors = check(ftype, None, **extra)
+    assert not valid and errors[0].startswith(german)
+    with translation.override("en"):
+        valid, errors = check(ftype, None, language="en", **extra)
+        assert not valid and errors[0].startswith(english)
+
+
+def test_good_upload_beside_a_failing_field_asks_to_choose_it_again():
+    """When another field fails, the page names the accepted file and asks to choose it again
+    (a browser cannot keep it); a file that failed itself or a valid submit shows no such note."""
+    definition = {
+        "fields": [
+            {"key": "name", "type": "text", "required": True, "label": {"de": "Name"}},
+            {"key": "beleg", "type": "file", "required": True, "label": {"de": "Beleg"}},
+        ]
+    }
+    form_class = build_form_from_definition(definition)
+    form = form_class(data={"name": ""}, files={"beleg": upload(PDF, "mietvertrag.pdf")})
+    assert not form.is_valid()
+    html = render_to_string("catalog/form_fields.html", {"form": form})
+    assert "Die Datei «mietvertrag.pdf» ist in Ordnung" in html and "erneut aus" in html
+
+    form = form_class(data={"name": ""}, files={"beleg": upload(b"kein pdf", "x.pdf")})
+    assert not form.is_valid() and form.errors["beleg"]
+    assert "erneut aus" not in render_to_string("catalog/form_fields.html", {"form": form})
+
+    form = form_class(data={"name": "Anna"}, files={"beleg": upload(PDF, "mietvertrag.pdf")})
+    assert form.is_valid()
+    assert "erneut aus" not in render_to_string("catalog/form_fields.html", {"form": form})

@@ -40,3 +40,19 @@ def test_search_filters_and_nonsense(seeded):
         for k in keys("ausweis", level="bund")
     )
     assert keys("xqzvw") == []
+
+
+@pytest.mark.parametrize(
+    ("english", "german"),
+    [("moving", "umzug"), ("move", "umzug"), ("dog", "hund"), ("building permit", "baugesuch")],
+)
+def test_english_query_finds_what_the_german_one_finds(seeded, english, german):
+    """An English query finds the services its German counterpart finds, best ones first."""
+    found_en = keys(english)
+    assert found_en, english
+    assert set(keys(german)[:3]) <= set(found_en)
+
+
+def test_moving_finds_the_three_move_services_first(seeded):
+    """ "moving" finds all three move services, ahead of any other."""
+    assert set(keys("moving")[:3]) == {"umzug-zuzug", "umzug-wegzug", "umzug-innerhalb"}

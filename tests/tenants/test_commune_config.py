@@ -58,8 +58,11 @@ def test_valid_configuration_is_saved_and_served_per_block(kriens):
         "einwohnerportal@kriens.example.ch",
         ["einwohnerdienste@kriens.example.ch"],
     )
-    contact = commune_contact(kriens)
-    assert contact.address_lines[-1] == "6010 Kriens" and contact.opening_hours
+    contact = commune_contact(commune=kriens)
+    assert (contact.postcode, contact.town) == ("6010", "Kriens")
+    assert contact.address == "Gemeindehausplatz 1"
+    assert contact.phone and contact.email.endswith("@kriens.example.ch")
+    assert contact.hours[0] == ("Montag–Freitag", "08.00–11.45 und 13.30–17.00")
 
 
 @pytest.mark.parametrize(
@@ -169,5 +172,5 @@ def test_commune_home_shows_its_own_contact(kriens, emmen, commune_client):
     configure(emmen, contact_phone="041 222 22 22")
     html = commune_client(kriens).get("/").content.decode()
     assert "Kontakt und Öffnungszeiten" in html
-    assert "041 111 11 11" in html and "Mo–Fr 08.00–12.00" in html
+    assert "041 111 11 11" in html and "<dt>Mo–Fr</dt><dd>08.00–12.00</dd>" in html
     assert "041 222 22 22" not in html
