@@ -19,4 +19,5 @@ urlpatterns = [
         name="api-programme-contributions",
     ),
     path("api/programme/report/", api.ReportView.as_view(), name="api-programme-report"),
+    path("api/programme/series/", api.SeriesView.as_view(), name="api-programme-series"),
 ]

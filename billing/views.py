@@ -7,12 +7,12 @@ from django.shortcuts import render
 
 from . import exports
 from .charts import report_charts
-from .models import PROGRAMME_YEARS
 from .selectors import report_build
+from .selectors.years import programme_years
 
 
 def _report(year: int | None):
-    if year is not None and year not in PROGRAMME_YEARS:
+    if year is not None and year not in programme_years():
         raise Http404("Kein Programmjahr.")
     return report_build(year=year)
 
@@ -26,7 +26,7 @@ def programme_report(request, year: int | None = None):
         {
             "report": report,
             "charts": report_charts(report),
-            "programme_years": PROGRAMME_YEARS,
+            "programme_years": report.all_years,
         },
     )
 
