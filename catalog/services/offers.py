@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from tenants.context import current_commune
 
-from ..models import OfferIndex, Service, ServiceVersion, StepDefinition
+from ..models import OfferIndex, OfferSnapshot, Service, ServiceVersion, StepDefinition
 from ..offers.models import ServiceOffer, Stage
+from .rollout import offer_snapshots_record
 
 
 def _money(value: Any) -> Decimal | None:
@@ -120,6 +121,10 @@ def offer_set(
 
 
 def _offer_index_sync(*, commune, offer: ServiceOffer) -> None:
+    offer_snapshots_record(
+        commune_id=commune.pk,
+        stages={offer.service_id: offer.stage if offer.active else OfferSnapshot.WITHDRAWN},
+    )
     if offer.active:
         OfferIndex.objects.update_or_create(
             commune=commune,
@@ -242,6 +247,16 @@ def _offer_index_resync(*, commune) -> None:
         for o in ServiceOffer.objects.filter(active=True, service__retired_at__isnull=True)
     }
     current = {e.service_id: e for e in OfferIndex.objects.filter(commune=commune)}
+    changed = {sid: stage for sid, (stage, _url) in wanted.items() if sid not in current}
+    changed.update(
+        {
+            sid: stage
+            for sid, (stage, _url) in wanted.items()
+            if sid in current and current[sid].stage != stage
+        }
+    )
+    changed.update({sid: OfferSnapshot.WITHDRAWN for sid in set(current) - set(wanted)})
+    offer_snapshots_record(commune_id=commune.pk, stages=changed)
     OfferIndex.objects.filter(commune=commune, service_id__in=set(current) - set(wanted)).delete()
     OfferIndex.objects.bulk_create(
         OfferIndex(commune=commune, service_id=sid, stage=stage, link_url=url)
