@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .charts import report_charts
+from .charts import report_charts, series_charts, series_tables
 from .selectors.report import Report
 
 CONTENT_TYPES = {
@@ -69,6 +69,25 @@ def report_rows(report: Report) -> list[list]:
             ["Rollout", r.name, r.bfs_number, "Leistungen Formular/automatisiert", r.offered]
         )
         rows.append(["Rollout", r.name, r.bfs_number, "Anteil %", r.share])
+    return rows + _series_rows(report)
+
+
+def table_csv(table: dict) -> bytes:
+    """One chart's table as UTF-8 CSV with BOM: header row, then the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table["headers"])
+    for row in table["rows"]:
+        writer.writerow([_text(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _series_rows(report: Report) -> list[list]:
+    rows = []
+    for key, table in series_tables(report.series).items():
+        for row in table["rows"]:
+            for header, value in zip(table["headers"][1:], row[1:], strict=True):
+                rows.append(["Zeitreihe " + key, row[0], "", header, value])
     return rows
 
 
@@ -87,7 +106,7 @@ def report_xlsx(report: Report) -> bytes:
 
     wb = Workbook()
     wb.remove(wb.active)
-    for title, rows in _xlsx_sheets(report).items():
+    for title, rows in {**_xlsx_sheets(report), **_xlsx_series_sheets(report)}.items():
         _xlsx_sheet(wb, title, rows)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -156,6 +175,19 @@ def _xlsx_sheets(report: Report) -> dict[str, list[list]]:
     }
 
 
+def _xlsx_series_sheets(report: Report) -> dict[str, list[list]]:
+    names = {
+        "cumulative": "Kumuliert",
+        "income_spend": "Einnahmen-Ausgaben",
+        "reserve": "Reserve",
+        "categories": "Kategorien-Zeitreihe",
+    }
+    return {
+        names[key]: [table["headers"], *table["rows"]]
+        for key, table in series_tables(report.series).items()
+    }
+
+
 def _xlsx_sheet(wb, title: str, rows: list[list]) -> None:
     """One sheet: bold header row, amounts with two places as money, wide name columns."""
     from openpyxl.styles import Font
@@ -184,7 +216,13 @@ def report_pdf_document(report: Report):
 
     html = render_to_string(
         "billing/report_pdf.html",
-        {"report": report, "charts": report_charts(report), "now": timezone.now()},
+        {
+            "report": report,
+            "charts": report_charts(report),
+            "series_charts": series_charts(report.series),
+            "series_tables": series_tables(report.series),
+            "now": timezone.now(),
+        },
     )
     return HTML(string=html).render()
 

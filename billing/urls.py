@@ -7,11 +7,20 @@ from . import api, views
 urlpatterns = [
     path("programme/", views.programme_report, name="programme-report"),
     path("programme/<int:year>/", views.programme_report, name="programme-report-year"),
+    path("programme/vergleich/", views.programme_compare, name="programme-compare"),
     path("programme/bericht.<str:fmt>", views.programme_download, name="programme-download"),
     path(
         "programme/<int:year>/bericht.<str:fmt>",
         views.programme_download,
         name="programme-download-year",
+    ),
+    path(
+        "programme/grafik-<slug:chart>.csv", views.programme_chart_csv, name="programme-chart-csv"
+    ),
+    path(
+        "programme/<int:year>/grafik-<slug:chart>.csv",
+        views.programme_chart_csv,
+        name="programme-chart-csv-year",
     ),
     path(
         "api/programme/contributions/",

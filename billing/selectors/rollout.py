@@ -123,3 +123,30 @@ def rollout_go_live() -> list[GoLive]:
         for sid, rows in per.items()
     ]
     return sorted(rows, key=lambda r: (r.first, r.service_key))
+
+
+@dataclass(frozen=True)
+class OldLinks:
+    bfs_number: int
+    name: str
+    links: int  # offers still at stage link (the old Online-Schalter)
+
+
+def old_links_per_commune() -> list[OldLinks]:
+    """Per active commune: how many of its offers still point to the old Online-Schalter."""
+    from django.db.models import Count, Q
+
+    communes = (
+        Commune.objects.filter(status=Commune.Status.ACTIVE)
+        .annotate(links=Count("offers", filter=Q(offers__stage="link")))
+        .order_by("-links", "name")
+    )
+    return [OldLinks(c.bfs_number, c.name, c.links) for c in communes]
+
+
+def rollout_history(*, years: tuple[int, ...]) -> RolloutPath:
+    """The rollout path over ``years``, up to the current month (no future months)."""
+    today = dt.date.today()
+    end = min(dt.date(years[-1] + 1, 1, 1), add_months(dt.date(today.year, today.month, 1), 1))
+    start = dt.date(years[0], 1, 1)
+    return rollout_path(start=start, end=max(end, start))

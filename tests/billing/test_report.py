@@ -186,7 +186,16 @@ def test_xlsx_download(programme, public_client):
         == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["Übersicht", "Ausgaben", "Gemeinden", "Rollout"]
+    assert wb.sheetnames == [
+        "Übersicht",
+        "Ausgaben",
+        "Gemeinden",
+        "Rollout",
+        "Kumuliert",
+        "Einnahmen-Ausgaben",
+        "Reserve",
+        "Kategorien-Zeitreihe",
+    ]
     gemeinden = list(wb["Gemeinden"].values)
     total = gemeinden[-1]
     assert total[1] == "Total"

@@ -196,3 +196,57 @@ def test_series_api_refuses_bad_parameters(public_client, query, field):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
     assert field in response.json()
+
+
+def test_report_page_shows_time_charts_with_tables_and_csv(bookings, public_client):
+    """/programme/2026/: the three time charts (SVG) each with its table and a CSV link."""
+    response = public_client.get("/programme/2026/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for chart in ("chart-cumulative", "chart-income-spend", "chart-reserve"):
+        assert f'aria-labelledby="{chart}-title {chart}-desc"' in html
+    assert "Kumulierte Ausgaben gegenüber der Budgetlinie" in html
+    assert "/programme/2026/grafik-cumulative.csv" in html
+    assert "2021–2026 gesamt" in html
+    csv_text = public_client.get("/programme/2026/grafik-cumulative.csv").content.decode(
+        "utf-8-sig"
+    )
+    lines = csv_text.splitlines()
+    assert lines[0] == "Periode,Ausgaben kumuliert CHF,Budget kumuliert CHF"
+    assert lines[-1] == "2026-12,690.50,6000.00"
+    assert public_client.get("/programme/2026/grafik-nichts.csv").status_code == 404
+
+
+def test_every_export_carries_the_series(bookings, public_client):
+    """CSV rows "Zeitreihe …" and XLSX sheets for the charts' data."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    text = public_client.get("/programme/2026/bericht.csv").content.decode("utf-8-sig")
+    assert "Zeitreihe cumulative,2026-12,,Ausgaben kumuliert CHF,690.50" in text
+    book = load_workbook(BytesIO(public_client.get("/programme/2026/bericht.xlsx").content))
+    assert {"Kumuliert", "Einnahmen-Ausgaben", "Reserve", "Kategorien-Zeitreihe"} <= set(
+        book.sheetnames
+    )
+    assert book["Kumuliert"]["B13"].value == Decimal("690.50") or book["Kumuliert"][
+        "B13"
+    ].value == pytest.approx(690.5)
+
+
+def test_the_public_compares_two_years(bookings, public_client):
+    """/programme/vergleich/?a=2024&b=2026: both years' figures and the change."""
+    response = public_client.get("/programme/vergleich/?a=2024&b=2026")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2024 und 2026 im Vergleich" in html
+    assert "300.00" in html and "390.50" in html and "90.50" in html
+
+
+def test_compare_refuses_a_year_outside_the_programme(public_client):
+    """An unknown year: 400 with the German message, no comparison table."""
+    response = public_client.get("/programme/vergleich/?a=2019&b=2026")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Das Jahr muss im Programm liegen (2021–2026)." in html
+    assert "im Vergleich" not in html
