@@ -8,6 +8,7 @@ urlpatterns = [
     path("programme/", views.programme_report, name="programme-report"),
     path("programme/<int:year>/", views.programme_report, name="programme-report-year"),
     path("programme/vergleich/", views.programme_compare, name="programme-compare"),
+    path("programme/<int:year>/nutzung/", views.programme_usage, name="programme-usage"),
     path("programme/bericht.<str:fmt>", views.programme_download, name="programme-download"),
     path(
         "programme/<int:year>/bericht.<str:fmt>",

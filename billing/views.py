@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from . import exports
 from .charts import report_charts, rollout_path_chart, series_charts, series_tables
 from .selectors import report_build
+from .selectors.benefit import deliverables_report, usage_by_service
 from .selectors.compare import compare_rows
 from .selectors.rollout import old_links_per_commune, rollout_go_live, rollout_history
 from .selectors.years import programme_years, years_message
@@ -33,6 +36,7 @@ def programme_report(request, year: int | None = None):
             "series_tables": series_tables(report.series),
             "old_links": old_links_per_commune(),
             "rollout_history": history,
+            "deliverables": deliverables_report(),
             "go_live": rollout_go_live(),
             "rollout_path_chart": rollout_path_chart(history),
             "rollout_rows": list(
@@ -105,4 +109,17 @@ def programme_compare(request):
             "programme_years": years,
         },
         status=400 if error else 200,
+    )
+
+
+def programme_usage(request, year: int):
+    """Public usage table: orders per service and month of one programme year."""
+    years = programme_years()
+    if year not in years:
+        raise Http404("Kein Programmjahr.")
+    rows = usage_by_service(start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1))
+    return render(
+        request,
+        "billing/usage.html",
+        {"year": year, "rows": rows, "programme_years": years},
     )
