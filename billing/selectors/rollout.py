@@ -68,10 +68,12 @@ class RolloutPath:
         ]
 
     def reaching(self) -> list[int]:
-        return [
-            sum(1 for c in self.communes if c.shares[i] >= self.target)
-            for i in range(len(self.months))
-        ]
+        """Per month: how many communes reach the target."""
+        counts = [0] * len(self.months)
+        for commune in self.communes:
+            for i, share in enumerate(commune.shares):
+                counts[i] += share >= self.target
+        return counts
 
 
 @dataclass(frozen=True)
