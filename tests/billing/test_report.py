@@ -161,7 +161,7 @@ def test_report_page(programme, public_client):
 
 
 def test_programme_page_and_unknown_year(public_client):
-    """/programme/ covers 2021–2024; a year outside the programme is a 404."""
+    """/programme/ covers every programme year; a year outside the programme is a 404."""
     assert public_client.get("/programme/").status_code == 200
     assert public_client.get("/programme/2019/").status_code == 404
 
