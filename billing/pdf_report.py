@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from decimal import Decimal
+from numbers import Real
 
 import pydyf
 
@@ -51,11 +52,11 @@ def _encode(text: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-def text_width(text: str, size: float) -> float:
+def text_width(text: str, size: Real) -> Real:
     return sum(_WIDTHS.get(c, 556) for c in text) * size / 1000
 
 
-def _fit(text: str, width: float, size: float) -> str:
+def _fit(text: str, width: Real, size: Real) -> str:
     if text_width(text, size) <= width:
         return text
     while text and text_width(text + "…", size) > width:
@@ -92,7 +93,7 @@ class Canvas:
         self.pages.append(pydyf.Stream(compress=True))
         self.y = TOP
 
-    def ensure(self, height: float) -> None:
+    def ensure(self, height: Real) -> None:
         if self.y - height < BOTTOM:
             self.new_page()
 
@@ -116,7 +117,7 @@ class Canvas:
         self.page.rectangle(round(x, 2), round(y, 2), round(w, 2), round(h, 2))
         self.page.fill()
 
-    def line(self, points: Sequence[tuple[float, float]], colour, width=1.0, dash=False):
+    def line(self, points: Sequence[tuple[Real, Real]], colour, width=1.0, dash=False):
         page = self.page
         page.set_color_rgb(*colour, stroke=True)
         page.set_line_width(width)
@@ -126,13 +127,13 @@ class Canvas:
             page.line_to(round(x, 2), round(y, 2))
         page.stroke()
 
-    def heading(self, text: str, size: float = 12) -> None:
+    def heading(self, text: str, size: Real = 12) -> None:
         self.ensure(size + 60)
         self.y -= size + 6
         self.text(LEFT, self.y, text, size=size, bold=True, colour=BLUE)
         self.y -= 6
 
-    def paragraph(self, text: str, size: float = 8) -> None:
+    def paragraph(self, text: str, size: Real = 8) -> None:
         words, line = text.split(), ""
         for word in words:
             if text_width(f"{line} {word}", size) > RIGHT - LEFT:
@@ -144,7 +145,7 @@ class Canvas:
             self._line(line, size)
         self.y -= 4
 
-    def _line(self, text: str, size: float) -> None:
+    def _line(self, text: str, size: Real) -> None:
         self.ensure(size + 3)
         self.y -= size + 3
         self.text(LEFT, self.y, text, size=size)
@@ -208,12 +209,12 @@ class Canvas:
             )
             for i, (_, vs) in enumerate(series):
                 value = vs[row] or Decimal(0)
-                w = float(max(value, 0) * area / top)
+                w = max(value, 0) * area / top
                 y = self.y + (len(series) - 1 - i) * bar
                 self.rect(LEFT + label_w, y, w, bar - 1, COLOURS[i])
                 self.text(LEFT + label_w + w + 3, y + 1, number(value, unit), size=6)
         if target is not None:
-            x = LEFT + label_w + float(target * area / top)
+            x = LEFT + label_w + target * area / top
             self.line([(x, self.y - 2), (x, self.y + group * min(len(labels), 3))], GREY, dash=True)
         self.y -= 10
 
@@ -223,7 +224,7 @@ class Canvas:
         self.ensure(height + 40)
         values = [v or Decimal(0) for _, vs in series for v in vs]
         top, low = max([*values, Decimal(0)]) or Decimal(1), min([*values, Decimal(0)])
-        span = float(top - low) or 1.0
+        span = (top - low) or Decimal(1)
         base = self.y - height - 14
         self.y -= 10
         for i, (name, _) in enumerate(series):
@@ -231,8 +232,8 @@ class Canvas:
             self.text(left + i * 120 + 12, self.y + 1, name, size=7)
         steps = max(len(labels) - 1, 1)
 
-        def y_of(v) -> float:
-            return base + float((v or Decimal(0)) - low) * height / span
+        def y_of(v) -> Decimal:
+            return base + ((v or Decimal(0)) - low) * height / span
 
         self.line([(left, y_of(Decimal(0))), (left + width, y_of(Decimal(0)))], GREY, 0.5)
         self.text(left - 4, y_of(top) - 2, number(top, unit), size=6, align="right")

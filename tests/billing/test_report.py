@@ -219,8 +219,8 @@ def _pdf_text(content: bytes) -> str:
 
     texts = []
     for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
-        try:
-            data = zlib.decompress(stream)
+        try:  # tolerant of a line break the pattern above took from the data
+            data = zlib.decompressobj().decompress(stream + b"\r")
         except zlib.error:
             data = stream
         for raw in re.findall(rb"\[\((.*?)\)\] TJ", data):
