@@ -12,7 +12,8 @@ from django.urls import path, reverse
 
 from tenants.admin_sites import canton_admin_site
 
-from .models import PROGRAMME_YEARS, Category, ContributionRate, LedgerEntry, UsageMonthly
+from .models import Category, ContributionRate, LedgerEntry, ProgrammeYear, UsageMonthly
+from .selectors.years import programme_years
 from .services import contributions_book, ledger_entry_book, ledger_entry_reverse
 from .services.errors import BillingError
 from .services.ledger import MANUAL_KINDS, ledger_entry_validate
@@ -20,7 +21,12 @@ from .services.ledger import MANUAL_KINDS, ledger_entry_validate
 
 class LedgerEntryForm(forms.ModelForm):
     year = forms.TypedChoiceField(
-        label="Jahr", coerce=int, choices=[(y, y) for y in PROGRAMME_YEARS]
+        label="Jahr", coerce=int, choices=lambda: [(y, y) for y in programme_years()]
+    )
+    booking_date = forms.DateField(
+        label="Buchungsdatum",
+        required=False,
+        help_text="Tag der Zahlung; leer: heute bzw. der nächste Tag im Buchungsjahr.",
     )
     kind = forms.ChoiceField(label="Art", choices=[(k.value, k.label) for k in MANUAL_KINDS])
     category = forms.ChoiceField(
@@ -31,7 +37,7 @@ class LedgerEntryForm(forms.ModelForm):
 
     class Meta:
         model = LedgerEntry
-        fields = ["year", "kind", "category", "amount", "text", "document_ref"]
+        fields = ["year", "booking_date", "kind", "category", "amount", "text", "document_ref"]
 
     def clean(self):
         data = super().clean()
@@ -44,6 +50,7 @@ class LedgerEntryForm(forms.ModelForm):
                 amount=data.get("amount"),
                 category=data.get("category") or "",
                 text=data.get("text") or "",
+                booking_date=data.get("booking_date"),
             )
         except ValidationError as exc:
             raise ValidationError(
@@ -54,7 +61,7 @@ class LedgerEntryForm(forms.ModelForm):
 
 class BookContributionsForm(forms.Form):
     year = forms.TypedChoiceField(
-        label="Jahr", coerce=int, choices=[(y, y) for y in PROGRAMME_YEARS]
+        label="Jahr", coerce=int, choices=lambda: [(y, y) for y in programme_years()]
     )
 
 
@@ -64,6 +71,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "year",
+        "booking_date",
         "kind",
         "commune",
         "category",
@@ -109,6 +117,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
             amount=data["amount"],
             text=data["text"],
             document_ref=data.get("document_ref") or "",
+            booking_date=data.get("booking_date"),
             booked_by=request.user,
         )
         obj.pk, obj.booked_at, obj.booked_by = entry.pk, entry.booked_at, entry.booked_by
@@ -160,6 +169,16 @@ class LedgerEntryAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/billing/book_contributions.html", context)
+
+
+@admin.register(ProgrammeYear, site=canton_admin_site)
+class ProgrammeYearAdmin(admin.ModelAdmin):
+    """Years and phases of the programme: adding a year is a row here, not a release."""
+
+    list_display = ("year", "phase", "operating_costs", "canton_share_percent", "basis")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ContributionRate, site=canton_admin_site)

@@ -6,6 +6,9 @@ Amounts are decimal strings with two places ("520433.75"); shares are percent st
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -14,36 +17,51 @@ from rest_framework.views import APIView
 
 from tenants.safe_input import QuerySerializer
 
-from .models import PROGRAMME_YEARS
 from .selectors import contributions_overview, report_build
+from .selectors.series import (
+    MAX_MONTHS,
+    MONTH,
+    QUARTER,
+    add_months,
+    months_between,
+    series_build,
+)
+from .selectors.years import programme_years, years_message
+
+MONTH_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 _YEAR_MESSAGES = {
     "required": "Der Parameter «year» fehlt.",
-    "invalid": f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und {PROGRAMME_YEARS[-1]} liegen.",
-    "min_value": f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und {PROGRAMME_YEARS[-1]} liegen.",
-    "max_value": f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und {PROGRAMME_YEARS[-1]} liegen.",
+    "invalid": "Das Jahr ist keine ganze Zahl.",
     "max_string_length": "Das Jahr ist zu lang.",
 }
+
+
+def _programme_year(value: int) -> int:
+    """A year the programme has (``ProgrammeYear`` rows: adding one needs no release)."""
+    years = programme_years()
+    if value not in years:
+        raise serializers.ValidationError(years_message(years))
+    return value
 
 
 class YearQuery(QuerySerializer):
     """``?year=``: a programme year; validated here and documented as such."""
 
     year = serializers.IntegerField(
-        min_value=PROGRAMME_YEARS[0],
-        max_value=PROGRAMME_YEARS[-1],
         required=False,
         error_messages=_YEAR_MESSAGES,
-        help_text=f"Programmjahr {PROGRAMME_YEARS[0]}–{PROGRAMME_YEARS[-1]}",
+        help_text="Programmjahr (die erfassten Jahre, ab 2021)",
     )
+
+    def validate_year(self, value: int) -> int:
+        return _programme_year(value)
 
 
 class YearRequiredQuery(YearQuery):
     year = serializers.IntegerField(
-        min_value=PROGRAMME_YEARS[0],
-        max_value=PROGRAMME_YEARS[-1],
         error_messages=_YEAR_MESSAGES,
-        help_text=f"Programmjahr {PROGRAMME_YEARS[0]}–{PROGRAMME_YEARS[-1]}",
+        help_text="Programmjahr (die erfassten Jahre, ab 2021)",
     )
 
 
@@ -200,3 +218,102 @@ class ReportView(APIView):
     def get(self, request):
         year = _year(request, YearQuery)
         return Response(ReportSerializer(report_build(year=year)).data)
+
+
+# --- GET /api/programme/series/ ---------------------------------------------------------------
+
+_MONTH_MESSAGES = {
+    "required": "Der Parameter fehlt (Monat im Format JJJJ-MM, z. B. 2021-01).",
+    "invalid": "Ungültiger Monat: erwartet JJJJ-MM, z. B. 2021-01.",
+    "max_length": "Ungültiger Monat: erwartet JJJJ-MM, z. B. 2021-01.",
+}
+
+
+def _month(value: str) -> dt.date:
+    if not MONTH_PATTERN.fullmatch(value):
+        raise serializers.ValidationError(_MONTH_MESSAGES["invalid"])
+    year, month = int(value[:4]), int(value[5:])
+    if not 1 <= month <= 12 or year < 1900:
+        raise serializers.ValidationError(_MONTH_MESSAGES["invalid"])
+    return dt.date(year, month, 1)
+
+
+class SeriesQuery(QuerySerializer):
+    """``?from=2021-01&to=2026-12&by=month|quarter`` (both months included)."""
+
+    from_ = serializers.CharField(
+        max_length=7, error_messages=_MONTH_MESSAGES, help_text="erster Monat, JJJJ-MM"
+    )
+    to = serializers.CharField(
+        max_length=7, error_messages=_MONTH_MESSAGES, help_text="letzter Monat, JJJJ-MM"
+    )
+    by = serializers.ChoiceField(
+        choices=[MONTH, QUARTER],
+        default=MONTH,
+        error_messages={"invalid_choice": "«by» muss «month» oder «quarter» sein."},
+        help_text="month oder quarter",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        months, errors = {}, {}
+        for name in ("from", "to"):
+            try:
+                months[name] = _month(attrs[name])
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        start, last = months["from"], months["to"]
+        if last < start:
+            errors["to"] = ["«to» darf nicht vor «from» liegen."]
+        elif months_between(start, last) >= MAX_MONTHS:
+            errors["to"] = [f"Höchstens {MAX_MONTHS} Monate auf einmal."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {"start": start, "end": add_months(last, 1), "by": attrs["by"]}
+
+
+class SeriesPointSerializer(serializers.Serializer):
+    period = serializers.CharField(source="period.key", help_text="2021-01 oder 2021-Q1")
+    budget = _money()
+    spent = _money()
+    income = _money(allow_null=True, help_text="nur im Total: Einnahmen haben keine Kategorie")
+    cumulative_spent = _money(help_text="seit Programmbeginn")
+    cumulative_budget = _money(help_text="seit Programmbeginn (Budgetlinie)")
+
+
+class CategorySeriesSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    points = SeriesPointSerializer(many=True)
+
+
+class SeriesSerializer(serializers.Serializer):
+    """GET /api/programme/series/ (a ``ProgrammeSeries``)."""
+
+    by = serializers.CharField()
+    periods = serializers.SerializerMethodField()
+    categories = CategorySeriesSerializer(many=True)
+    total = CategorySeriesSerializer()
+
+    def get_periods(self, obj) -> list[str]:
+        return [p.key for p in obj.periods]
+
+
+class SeriesView(APIView):
+    """Budget, spending, income and cumulative spending per month or quarter (booking date),
+    per category and in total."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[SeriesQuery], responses=SeriesSerializer)
+    def get(self, request):
+        params = SeriesQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(SeriesSerializer(series_build(**params.validated_data)).data)

@@ -183,3 +183,167 @@ def report_charts(report) -> dict[str, SafeString]:
         ),
     }
     return charts
+
+
+LINE_WIDTH = 620
+LINE_HEIGHT = 220
+LINE_LEFT = 90
+LINE_TOP = 30
+
+
+def line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: list[str],
+    series: list[Series],
+    unit: str = "CHF",
+) -> SafeString:
+    """Lines over periods (x: ``labels``), one per series, with a zero line and the top value;
+    a dashed style for the second series (e.g. the budget line) so it differs without colour."""
+    values = [v for s in series for v in s.values]
+    top = max([*values, Decimal(0)]) or Decimal(1)
+    bottom = min([*values, Decimal(0)])
+    span = top - bottom or Decimal(1)
+    count = max(len(labels) - 1, 1)
+
+    def x(i: int) -> int:
+        return LINE_LEFT + int(Decimal(i) * LINE_WIDTH / count)
+
+    def y(v: Decimal) -> int:
+        return LINE_TOP + int((top - v) * LINE_HEIGHT / span)
+
+    width, height = LINE_LEFT + LINE_WIDTH + 40, LINE_TOP + LINE_HEIGHT + 40
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+            'aria-labelledby="{0}-title {0}-desc" viewBox="0 0 {1} {2}" width="{1}" height="{2}">'
+            '<title id="{0}-title">{3}</title><desc id="{0}-desc">{4}</desc>',
+            chart_id,
+            width,
+            height,
+            title,
+            description,
+        ),
+        format_html(
+            '<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="#4d4d4d"/>'
+            '<text x="{3}" y="{4}" font-size="11" text-anchor="end">{5}</text>'
+            '<text x="{3}" y="{6}" font-size="11" text-anchor="end">{7}</text>',
+            LINE_LEFT,
+            LINE_LEFT + LINE_WIDTH,
+            y(Decimal(0)),
+            LINE_LEFT - 6,
+            LINE_TOP + 4,
+            _number(top, unit),
+            y(Decimal(0)) + 4,
+            _number(Decimal(0), unit),
+        ),
+    ]
+    parts += _legend(series)
+    for index, s in enumerate(series):
+        points = " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(s.values))
+        parts.append(
+            format_html(
+                '<polyline fill="none" stroke="{}" stroke-width="2.5" {} points="{}"/>',
+                COLOURS[index % len(COLOURS)],
+                mark_safe('stroke-dasharray="7 4"') if index == 1 else "",
+                points,
+            )
+        )
+    step = max(1, len(labels) // 8)
+    for i in range(0, len(labels), step):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>',
+                x(i),
+                LINE_TOP + LINE_HEIGHT + 22,
+                labels[i],
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(str(p) for p in parts))  # noqa: S308 — parts are escaped above
+
+
+def series_tables(series) -> dict[str, dict]:
+    """The figures behind each time chart: headers and rows (also the charts' CSV)."""
+    total, reserve = series.total, series.reserve
+    return {
+        "cumulative": {
+            "title": "Kumulierte Ausgaben gegenüber der Budgetlinie",
+            "headers": ["Periode", "Ausgaben kumuliert CHF", "Budget kumuliert CHF"],
+            "rows": [[p.period.key, p.cumulative_spent, p.cumulative_budget] for p in total.points],
+        },
+        "income_spend": {
+            "title": "Einnahmen und Ausgaben pro Periode",
+            "headers": ["Periode", "Einnahmen CHF", "Ausgaben CHF"],
+            "rows": [[p.period.key, p.income, p.spent] for p in total.points],
+        },
+        "reserve": {
+            "title": "Reserve im Zeitverlauf (budgetiert minus verwendet, kumuliert)",
+            "headers": ["Periode", "Reserve CHF", "Saldo Einnahmen minus Ausgaben CHF"],
+            "rows": [
+                [p.period.key, r.remaining, t.cumulative_income - t.cumulative_spent]
+                for p, r, t in zip(total.points, reserve.points, total.points, strict=True)
+            ],
+        },
+        "categories": {
+            "title": "Ausgaben pro Kategorie und Periode",
+            "headers": ["Periode", *[c.label for c in series.categories], "Total"],
+            "rows": [
+                [p.period.key, *[c.points[i].spent for c in series.categories], p.spent]
+                for i, p in enumerate(total.points)
+            ],
+        },
+    }
+
+
+def series_charts(series) -> dict[str, SafeString]:
+    """The time charts of a series: cumulative vs budget, income vs spend, reserve."""
+    tables = series_tables(series)
+    labels = [p.key for p in series.periods]
+
+    def chart(key: str, names: list[str]) -> SafeString:
+        table = tables[key]
+        columns = list(zip(*table["rows"], strict=True)) if table["rows"] else []
+        data = [Series(n, list(columns[i + 1]) if columns else []) for i, n in enumerate(names)]
+        last = table["rows"][-1] if table["rows"] else None
+        description = (
+            f"{len(labels)} Perioden von {labels[0]} bis {labels[-1]}; zuletzt "
+            + ", ".join(f"{n} {_number(last[i + 1], 'CHF')}" for i, n in enumerate(names))
+            if last
+            else "Keine Perioden."
+        )
+        return line_chart(
+            chart_id=f"chart-{key.replace('_', '-')}",
+            title=table["title"],
+            description=description,
+            labels=labels,
+            series=data,
+        )
+
+    return {
+        "cumulative": chart("cumulative", ["Ausgaben kumuliert", "Budget kumuliert"]),
+        "income_spend": chart("income_spend", ["Einnahmen", "Ausgaben"]),
+        "reserve": chart("reserve", ["Reserve", "Saldo"]),
+    }
+
+
+def rollout_path_chart(path) -> SafeString:
+    """The canton-wide share of offers at form/automated per month, against the target."""
+    labels = [f"{m:%Y-%m}" for m in path.months]
+    canton = path.canton
+    description = (
+        f"Von {labels[0]} bis {labels[-1]}: kantonsweit {canton[0]} % bis {canton[-1]} %, "
+        f"Ziel {path.target} %."
+        if labels
+        else "Keine Monate."
+    )
+    return line_chart(
+        chart_id="chart-rollout-path",
+        title="Weg zum Ziel: Anteil der Angebote mit Formular oder automatisiert, kantonsweit",
+        description=description,
+        labels=labels,
+        series=[Series("Kantonsweit", canton), Series("Ziel", [path.target] * len(labels))],
+        unit="%",
+    )

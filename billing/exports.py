@@ -9,7 +9,13 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .charts import report_charts
+# Imported with the module (once per process, when the URLs load), not on the first download:
+# openpyxl's import alone takes most of a second.
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .charts import report_charts, series_charts, series_tables
 from .selectors.report import Report
 
 CONTENT_TYPES = {
@@ -69,6 +75,25 @@ def report_rows(report: Report) -> list[list]:
             ["Rollout", r.name, r.bfs_number, "Leistungen Formular/automatisiert", r.offered]
         )
         rows.append(["Rollout", r.name, r.bfs_number, "Anteil %", r.share])
+    return rows + _series_rows(report)
+
+
+def table_csv(table: dict) -> bytes:
+    """One chart's table as UTF-8 CSV with BOM: header row, then the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table["headers"])
+    for row in table["rows"]:
+        writer.writerow([_text(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _series_rows(report: Report) -> list[list]:
+    rows = []
+    for key, table in series_tables(report.series).items():
+        for row in table["rows"]:
+            for header, value in zip(table["headers"][1:], row[1:], strict=True):
+                rows.append(["Zeitreihe " + key, row[0], "", header, value])
     return rows
 
 
@@ -83,11 +108,9 @@ def report_csv(report: Report) -> bytes:
 
 def report_xlsx(report: Report) -> bytes:
     """A workbook with the sheets Übersicht, Ausgaben, Gemeinden and Rollout."""
-    from openpyxl import Workbook
-
     wb = Workbook()
     wb.remove(wb.active)
-    for title, rows in _xlsx_sheets(report).items():
+    for title, rows in {**_xlsx_sheets(report), **_xlsx_series_sheets(report)}.items():
         _xlsx_sheet(wb, title, rows)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -156,11 +179,21 @@ def _xlsx_sheets(report: Report) -> dict[str, list[list]]:
     }
 
 
+def _xlsx_series_sheets(report: Report) -> dict[str, list[list]]:
+    names = {
+        "cumulative": "Kumuliert",
+        "income_spend": "Einnahmen-Ausgaben",
+        "reserve": "Reserve",
+        "categories": "Kategorien-Zeitreihe",
+    }
+    return {
+        names[key]: [table["headers"], *table["rows"]]
+        for key, table in series_tables(report.series).items()
+    }
+
+
 def _xlsx_sheet(wb, title: str, rows: list[list]) -> None:
     """One sheet: bold header row, amounts with two places as money, wide name columns."""
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     ws = wb.create_sheet(title)
     for row in rows:
         ws.append(row)
@@ -184,11 +217,146 @@ def report_pdf_document(report: Report):
 
     html = render_to_string(
         "billing/report_pdf.html",
-        {"report": report, "charts": report_charts(report), "now": timezone.now()},
+        {
+            "report": report,
+            "charts": report_charts(report),
+            "series_charts": series_charts(report.series),
+            "series_tables": series_tables(report.series),
+            "now": timezone.now(),
+        },
     )
     return HTML(string=html).render()
 
 
+def _pdf_finance(canvas, report: Report) -> None:
+    f = report.finance
+    canvas.heading("Einnahmen nach Quelle")
+    canvas.bars([r.label for r in f.income], [("Einnahmen", [r.amount for r in f.income])], "CHF")
+    canvas.table(
+        ["Quelle", "Betrag (CHF)"],
+        [*[[r.label, r.amount] for r in f.income], ["Total Einnahmen", f.income_total]],
+        ["CHF"],
+    )
+    canvas.heading("Ausgaben nach Kategorie im Vergleich zum Budget")
+    canvas.bars(
+        [r.label for r in f.categories],
+        [
+            ("Budget", [r.budget for r in f.categories]),
+            ("Ausgaben", [r.spent for r in f.categories]),
+        ],
+        "CHF",
+    )
+    canvas.table(
+        ["Kategorie", "Budget (CHF)", "Ausgaben (CHF)", "Verbleibend (CHF)", "Ausgeschöpft"],
+        [
+            *[[r.label, r.budget, r.spent, r.remaining, r.share_spent] for r in f.categories],
+            [
+                "Total",
+                f.budget_total,
+                f.expenditure_total,
+                f.budget_total - f.expenditure_total,
+                None,
+            ],
+        ],
+        ["CHF", "CHF", "CHF", "%"],
+    )
+    canvas.heading("Saldo und Reserve")
+    canvas.table(
+        ["Position", "CHF"],
+        [
+            ["Saldo (Einnahmen minus Ausgaben)", f.balance],
+            ["Reserve (budgetiert, nicht verwendet)", f.reserve],
+            ["Noch nicht budgetiert", f.unbudgeted],
+            *[[f"Jahr {y.year}: Einnahmen / Ausgaben", y.balance] for y in report.by_year],
+        ],
+        ["CHF"],
+    )
+
+
+def _pdf_series(canvas, report: Report) -> None:
+    tables = series_tables(report.series)
+    labels = [p.key for p in report.series.periods]
+    canvas.heading("Entwicklung über die Zeit")
+    canvas.paragraph(
+        ("Pro Monat" if report.year else "Pro Quartal")
+        + " nach Buchungsdatum; kumulierte Werte seit Beginn des Programms."
+    )
+    for key in ("cumulative", "income_spend", "reserve"):
+        table = tables[key]
+        canvas.heading(table["title"], size=10)
+        columns = list(zip(*table["rows"], strict=True)) if table["rows"] else [[], [], []]
+        canvas.lines(
+            labels,
+            [(table["headers"][i], list(columns[i])) for i in (1, 2)],
+            "CHF",
+        )
+        canvas.table(table["headers"], table["rows"], ["CHF", "CHF"])
+    table = tables["categories"]
+    canvas.heading(table["title"], size=10)
+    canvas.table(table["headers"], table["rows"], ["CHF"] * (len(table["headers"]) - 1))
+
+
+def _pdf_communes(canvas, report: Report) -> None:
+    canvas.heading("Was die Gemeinden für ihren Beitrag erhalten")
+    canvas.table(
+        [
+            "Gemeinde",
+            "Beitrag (CHF)",
+            "Digitale Fälle",
+            "automatisiert",
+            "ausserh. Bürozeiten",
+            "CHF pro Fall",
+        ],
+        [
+            [
+                c.name,
+                c.contribution,
+                c.digital_cases,
+                c.share_automated,
+                c.share_outside_office_hours,
+                c.contribution_per_case,
+            ]
+            for c in [*report.communes, report.total]
+        ],
+        ["CHF", "", "%", "%", "CHF"],
+    )
+    canvas.heading("Rollout in den Gemeinden")
+    canvas.paragraph(
+        f"Anteil der {report.services_total} Leistungen des kantonalen Katalogs mit Formular "
+        f"oder automatisiert; Ziel {report.rollout_target} %. {report.rollout_reached} von "
+        f"{len(report.rollout)} Gemeinden erreichen es."
+    )
+    canvas.bars(
+        [r.name for r in report.rollout],
+        [("Anteil", [r.share for r in report.rollout])],
+        "%",
+        maximum=Decimal(100),
+        target=report.rollout_target,
+    )
+    canvas.table(
+        ["Gemeinde", "Leistungen Formular/automatisiert", "Anteil"],
+        [[r.name, r.offered, r.share] for r in report.rollout],
+        ["", "%"],
+    )
+
+
 def report_pdf(report: Report) -> bytes:
-    """A printable A4 PDF with the charts and tables."""
-    return report_pdf_document(report).write_pdf()
+    """A printable A4 PDF with the charts and tables (drawn directly, see ``pdf_report``)."""
+    from .pdf_report import BLUE, LEFT, Canvas
+
+    canvas = Canvas()
+    canvas.y -= 16
+    canvas.text(LEFT, canvas.y, report.title, size=16, bold=True, colour=BLUE)
+    canvas.y -= 14
+    canvas.text(
+        LEFT,
+        canvas.y,
+        "Kostentransparenz und Nutzen des Einwohnerportals Luzern · Stand "
+        + timezone.localtime().strftime("%d.%m.%Y %H:%M"),
+        size=8,
+    )
+    canvas.y -= 6
+    _pdf_finance(canvas, report)
+    _pdf_series(canvas, report)
+    _pdf_communes(canvas, report)
+    return canvas.write()

@@ -10,12 +10,15 @@ key into a commune schema.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The realisation phase. Which years the programme has is data (``ProgrammeYear``); this tuple
+# only names the years the original financing decision fixed (seeded by migration).
 PROGRAMME_YEARS = (2021, 2022, 2023, 2024)
 
 
@@ -37,6 +40,55 @@ class Category(models.TextChoices):
     INTERFACES = "entwicklung_schnittstellen", _("Entwicklung Schnittstellen")
     PUBLIC_INNOVATORS = "public_innovators", _("Public Innovators")
     RESERVE = "reserve", _("Reserve")
+
+
+class Phase(models.TextChoices):
+    REALISATION = "realisation", _("Realisierung")
+    OPERATIONS = "operations", _("Betrieb")
+
+
+class ProgrammeYear(models.Model):
+    """One year of the programme and its financing rule (booked data, not code).
+
+    Realisation years take the per-resident rate of ``ContributionRate`` and the canton matches
+    the communes. Operations years share ``operating_costs`` between canton and communes by the
+    key ``canton_share_percent``; the communes' part is split by population.
+    """
+
+    year = models.PositiveSmallIntegerField(_("Jahr"), unique=True)
+    phase = models.CharField(_("Phase"), max_length=12, choices=Phase.choices)
+    operating_costs = models.DecimalField(
+        _("Betriebskosten (CHF)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    canton_share_percent = models.DecimalField(
+        _("Anteil Kanton (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    basis = models.CharField(_("Grundlage"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(canton_share_percent__isnull=True)
+                | models.Q(canton_share_percent__gte=0, canton_share_percent__lte=100),
+                name="programme_year_share_0_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(operating_costs__isnull=True) | models.Q(operating_costs__gte=0),
+                name="programme_year_costs_not_negative",
+            ),
+        ]
+        verbose_name = _("Programmjahr")
+        verbose_name_plural = _("Programmjahre")
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.get_phase_display()})"
+
+
+def default_booking_date(year: int, today: dt.date | None = None) -> dt.date:
+    """Today if it lies in ``year``, else the nearest day of that year (31.12. of a past year)."""
+    today = today or dt.date.today()
+    return min(max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31))
 
 
 class ContributionRate(models.Model):
@@ -96,10 +148,15 @@ class LedgerEntry(models.Model):
         related_name="+",
     )
     booked_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+    # The day the money moved (invoice paid, contribution due): the time series follow it.
+    booking_date = models.DateField(_("Buchungsdatum"))
 
     class Meta:
         ordering = ["-booked_at", "-id"]
-        indexes = [models.Index(fields=["year", "kind"], name="ledger_year_kind")]
+        indexes = [
+            models.Index(fields=["year", "kind"], name="ledger_year_kind"),
+            models.Index(fields=["booking_date"], name="ledger_booking_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -182,3 +239,49 @@ class UsageMonthly(models.Model):
 
 
 ZERO = Decimal("0.00")
+
+
+class Deliverable(models.Model):
+    """Something the money bought: a service moved up in N communes, a connector in operation,
+    a Public Innovator pilot. Expenditures are linked to it (``ExpenditureLink``)."""
+
+    class Kind(models.TextChoices):
+        STAGE = "stage", _("Leistung auf Formular/automatisiert gebracht")
+        CONNECTOR = "connector", _("Schnittstelle in Betrieb genommen")
+        PILOT = "pilot", _("Pilot Public Innovator")
+
+    kind = models.CharField(_("Art"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("Titel"), max_length=200)
+    service_key = models.CharField(_("Dienstleistung"), max_length=80, blank=True)
+    stage = models.CharField(_("neue Stufe"), max_length=10, blank=True)
+    communes = models.PositiveIntegerField(_("Anzahl Gemeinden"), default=0)
+    delivered_on = models.DateField(_("geliefert am"))
+    description = models.TextField(_("Beschreibung"), blank=True)
+
+    class Meta:
+        ordering = ["delivered_on", "id"]
+        verbose_name = _("Ergebnis")
+        verbose_name_plural = _("Ergebnisse")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ExpenditureLink(models.Model):
+    """An expenditure paid (in part) for a deliverable; the ledger row itself stays untouched."""
+
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="deliverable_links"
+    )
+    deliverable = models.ForeignKey(Deliverable, on_delete=models.PROTECT, related_name="links")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "deliverable"], name="expenditure_link_unique")
+        ]
+        verbose_name = _("Verknüpfung Ausgabe–Ergebnis")
+        verbose_name_plural = _("Verknüpfungen Ausgabe–Ergebnis")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} → {self.deliverable_id}"

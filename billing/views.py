@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from . import exports
-from .charts import report_charts
-from .models import PROGRAMME_YEARS
+from .charts import report_charts, rollout_path_chart, series_charts, series_tables
 from .selectors import report_build
+from .selectors.benefit import deliverables_report, usage_by_service
+from .selectors.compare import compare_rows
+from .selectors.rollout import old_links_per_commune, rollout_go_live, rollout_history
+from .selectors.years import programme_years, years_message
 
 
 def _report(year: int | None):
-    if year is not None and year not in PROGRAMME_YEARS:
+    if year is not None and year not in programme_years():
         raise Http404("Kein Programmjahr.")
     return report_build(year=year)
 
@@ -20,13 +25,24 @@ def _report(year: int | None):
 def programme_report(request, year: int | None = None):
     """The report for one year or for the whole programme, with charts and tables."""
     report = _report(year)
+    history = rollout_history(years=report.years)
     return render(
         request,
         "billing/report.html",
         {
             "report": report,
             "charts": report_charts(report),
-            "programme_years": PROGRAMME_YEARS,
+            "series_charts": series_charts(report.series),
+            "series_tables": series_tables(report.series),
+            "old_links": old_links_per_commune(),
+            "rollout_history": history,
+            "deliverables": deliverables_report(),
+            "go_live": rollout_go_live(),
+            "rollout_path_chart": rollout_path_chart(history),
+            "rollout_rows": list(
+                zip(history.months, history.canton, history.reaching(), strict=True)
+            ),
+            "programme_years": report.all_years,
         },
     )
 
@@ -45,3 +61,65 @@ def programme_download(request, fmt: str, year: int | None = None):
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def programme_chart_csv(request, chart: str, year: int | None = None):
+    """The figures of one time chart as CSV (the same rows as the table beside it)."""
+    report = _report(year)
+    tables = series_tables(report.series)
+    if chart not in tables:
+        raise Http404("Unbekannte Grafik.")
+    response = HttpResponse(
+        exports.table_csv(tables[chart]), content_type=exports.CONTENT_TYPES["csv"]
+    )
+    name = f"fuenfliber-{year or 'programm'}-{chart}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _year_param(value: str | None, years: tuple[int, ...]) -> int | None:
+    text = (value or "").strip()
+    if text.isascii() and text.isdigit() and len(text) == 4 and int(text) in years:
+        return int(text)
+    return None
+
+
+def programme_compare(request):
+    """Any two programme years side by side (``?a=2023&b=2026``)."""
+    years = programme_years()
+    a = _year_param(request.GET.get("a"), years)
+    b = _year_param(request.GET.get("b"), years)
+    error = ""
+    given = "a" in request.GET or "b" in request.GET
+    if given and (a is None or b is None):
+        error = years_message(years)
+    rows = []
+    if a is not None and b is not None:
+        left, right = report_build(year=a), report_build(year=b)
+        rows = compare_rows(left, right)
+    return render(
+        request,
+        "billing/compare.html",
+        {
+            "years": years,
+            "a": a,
+            "b": b,
+            "rows": rows,
+            "error": error,
+            "programme_years": years,
+        },
+        status=400 if error else 200,
+    )
+
+
+def programme_usage(request, year: int):
+    """Public usage table: orders per service and month of one programme year."""
+    years = programme_years()
+    if year not in years:
+        raise Http404("Kein Programmjahr.")
+    rows = usage_by_service(start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1))
+    return render(
+        request,
+        "billing/usage.html",
+        {"year": year, "rows": rows, "programme_years": years},
+    )

@@ -63,6 +63,12 @@ class Topic(models.Model):
         return self.name_de
 
 
+class Approval(models.TextChoices):
+    APPROVED = "approved", _("freigegeben")
+    PENDING = "pending", _("zur Freigabe beim Kanton")
+    REJECTED = "rejected", _("abgelehnt")
+
+
 class Service(models.Model):
     key = models.SlugField(_("Schlüssel"), max_length=80, unique=True)
     level = models.CharField(_("Ebene"), max_length=10, choices=Level.choices)
@@ -74,6 +80,19 @@ class Service(models.Model):
     )
     retired_at = models.DateTimeField(_("ausser Betrieb seit"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A commune's own service that the cantonal catalogue lacks: offered only by that commune,
+    # and only once the canton approved it (``catalog.services.commune_service_*``).
+    owner_commune = models.ForeignKey(
+        "tenants.Commune",
+        verbose_name=_("eigene Leistung der Gemeinde"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="own_services",
+    )
+    approval = models.CharField(
+        _("Freigabe"), max_length=10, choices=Approval.choices, default=Approval.APPROVED
+    )
 
     class Meta:
         ordering = ["key"]
@@ -345,3 +364,32 @@ class OfferIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune_id}:{self.service_id} ({self.stage})"
+
+
+class OfferSnapshot(models.Model):
+    """The stage of a commune's offer at the end of a month (public, by month).
+
+    Written whenever an offer changes (the row of the current month) and by
+    ``manage.py rollout_snapshot`` (every offer of the month); a month without a row keeps the
+    stage of the latest earlier row. ``withdrawn`` records that an offer was taken down.
+    """
+
+    WITHDRAWN = "withdrawn"
+
+    commune = models.ForeignKey(
+        "tenants.Commune", on_delete=models.CASCADE, related_name="offer_snapshots"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="snapshots")
+    month = models.DateField(help_text="First day of the month (Europe/Zurich).")
+    stage = models.CharField(max_length=10)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "service", "month"], name="offer_snapshot_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="offer_snapshot_month")]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id}:{self.service_id} {self.month:%Y-%m} ({self.stage})"

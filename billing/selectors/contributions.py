@@ -12,6 +12,7 @@ from tenants.models import Commune, PopulationFigure
 from tenants.selectors import german_name_order
 
 from ..models import ZERO, ContributionRate, Kind, LedgerEntry
+from .years import is_operations, programme_year
 
 CENT = Decimal("0.01")
 
@@ -31,6 +32,9 @@ class ContributionPlan:
     rate: Decimal | None
     lines: list[ContributionLine] = field(default_factory=list)
     missing: list[Commune] = field(default_factory=list)
+    # Operations years: the communes' part of the operating costs, split by population.
+    communes_part: Decimal | None = None
+    canton_part: Decimal | None = None
 
     @property
     def total(self) -> Decimal:
@@ -38,7 +42,35 @@ class ContributionPlan:
 
     @property
     def complete(self) -> bool:
-        return self.rate is not None and not self.missing
+        return (self.rate is not None or self.communes_part is not None) and not self.missing
+
+
+def operations_parts(year: int) -> tuple[Decimal, Decimal] | None:
+    """(communes' part, canton's part) of an operations year's costs by the canton's key;
+    None for a realisation year or a year outside the programme."""
+    rule = programme_year(year)
+    if not is_operations(rule) or rule.operating_costs is None:
+        return None
+    canton = (rule.operating_costs * (rule.canton_share_percent or ZERO) / 100).quantize(CENT)
+    return rule.operating_costs - canton, canton
+
+
+def _split_by_population(plan: ContributionPlan) -> None:
+    """Operations: each commune pays its population's share of the communes' part."""
+    total_basis = sum(line.population_basis for line in plan.lines)
+    if not total_basis or plan.communes_part is None:
+        return
+    plan.lines = [
+        ContributionLine(
+            commune=line.commune,
+            population_basis=line.population_basis,
+            amount=(plan.communes_part * line.population_basis / total_basis).quantize(
+                CENT, rounding=ROUND_HALF_UP
+            ),
+            absorbed=line.absorbed,
+        )
+        for line in plan.lines
+    ]
 
 
 def rate_for_year(year: int) -> Decimal | None:
@@ -82,7 +114,13 @@ def contributions_calculate(*, year: int) -> ContributionPlan:
             extra[target] = extra.get(target, 0) + figures[commune.pk]
             absorbed_names.setdefault(target, []).append(commune.name)
 
-    plan = ContributionPlan(year=year, rate=rate)
+    parts = operations_parts(year) if rate is None else None
+    plan = ContributionPlan(
+        year=year,
+        rate=rate,
+        communes_part=parts[0] if parts else None,
+        canton_part=parts[1] if parts else None,
+    )
     for commune in payers:
         if commune.pk not in figures:
             plan.missing.append(commune)
@@ -97,6 +135,8 @@ def contributions_calculate(*, year: int) -> ContributionPlan:
                 absorbed=tuple(absorbed_names.get(commune.pk, ())),
             )
         )
+    if plan.communes_part is not None and not plan.missing:
+        _split_by_population(plan)
     return plan
 
 
@@ -193,6 +233,6 @@ def contributions_overview(*, year: int) -> ContributionsOverview:
         rate=plan.rate,
         lines=lines,
         total_communes=total,
-        total_canton=total,
+        total_canton=plan.canton_part if plan.canton_part is not None else total,
         missing=list(plan.missing),
     )

@@ -16,7 +16,9 @@ from catalog.models import Service
 from tenants.models import Commune
 from tenants.selectors import german_name_order
 
-from ..models import PROGRAMME_YEARS, ZERO, Category, Kind, LedgerEntry, UsageMonthly
+from ..models import ZERO, Category, Kind, LedgerEntry, UsageMonthly
+from .series import MONTH, QUARTER, ProgrammeSeries, series_for_years
+from .years import programme_years, years_message
 
 ROLLOUT_TARGET = Decimal("80")
 ROLLOUT_STAGES = ("form", "automated")
@@ -170,6 +172,8 @@ class Report:
     by_year: list[YearRow] = field(default_factory=list)
     generated_at: dt.datetime | None = None
     rollout_target: Decimal = ROLLOUT_TARGET
+    series: ProgrammeSeries | None = None
+    all_years: tuple[int, ...] = ()
 
     @property
     def title(self) -> str:
@@ -288,15 +292,22 @@ def _communes(years: tuple[int, ...]) -> list[CommuneRow]:
     return rows
 
 
+def catalogue_services():
+    """The cantonal catalogue the 80 % target counts: not retired, not a commune's own."""
+    return Service.objects.filter(retired_at__isnull=True, owner_commune__isnull=True)
+
+
 def _rollout() -> tuple[list[RolloutRow], int]:
-    services = Service.objects.filter(retired_at__isnull=True).count()
+    services = catalogue_services().count()
     communes = (
         Commune.objects.filter(status=Commune.Status.ACTIVE)
         .annotate(
             offered=Count(
                 "offers",
                 filter=Q(
-                    offers__stage__in=ROLLOUT_STAGES, offers__service__retired_at__isnull=True
+                    offers__stage__in=ROLLOUT_STAGES,
+                    offers__service__retired_at__isnull=True,
+                    offers__service__owner_commune__isnull=True,
                 ),
             )
         )
@@ -309,13 +320,15 @@ def _rollout() -> tuple[list[RolloutRow], int]:
 def report_build(*, year: int | None = None) -> Report:
     """The report for one programme year, or for the whole programme when ``year`` is None.
 
-    The rollout is the current state of the offer index (it keeps no history).
+    The rollout table is the current state of the offer index; its history is
+    ``billing.selectors.rollout``. The series are monthly for a year, quarterly otherwise.
     """
-    if year is not None and year not in PROGRAMME_YEARS:
-        raise ValueError(
-            f"Das Jahr muss zwischen {PROGRAMME_YEARS[0]} und {PROGRAMME_YEARS[-1]} liegen."
-        )
-    years = (year,) if year else PROGRAMME_YEARS
+    all_years = programme_years()
+    if year is not None and year not in all_years:
+        raise ValueError(years_message(all_years))
+    if not all_years:
+        raise ValueError(years_message(all_years))
+    years = (year,) if year else all_years
     finance, by_year = _finance(years)
     rollout, services = _rollout()
     return Report(
@@ -327,4 +340,6 @@ def report_build(*, year: int | None = None) -> Report:
         services_total=services,
         by_year=by_year if year is None else [],
         generated_at=dt.datetime.now(dt.UTC),
+        series=series_for_years(years=years, by=MONTH if year else QUARTER),
+        all_years=all_years,
     )

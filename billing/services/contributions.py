@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import User
 
-from ..models import ContributionRate, Kind, LedgerEntry
+from ..models import ContributionRate, Kind, LedgerEntry, default_booking_date
 from ..selectors.contributions import ContributionLine, contributions_calculate
 from .errors import BillingError, MissingPopulationError
 from .ledger import active_entries, canton_matching_sync, reversal_write
@@ -31,8 +31,14 @@ class ContributionResult:
         return bool(self.booked or self.corrected or self.reversed or self.canton_changed)
 
 
-def _text(year: int, rate: Decimal, basis: int, absorbed: tuple[str, ...]) -> str:
-    text = f"Beitrag {year}: CHF {rate} × {basis} Einwohner/innen per 31.12.{year - 1}"
+def _text(year: int, rate: Decimal | None, basis: int, absorbed: tuple[str, ...]) -> str:
+    if rate is None:
+        text = (
+            f"Beitrag {year} an die Betriebskosten: Anteil nach {basis} Einwohner/innen "
+            f"per 31.12.{year - 1}"
+        )
+    else:
+        text = f"Beitrag {year}: CHF {rate} × {basis} Einwohner/innen per 31.12.{year - 1}"
     if absorbed:
         text += f" (inkl. {', '.join(absorbed)})"
     return text
@@ -43,7 +49,7 @@ def _book_line(
     line: ContributionLine,
     current: LedgerEntry | None,
     year: int,
-    rate: Decimal,
+    rate: Decimal | None,
     booked_by: User | None,
 ) -> str:
     """Book one commune's contribution unless ``current`` (its active entry) still matches;
@@ -66,6 +72,7 @@ def _book_line(
         )
     LedgerEntry.objects.create(
         year=year,
+        booking_date=default_booking_date(year),
         kind=Kind.COMMUNE_CONTRIBUTION,
         commune=line.commune,
         amount=line.amount,
@@ -90,9 +97,12 @@ def contributions_book(*, year: int, booked_by: User | None = None) -> Contribut
         rate_row = (
             ContributionRate.objects.select_for_update(of=("self",)).filter(year=year).first()
         )
-        if rate_row is None:
-            raise BillingError(f"Für das Jahr {year} ist kein Beitragsansatz erfasst.")
         plan = contributions_calculate(year=year)
+        if rate_row is None and plan.communes_part is None:
+            raise BillingError(
+                f"Für das Jahr {year} ist kein Beitragsansatz und kein Kostenschlüssel "
+                "des Betriebs erfasst."
+            )
         if plan.missing:
             raise MissingPopulationError(year=year, communes=plan.missing)
         active = {

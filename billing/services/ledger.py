@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -9,7 +10,8 @@ from django.db.models import Sum
 
 from accounts.models import User
 
-from ..models import PROGRAMME_YEARS, ZERO, Category, Kind, LedgerEntry
+from ..models import ZERO, Category, Kind, LedgerEntry, default_booking_date
+from ..selectors.years import is_operations, programme_year, programme_years, years_message
 from .errors import BillingError
 
 # Kinds the cantonal office books by hand; contributions and the canton's cash share follow
@@ -34,8 +36,22 @@ def _validate_amount(amount) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+def _booking_date_error(year: int, booking_date: dt.date | None) -> str | None:
+    if booking_date is None or not isinstance(year, int):
+        return None
+    if booking_date.year != year:
+        return f"Das Buchungsdatum muss im Jahr {year} liegen."
+    return None
+
+
 def ledger_entry_validate(
-    *, year: int, kind: str, amount, category: str = "", text: str = ""
+    *,
+    year: int,
+    kind: str,
+    amount,
+    category: str = "",
+    text: str = "",
+    booking_date: dt.date | None = None,
 ) -> Decimal:
     """Check a manual booking; raises BillingError (by field) and returns the amount."""
     errors: dict[str, str] = {}
@@ -44,10 +60,12 @@ def ledger_entry_validate(
             "Von Hand gebucht werden nur Ausgaben, Budgets und Sachleistungen des Kantons; "
             "Beiträge folgen aus den Bevölkerungszahlen."
         )
-    if year not in PROGRAMME_YEARS:
-        errors["year"] = (
-            f"Das Jahr muss im Programm liegen ({PROGRAMME_YEARS[0]}–{PROGRAMME_YEARS[-1]})."
-        )
+    years = programme_years()
+    if year not in years:
+        errors["year"] = years_message(years)
+    date_error = _booking_date_error(year, booking_date)
+    if date_error:
+        errors["booking_date"] = date_error
     if kind in (Kind.EXPENDITURE, Kind.BUDGET):
         if category not in Category.values:
             errors["category"] = "Bitte eine der sechs Kategorien wählen."
@@ -75,15 +93,26 @@ def ledger_entry_book(
     booked_by: User,
     category: str = "",
     document_ref: str = "",
+    booking_date: dt.date | None = None,
 ) -> LedgerEntry:
     """Book an expenditure, a budget or a cantonal contribution in kind.
 
-    A contribution in kind counts towards the canton's matching share, so the canton's cash
-    share of that year is brought in line (reversal + new entry) in the same transaction.
+    ``booking_date`` (the day the money moved) must lie in ``year``; without it, today or the
+    nearest day of that year. A contribution in kind counts towards the canton's matching
+    share, so the canton's cash share of that year is brought in line (reversal + new entry)
+    in the same transaction.
     """
-    value = ledger_entry_validate(year=year, kind=kind, amount=amount, category=category, text=text)
+    value = ledger_entry_validate(
+        year=year,
+        kind=kind,
+        amount=amount,
+        category=category,
+        text=text,
+        booking_date=booking_date,
+    )
     entry = LedgerEntry.objects.create(
         year=year,
+        booking_date=booking_date or default_booking_date(year),
         kind=kind,
         category=category,
         amount=value,
@@ -105,6 +134,7 @@ def reversal_write(entry: LedgerEntry, *, text: str, booked_by: User | None) -> 
         with transaction.atomic():
             return LedgerEntry.objects.create(
                 year=entry.year,
+                booking_date=default_booking_date(entry.year),
                 kind=entry.kind,
                 commune_id=entry.commune_id,
                 category=entry.category,
@@ -160,13 +190,26 @@ def active_entries(*, year: int, kind: str):
     )
 
 
-def canton_matching_sync(*, year: int, booked_by: User | None) -> bool:
-    """Bring the canton's cash share in line: communes' total minus the canton's in-kind share.
+def canton_share(*, year: int) -> Decimal:
+    """What the canton owes for ``year`` before its contributions in kind.
 
-    Returns True when something was booked. Call inside a transaction.
+    Realisation: as much as the communes together. Operations: the operating costs times the
+    canton's key (``ProgrammeYear``).
+    """
+    rule = programme_year(year)
+    if is_operations(rule):
+        costs = rule.operating_costs or ZERO
+        share = rule.canton_share_percent or ZERO
+        return (costs * share / 100).quantize(Decimal("0.01"))
+    return _net(year, Kind.COMMUNE_CONTRIBUTION)
+
+
+def canton_matching_sync(*, year: int, booked_by: User | None) -> bool:
+    """Bring the canton's cash share in line: its share (``canton_share``) minus its in-kind
+    share. Returns True when something was booked. Call inside a transaction.
     """
     communes_total = _net(year, Kind.COMMUNE_CONTRIBUTION)
-    target = max(communes_total - _net(year, Kind.CANTON_IN_KIND), ZERO)
+    target = max(canton_share(year=year) - _net(year, Kind.CANTON_IN_KIND), ZERO)
     current = (
         active_entries(year=year, kind=Kind.CANTON_CASH).select_for_update(of=("self",)).first()
     )
@@ -181,6 +224,7 @@ def canton_matching_sync(*, year: int, booked_by: User | None) -> bool:
     if target > 0:
         LedgerEntry.objects.create(
             year=year,
+            booking_date=default_booking_date(year),
             kind=Kind.CANTON_CASH,
             amount=target,
             text=(

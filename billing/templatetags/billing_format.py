@@ -27,3 +27,9 @@ def pct(value) -> str:
     if value is None or value == "":
         return "–"
     return f"{Decimal(value):.1f} %"
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping|get_item:key`` (a dict entry by a variable key)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

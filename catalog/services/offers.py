@@ -16,8 +16,16 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from tenants.context import current_commune
 
-from ..models import OfferIndex, Service, ServiceVersion, StepDefinition
+from ..models import (
+    Approval,
+    OfferIndex,
+    OfferSnapshot,
+    Service,
+    ServiceVersion,
+    StepDefinition,
+)
 from ..offers.models import ServiceOffer, Stage
+from .rollout import offer_snapshots_record
 
 
 def _money(value: Any) -> Decimal | None:
@@ -40,6 +48,14 @@ def _offer_check(*, service: Service, commune, stage: str, active: bool, link_ur
     """What ``offer_set`` refuses: retired, unpublished or pilot services, unknown stages,
     ``link`` without a URL, ``automated`` without automated steps."""
     version = service.versions.filter(status=ServiceVersion.Status.PUBLISHED).first()
+    if active and service.owner_commune_id not in (None, commune.pk):
+        raise ValidationError(
+            _("Diese Leistung ist eine eigene Leistung einer anderen Gemeinde."), code="foreign"
+        )
+    if active and service.approval != Approval.APPROVED:
+        raise ValidationError(
+            _("Diese eigene Leistung ist vom Kanton noch nicht freigegeben."), code="approval"
+        )
     if active:
         if service.retired_at is not None:
             raise ValidationError(
@@ -120,6 +136,10 @@ def offer_set(
 
 
 def _offer_index_sync(*, commune, offer: ServiceOffer) -> None:
+    offer_snapshots_record(
+        commune_id=commune.pk,
+        stages={offer.service_id: offer.stage if offer.active else OfferSnapshot.WITHDRAWN},
+    )
     if offer.active:
         OfferIndex.objects.update_or_create(
             commune=commune,
@@ -188,24 +208,68 @@ AUTOMATED_BY_DEFAULT = {
 }
 
 
+# The realistic start (``seed_offers`` without ``--full``): outside the Public Innovator
+# communes, the core services (AUTOMATED_BY_DEFAULT) at form and, spread evenly by a fixed
+# rule over communes and services, 15 % of the rest at form and 40 % at link (the commune's
+# website stands for its old Online-Schalter until import_online_schalter brings the real
+# links); the rest not yet offered.
+FULL = "full"
+REALISTIC = "realistic"
+
+
+def _realistic_stage(commune, service: Service, position: int) -> str | None:
+    if commune.public_innovator:
+        return None  # full activation
+    if service.key in AUTOMATED_BY_DEFAULT:
+        return Stage.FORM
+    spread = (commune.bfs_number * 7 + position * 3) % 20
+    if spread < 3:
+        return Stage.FORM
+    return Stage.LINK if spread < 11 else ""
+
+
+def _new_offer(commune, version, groups, position: int, profile: str) -> ServiceOffer | None:
+    service = version.service
+    if service.pilot and not commune.public_innovator:
+        return None
+    steps = list(version.steps.all())
+    first_group = next((s.responsible_group for s in steps if s.responsible_group), "")
+    automatable = any(s.kind == StepDefinition.Kind.AUTOMATED for s in steps)
+    stage = Stage.AUTOMATED if service.key in AUTOMATED_BY_DEFAULT and automatable else Stage.FORM
+    if profile == REALISTIC:
+        realistic = _realistic_stage(commune, service, position)
+        if realistic == "":
+            return None  # not offered yet
+        stage = realistic or stage
+    link = f"https://www.{commune.slug}.ch/" if stage == Stage.LINK else ""
+    return ServiceOffer(
+        service=service, stage=stage, link_url=link, responsible_group=groups.get(first_group)
+    )
+
+
 @transaction.atomic
-def offers_seed_defaults() -> dict[str, int]:
+def offers_seed_defaults(*, profile: str = FULL) -> dict[str, int]:
     """Default activation of the current commune (idempotent; keeps what the commune changed).
 
-    Creates the groups named by the steps, then offers every published non-pilot service at
-    ``form`` (``automated`` for the services with backend integration), pilots only in Public
-    Innovator communes, and brings the public ``OfferIndex`` in line with the offers. Only
-    combinations ``offer_set`` accepts are created, in bulk (it runs for every commune).
+    Creates the groups named by the steps, then offers the published cantonal services:
+    ``full`` every non-pilot service at ``form`` (``automated`` for the services with backend
+    integration), pilots only in Public Innovator communes; ``realistic`` the same in Public
+    Innovator communes and part of the catalogue at ``link``/``form`` elsewhere (see
+    ``_realistic_stage``). Brings the public ``OfferIndex`` and the month's rollout snapshot in
+    line. Only combinations ``offer_set`` accepts are created, in bulk (runs for every commune).
     """
     commune = current_commune()
     if commune is None:
         raise ValidationError(_("Die Standard-Aktivierung läuft im Schema einer Gemeinde."))
     versions = list(
         ServiceVersion.objects.filter(
-            status=ServiceVersion.Status.PUBLISHED, service__retired_at__isnull=True
+            status=ServiceVersion.Status.PUBLISHED,
+            service__retired_at__isnull=True,
+            service__owner_commune__isnull=True,
         )
         .select_related("service")
         .prefetch_related("steps")
+        .order_by("service__key")
     )
     group_names = {
         s.responsible_group for v in versions for s in v.steps.all() if s.responsible_group
@@ -214,22 +278,12 @@ def offers_seed_defaults() -> dict[str, int]:
     Group.objects.bulk_create(Group(name=name) for name in sorted(group_names - known))
     groups = {g.name: g for g in Group.objects.filter(name__in=group_names)}
     existing = set(ServiceOffer.objects.values_list("service_id", flat=True))
-    new_offers = []
-    for version in versions:
-        service = version.service
-        if service.pk in existing or (service.pilot and not commune.public_innovator):
-            continue
-        steps = list(version.steps.all())
-        first_group = next((s.responsible_group for s in steps if s.responsible_group), "")
-        automatable = any(s.kind == StepDefinition.Kind.AUTOMATED for s in steps)
-        default_automated = service.key in AUTOMATED_BY_DEFAULT and automatable
-        new_offers.append(
-            ServiceOffer(
-                service=service,
-                stage=Stage.AUTOMATED if default_automated else Stage.FORM,
-                responsible_group=groups.get(first_group),
-            )
-        )
+    new_offers = [
+        offer
+        for position, version in enumerate(versions)
+        if version.service_id not in existing
+        and (offer := _new_offer(commune, version, groups, position, profile)) is not None
+    ]
     ServiceOffer.objects.bulk_create(new_offers)
     _offer_index_resync(commune=commune)
     return {"groups": len(group_names - known), "offers": len(new_offers)}
@@ -242,6 +296,16 @@ def _offer_index_resync(*, commune) -> None:
         for o in ServiceOffer.objects.filter(active=True, service__retired_at__isnull=True)
     }
     current = {e.service_id: e for e in OfferIndex.objects.filter(commune=commune)}
+    changed = {sid: stage for sid, (stage, _url) in wanted.items() if sid not in current}
+    changed.update(
+        {
+            sid: stage
+            for sid, (stage, _url) in wanted.items()
+            if sid in current and current[sid].stage != stage
+        }
+    )
+    changed.update({sid: OfferSnapshot.WITHDRAWN for sid in set(current) - set(wanted)})
+    offer_snapshots_record(commune_id=commune.pk, stages=changed)
     OfferIndex.objects.filter(commune=commune, service_id__in=set(current) - set(wanted)).delete()
     OfferIndex.objects.bulk_create(
         OfferIndex(commune=commune, service_id=sid, stage=stage, link_url=url)

@@ -56,7 +56,7 @@ def test_contributions_api_needs_a_programme_year(public_client, query):
 
 
 def test_report_api(canton_user, public_client):
-    """GET /api/programme/report/?year=2021 and without year (2021–2024)."""
+    """GET /api/programme/report/?year=2021 and without year (all programme years)."""
     contributions_book(year=2021, booked_by=canton_user)
     data = public_client.get("/api/programme/report/?year=2021").json()
     assert data["year"] == 2021
@@ -65,8 +65,8 @@ def test_report_api(canton_user, public_client):
     assert data["balance"] == "1040867.50"
     assert len(data["communes"]) == 80
     whole = public_client.get("/api/programme/report/").json()
-    assert whole["years"] == [2021, 2022, 2023, 2024]
-    assert [y["year"] for y in whole["by_year"]] == [2021, 2022, 2023, 2024]
+    assert whole["years"] == [2021, 2022, 2023, 2024, 2025, 2026]
+    assert [y["year"] for y in whole["by_year"]] == [2021, 2022, 2023, 2024, 2025, 2026]
     assert whole["income"]["total"] == "1040867.50"
     assert public_client.get("/api/programme/report/?year=2030").status_code == 400
 
