@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_serviceversion_min_auth_level'),
+        ('catalog', '0007_search_english_stems'),
         ('tenants', '0005_worker_heartbeat'),
     ]
 
