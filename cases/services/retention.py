@@ -38,6 +38,7 @@ DELETED_KINDS = {
         "timeline",
         "case_index_entry",
         "handover_payloads",
+        "payment_and_payer_names",
     ]
 }
 HELD_LISTED = 200
@@ -72,6 +73,11 @@ _DELETE = (
     "DELETE FROM cases_document WHERE case_id = ANY(%(ids)s)",
     "DELETE FROM cases_caseevent WHERE case_id = ANY(%(ids)s)",
     "DELETE FROM cases_casestep WHERE case_id = ANY(%(ids)s)",
+    # Bank credits stay for the books (amount, reference, date), without the payer's name and
+    # the link to the payment; the payment record goes with its case.
+    "UPDATE cases_bankcredit SET payment_id = NULL, debtor = '' WHERE payment_id IN "
+    "(SELECT id FROM cases_payment WHERE case_id = ANY(%(ids)s))",
+    "DELETE FROM cases_payment WHERE case_id = ANY(%(ids)s)",
 )
 _DELETE_CASES = "DELETE FROM cases_case WHERE id = ANY(%(ids)s)"
 _PUBLIC = (

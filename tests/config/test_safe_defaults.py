@@ -70,6 +70,7 @@ def test_production_settings_pass_the_deployment_check_without_warnings():
         "OIDC_RP_CLIENT_SECRET": "geheim",
         "DATA_ENCRYPTION_KEYS": "ZGV2LW9ubHktaW5zZWN1cmUtZGF0YS1rZXktMDAwMCE=",
         "DATA_SEARCH_KEY": secrets.token_urlsafe(32),
+        "COMMUNE_CONFIG_KEYS": "Y29tbXVuZS1jb25maWctdGVzdC1rZXktMDAwMDAwMDA=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

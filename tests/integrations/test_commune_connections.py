@@ -116,8 +116,8 @@ def test_payment_block_is_served_per_commune_over_defaults(kriens, in_commune, s
         "url": "http://127.0.0.1:9104",
         "timeout": 3.0,
         "merchant_id": "LU1059",
-        "api_password": "pw-kriens",
-        "sign_key": "sign-kriens",
+        "api_key": "pw-kriens",  # the adapter's names for API password and sign key
+        "hmac_key": "sign-kriens",
     }
 
 
