@@ -259,11 +259,22 @@ def bank_credits_for_clerk(*, limit: int = 200) -> QuerySet[BankCredit]:
     )
 
 
+def _fee_due_after_withdrawal(case: Case, payment: Payment | None) -> bool:
+    """A withdrawn case owes its fee only once the invoice was issued; a paid (or refunded)
+    fee stays visible."""
+    if payment is not None and payment.status in ("paid", "refunded"):
+        return True
+    return case.steps.filter(adapter_key=INVOICE_ADAPTER, status=StepStatus.DONE).exists()
+
+
 def payment_summary(*, case: Case) -> dict | None:
     """The case's fee as the API and the case page show it (``amount``, ``method``,
     ``status``, ``paid_at``); None when the case has no fee. A case from before payments were
-    recorded shows its fee as open, paid by the version's mode."""
+    recorded shows its fee as open, paid by the version's mode. A case withdrawn before its
+    invoice owes nothing (None)."""
     payment = Payment.objects.filter(case=case).first()
+    if case.status == CaseStatus.WITHDRAWN and not _fee_due_after_withdrawal(case, payment):
+        return None
     if payment is None:
         if not case.fee or case.fee <= 0:
             return None

@@ -131,7 +131,7 @@ def test_zuzug_completes_against_the_register(kriens, in_commune, resident_of, c
     [
         ("3", SEX_CHOICE_ERROR),
         ("weiblich", SEX_CHOICE_ERROR),
-        (None, "Bitte füllen Sie dieses Feld aus."),
+        (None, "Bitte wählen Sie eine der Möglichkeiten."),
     ],
 )
 def test_zuzug_with_invalid_sex_through_the_api_creates_nothing(
