@@ -39,6 +39,13 @@ def commune_api_key(*, register: str, bfs_number: int, secret: str = DEV_COMMUNE
     return f"ref-{register}-{bfs_number}-{mac.hexdigest()[:24]}"
 
 
+def commune_key_bfs(key: str) -> int | None:
+    """The BFS number a key in the form of ``commune_api_key`` names (not verified), else
+    ``None`` – for the record of who called, never for authorization."""
+    match = _COMMUNE_KEY.fullmatch(key)
+    return int(match["bfs"]) if match else None
+
+
 @dataclass
 class Request:
     method: str

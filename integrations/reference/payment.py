@@ -22,7 +22,10 @@ Notification: ``POST <webhook url>`` with the transaction JSON and
 Failure switches, besides ``/_control`` (error500, timeout = slow, malformed):
 ``POST /_payment_control {"notify": "ok"|"lost"|"bad_signature", "down": bool,
 "notify_delay": seconds}``; ``GET /_payment_control`` lists the notifications sent (body,
-signature, delivery result) so tests can deliver them to a portal without a live server.
+signature, delivery result) so tests can deliver them to a portal without a live server,
+and ``calls``: per keyed API call ``{"method", "path", "key"}`` (the bearer key it came with,
+``merchant`` = the BFS number of a commune's own key, else ``""``) so tests see whose
+configuration a call used. ``{"clear": true}`` empties both lists.
 """
 
 from __future__ import annotations
@@ -38,7 +41,14 @@ from urllib.parse import urlencode
 import httpx
 
 from integrations.adapters.payment.signature import signature_make
-from integrations.reference.common import App, Request, Response, error, json_response
+from integrations.reference.common import (
+    App,
+    Request,
+    Response,
+    commune_key_bfs,
+    error,
+    json_response,
+)
 
 DEFAULT_HMAC_KEY = "6465762d7061796d656e742d686d61632d6b6579"  # "dev-payment-hmac-key"
 OUTCOMES = {"success": ("settled", "successUrl"), "cancel": ("canceled", "cancelUrl")}
@@ -59,10 +69,21 @@ class PaymentProvider:
         self.hmac_key = hmac_key
         self.transactions: dict[str, dict] = {}
         self.notifications: list[dict] = []
+        self.calls: list[dict] = []
         self.switches = {"notify": "ok", "down": False, "notify_delay": 0.0}
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
         self._routes()
+
+    @property
+    def commune_keys(self) -> tuple[str, str] | None:
+        """(register, secret) of the communes' own keys (``commune_api_key``), set by
+        ``serve``: the keyed API accepts them besides the shared key."""
+        return self.api.commune_keys
+
+    @commune_keys.setter
+    def commune_keys(self, value: tuple[str, str] | None) -> None:
+        self.api.commune_keys = value
 
     # --- keyed API ---------------------------------------------------------------------------
     def _routes(self) -> None:
@@ -136,7 +157,16 @@ class PaymentProvider:
                 return self._send(start_response, self._page(parts[2]))
             if method == "POST" and len(parts) == 4:
                 return self._send(start_response, self._finish(parts[2], parts[3]))
+        if path.startswith("/v1/"):
+            self._record_call(method, path, environ.get("HTTP_AUTHORIZATION", ""))
         return self.api(environ, start_response)
+
+    def _record_call(self, method: str, path: str, authorization: str) -> None:
+        key = authorization.removeprefix("Bearer ")
+        bfs = commune_key_bfs(key)
+        merchant = "" if bfs is None else str(bfs)
+        with self.lock:
+            self.calls.append({"method": method, "path": path, "key": key, "merchant": merchant})
 
     @staticmethod
     def _send(start_response, response: Response):
@@ -218,10 +248,18 @@ class PaymentProvider:
                     self.switches["notify_delay"] = float(data.get("notify_delay", 0.0))
                     if data.get("clear"):
                         self.notifications.clear()
+                        self.calls.clear()
             except (ValueError, TypeError) as exc:
                 return error(400, "bad_control", str(exc))
         with self.lock:
-            return json_response(200, {**self.switches, "notifications": list(self.notifications)})
+            return json_response(
+                200,
+                {
+                    **self.switches,
+                    "notifications": list(self.notifications),
+                    "calls": list(self.calls),
+                },
+            )
 
 
 def _now() -> str:

@@ -32,6 +32,9 @@ class _PaymentAdapter(HttpAdapter):
     config_name = "payment"
     required_settings = ("url", "api_key", "hmac_key")
     url_settings = ("url", "pay_url")
+    # "Verbindung testen": the status query of a transaction that cannot exist (ids start at
+    # 1) – reads nothing, changes nothing; 404 = key accepted, 401/403 = refused.
+    probe_path = "/v1/transactions/0"
 
     @classmethod
     def check_configuration(cls, config: Mapping[str, Any]) -> list[str]:
