@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.identity_views import LogoutView, public_login
+from cases.views.payments import canton_bank_credits
 from cases.views.public import MyCasesEverywhereView, my_cases_everywhere_page
 from cases.views.seal import seal_check_page
 from config.health import healthz
@@ -18,6 +19,11 @@ router.register("communes", CommuneViewSet, basename="commune")
 urlpatterns = [
     path("", public_home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path(
+        "admin/zahlungen/camt054/",
+        canton_admin_site.admin_view(canton_bank_credits),
+        name="canton-bank-credits",
+    ),
     path("admin/", canton_admin_site.urls),
     path("anmelden/", public_login, name="login"),
     path("abmelden/", LogoutView.as_view(), name="logout"),

@@ -8,6 +8,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -123,3 +124,29 @@ def bank_credits(request: HttpRequest) -> HttpResponse:
                 )
     context = {"result": result, "credits": selectors.bank_credits_for_clerk()}
     return render(request, "cases/backoffice/bank_credits.html", context)
+
+
+def canton_bank_credits(request: HttpRequest) -> HttpResponse:
+    """The canton's camt.054 upload for all communes (public host, cantonal admin): each credit
+    goes to the commune whose BFS number starts its QR reference (``camt_import_canton``).
+    Mounted behind ``canton_admin_site.admin_view`` (login, staff, public schema); only
+    cantonal staff (role ``canton``) or superusers book."""
+    user = request.user
+    if not (user.is_superuser or getattr(user, "role", "") == "canton"):
+        raise PermissionDenied
+    result = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Bitte eine camt.054-Datei wählen."))
+        elif upload.size > MAX_UPLOAD:
+            messages.error(request, _("Die Datei ist grösser als 50 MB."))
+        else:
+            try:
+                result = services.camt_import_canton(content=upload.read(), file_name=upload.name)
+            except CamtError as exc:
+                messages.error(
+                    request, _("Datei abgelehnt, nichts gebucht: %(e)s") % {"e": exc.message}
+                )
+    context = {"result": result, "title": _("Zahlungseingänge aller Gemeinden (camt.054)")}
+    return render(request, "cases/canton_bank_credits.html", context)

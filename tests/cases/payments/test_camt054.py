@@ -17,6 +17,7 @@ from cases.services import case_submit, payment_invoice_record
 from integrations.adapters.qr_invoice.adapters import qrr_reference
 from integrations.bank.camt054 import CamtError, camt054_parse
 from integrations.reference.camt054 import BuiltCredit, camt054_build
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 12, 2)
@@ -205,3 +206,33 @@ def test_clerk_upload_page(kriens, in_commune, kriens_setup, logged_in):
     assert "Datei abgelehnt, nichts gebucht" in bad.content.decode()
     with in_commune(kriens):
         assert BankCredit.objects.count() == 2
+
+
+def test_canton_upload_page(kriens, emmen, in_commune, kriens_setup, public_client):
+    """Cantonal staff upload one file for all communes on the public host: the Kriens credit
+    pays the Kriens fee, the Emmen one is left to check in Emmen; a malformed file books
+    nothing; a staff member without the cantonal role is refused (403), anonymous to login."""
+    (payment,) = _invoiced(kriens, in_commune, kriens_setup)
+    content = camt054_build([
+        BuiltCredit(payment.qr_reference, Decimal("30.00"), DAY),
+        BuiltCredit(qrr_reference(emmen.bfs_number, "2026-999999"), Decimal("30.00"), DAY),
+    ])  # fmt: skip
+    url = "/admin/zahlungen/camt054/"
+    anonymous = public_client.post(url, {"file": SimpleUploadedFile("c.xml", content)})
+    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+    public_client.force_login(UserFactory(email="clerk@lu.ch", is_staff=True, role="clerk"))
+    assert public_client.get(url).status_code == 403
+    public_client.force_login(UserFactory(email="staff@lu.ch", canton=True))
+    assert "camt.054-Datei der Bank" in public_client.get(url).content.decode()
+    bad = public_client.post(url, {"file": SimpleUploadedFile("c.xml", b"<x/>")}, follow=True)
+    assert "Datei abgelehnt, nichts gebucht" in bad.content.decode()
+    with in_commune(kriens):
+        assert not BankCredit.objects.exists()
+    page = public_client.post(url, {"file": SimpleUploadedFile("c.xml", content)})
+    assert "1 zugeordnet, 1 zu prüfen, 0 bereits gebucht" in page.content.decode()
+    again = public_client.post(url, {"file": SimpleUploadedFile("c.xml", content)})
+    assert "0 zugeordnet, 0 zu prüfen, 2 bereits gebucht" in again.content.decode()
+    with in_commune(kriens):
+        assert Payment.objects.get(pk=payment.pk).status == "paid"
+    with in_commune(emmen):
+        assert BankCredit.objects.get().outcome == "unknown"
