@@ -317,6 +317,7 @@ REFERENCE_NAMES = {
     "resident": "Referenzregister Einwohner",
     "dog": "Referenzregister Hunde",
     "identity": "Login-Dienst (Referenz)",
+    "payment": "Zahlungsanbieter (Referenz)",
 }
 
 

@@ -30,8 +30,10 @@ class Command(BaseCommand):
         if not commune.is_active:
             self.stdout.write(f"{commune.name}: fusioniert, übersprungen.")
             return
-        if public_innovators_flag():
-            commune.refresh_from_db()
+        public_innovators_flag()
+        # all_tenants_command loaded every commune before the first run flagged the Public
+        # Innovators: read the flag afresh, or the later communes start as non-innovators.
+        commune.refresh_from_db(fields=["public_innovator"])
         try:
             counts = offers_seed_defaults(profile=FULL if options["full"] else REALISTIC)
         except ValidationError as exc:
