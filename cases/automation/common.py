@@ -50,16 +50,29 @@ def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
 
 def _access_note(key: str, request: Any, result: Any) -> None:
     """Note the register access for the access log: a write when the register answers with a
-    message id (an event was reported), else a read of the answer's attributes."""
+    message id (an event was reported), else a read of the attributes the request asked for
+    (a request without ``attributes``: those of the answer)."""
     message_id = str(getattr(result, "message_id", "") or "")
     kind = "read" if key.endswith(REGISTER_READ_SUFFIXES) and not message_id else "write"
+    requested = list(getattr(request, "attributes", None) or ())
     sent = request if kind == "write" or result is None else result
     attributes = (
         [f.name for f in dataclasses.fields(sent) if not isinstance(getattr(sent, f.name), bytes)]
         if dataclasses.is_dataclass(sent)
         else []
     )
+    if kind == "read" and requested:
+        attributes = requested
     access_note(register=key, kind=kind, attributes=attributes, message_id=message_id)
+
+
+def person_answered(person: Any, attributes: tuple[str, ...]) -> dict[str, Any]:
+    """The register's person as a step output: with ``attributes``, only those (the register
+    also echoes the identifying ones; they are kept only when asked for), else all of it."""
+    data = plain(person)
+    if not attributes:
+        return data
+    return {k: v for k, v in data.items() if k in attributes}
 
 
 def plain(value: Any) -> Any:
