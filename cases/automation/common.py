@@ -22,6 +22,8 @@ from ..models import Case, Document
 
 # Adapters that only read from a register (everything else reports to one).
 REGISTER_READ_SUFFIXES = (".identify", ".residence")
+# Refusals of the adapter before anything went to the register: no access to record.
+NOT_SENT_CODES = ("unknown_attribute",)
 
 
 def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
@@ -36,7 +38,7 @@ def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
     try:
         result = adapter.call(request, idempotency_key=idempotency_key)
     except (TransientError, PermanentError) as exc:
-        if register:
+        if register and exc.code not in NOT_SENT_CODES:
             _access_note(key, request, None)
         if isinstance(exc, TransientError):
             raise TransientStepError(exc.message, code=exc.code, details=exc.details) from exc

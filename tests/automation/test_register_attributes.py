@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from cases.automation.residence import identify
-from cases.handlers import PermanentStepError, StepCall
+from cases.handlers import PermanentStepError, StepCall, accesses_collected
 from cases.models import CaseStatus
 from cases.services import case_submit
 from catalog.models import REGISTER_ATTRIBUTES, ServiceVersion
@@ -183,7 +183,9 @@ def test_step_with_unknown_attribute_sends_nothing(kriens, in_commune, registers
         },
         register_attributes=("address", "konfession"),
     )
-    with in_commune(kriens), pytest.raises(PermanentStepError) as refused:
+    raises = pytest.raises(PermanentStepError)
+    with in_commune(kriens), accesses_collected() as accesses, raises as refused:
         identify(call)
-    assert refused.value.code == "unknown_attribute"
+    assert refused.value.code == "unknown_attribute" and "konfession" in refused.value.message
     assert control(url)["calls"] == calls
+    assert accesses == []  # nothing was asked of the register: nothing to log
