@@ -247,6 +247,20 @@ def _identify(register: ResidentRegister, bfs: int, request: Request) -> Respons
     return register.read_answer(request.path, person, attributes)
 
 
+def _person_detail(
+    register: ResidentRegister, bfs: int, person_id: str, request: Request
+) -> Response:
+    """Residence data of a person by the register's id (``?attributes=a,b``: only those)."""
+    try:
+        attributes = _query_attributes(request.query)
+    except ValueError as exc:
+        return error(400, "unknown_attribute", str(exc))
+    person = register.residents(bfs).get(person_id)
+    if person is None:
+        return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
+    return register.read_answer(request.path, person, attributes)
+
+
 # The events the register processes, by the delivery's element.
 EVENTS = (("d:moveIn", _apply_move_in), ("d:moveOut", _apply_move_out), ("d:move", _apply_move))
 
@@ -268,14 +282,7 @@ def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
 
     @app.route("GET", r"/communes/(?P<bfs>\d{1,4})/persons/(?P<person_id>[0-9A-Za-z-]{1,20})")
     def person_detail(request: Request, bfs: str, person_id: str) -> Response:
-        try:
-            attributes = _query_attributes(request.query)
-        except ValueError as exc:
-            return error(400, "unknown_attribute", str(exc))
-        person = register.residents(int(bfs)).get(person_id)
-        if person is None:
-            return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
-        return register.read_answer(request.path, person, attributes)
+        return _person_detail(register, int(bfs), person_id, request)
 
     @app.route("POST", r"/communes/(?P<bfs>\d{1,4})/events")
     def events(request: Request, bfs: str) -> Response:
