@@ -48,6 +48,9 @@ class StepCall:
     previous_outputs: dict[str, Any] = field(default_factory=dict)
     # Who ordered: cases.services.identity.applicant_identity (profile, form data, names).
     applicant: dict[str, str] = field(default_factory=dict)
+    # The register attributes the service version declares it needs (``register_attributes``):
+    # register reads ask for these only.
+    register_attributes: tuple[str, ...] = ()
 
 
 StepHandler = Callable[[StepCall], dict[str, Any]]

@@ -22,6 +22,8 @@ from ..models import Case, Document
 
 # Adapters that only read from a register (everything else reports to one).
 REGISTER_READ_SUFFIXES = (".identify", ".residence")
+# Refusals of the adapter before anything went to the register: no access to record.
+NOT_SENT_CODES = ("unknown_attribute",)
 
 
 def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
@@ -36,7 +38,7 @@ def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
     try:
         result = adapter.call(request, idempotency_key=idempotency_key)
     except (TransientError, PermanentError) as exc:
-        if register:
+        if register and exc.code not in NOT_SENT_CODES:
             _access_note(key, request, None)
         if isinstance(exc, TransientError):
             raise TransientStepError(exc.message, code=exc.code, details=exc.details) from exc
@@ -50,16 +52,29 @@ def adapter_call(key: str, request: Any, *, idempotency_key: str) -> Any:
 
 def _access_note(key: str, request: Any, result: Any) -> None:
     """Note the register access for the access log: a write when the register answers with a
-    message id (an event was reported), else a read of the answer's attributes."""
+    message id (an event was reported), else a read of the attributes the request asked for
+    (a request without ``attributes``: those of the answer)."""
     message_id = str(getattr(result, "message_id", "") or "")
     kind = "read" if key.endswith(REGISTER_READ_SUFFIXES) and not message_id else "write"
+    requested = list(getattr(request, "attributes", None) or ())
     sent = request if kind == "write" or result is None else result
     attributes = (
         [f.name for f in dataclasses.fields(sent) if not isinstance(getattr(sent, f.name), bytes)]
         if dataclasses.is_dataclass(sent)
         else []
     )
+    if kind == "read" and requested:
+        attributes = requested
     access_note(register=key, kind=kind, attributes=attributes, message_id=message_id)
+
+
+def person_answered(person: Any, attributes: tuple[str, ...]) -> dict[str, Any]:
+    """The register's person as a step output: with ``attributes``, only those (the register
+    also echoes the identifying ones; they are kept only when asked for), else all of it."""
+    data = plain(person)
+    if not attributes:
+        return data
+    return {k: v for k, v in data.items() if k in attributes}
 
 
 def plain(value: Any) -> Any:

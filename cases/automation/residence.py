@@ -21,9 +21,9 @@ from .common import (
     commune_required,
     date_of,
     document_generated_add,
+    person_answered,
     person_from,
     person_required,
-    plain,
     slug_of,
 )
 from .fees import payment_invoice_record
@@ -68,11 +68,12 @@ def identify(call: StepCall) -> dict:
             date_of_birth=date_of(applicant["date_of_birth"], label="Geburtsdatum"),
             official_name=applicant["last_name"],
             first_name=applicant["first_name"],
+            attributes=call.register_attributes,
         ),
         idempotency_key=call.idempotency_key,
     )
     return {
-        "person": plain(person),
+        "person": person_answered(person, call.register_attributes),
         "register_person_id": person.person_id,
         "summary": (
             f"im Einwohnerregister {commune.name} identifiziert (Personen-ID {person.person_id})"

@@ -91,8 +91,8 @@ def applicant_facts(*, case) -> dict[str, Any]:
     identity = applicant_identity(case=case)
     verified = case_identity_verified(case)
     person = _register_person(case)
-    if person is not None:
-        address = person.get("address") or {}
+    if person is not None and person.get("address"):  # a read may not have asked for it
+        address = person["address"]
         street = f"{address.get('street', '')} {address.get('house_number', '')}".strip()
         place = f"{address.get('postcode', '')} {address.get('town', '')}".strip()
         address_source = "register"

@@ -41,6 +41,7 @@ from .core import (
 from .failures import failure_record
 from .identity import applicant_identity, case_identity_verified
 from .invoices import invoice_issue_by_hand, step_issues_invoice
+from .versions import published_version
 
 logger = logging.getLogger(__name__)
 
@@ -421,6 +422,9 @@ def _handler_call(
         data=step.case.data,
         previous_outputs=step.input.get("previous_outputs", {}),
         applicant=step.input.get("applicant", {}),
+        register_attributes=tuple(
+            published_version(step.case.version_id)[0].register_attributes or ()
+        ),
     )
     with handlers.accesses_collected() as accesses:
         try:

@@ -40,6 +40,8 @@ def _version_content(spec: dict) -> dict:
         "min_auth_level": spec.get("min_auth_level") or _default_level(spec),
         "form_definition": {"fields": spec.get("form", [])},
         "payment_mode": spec.get("payment_mode", "qr_bill"),
+        # The register attributes its register reads ask for (catalog.models.REGISTER_ATTRIBUTES).
+        "register_attributes": spec.get("register_attributes", []),
     }
 
 

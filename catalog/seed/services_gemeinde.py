@@ -92,6 +92,15 @@ SERVICES = [
         "authority_de": "Einwohnerdienste der Wohngemeinde",
         "fee": "20.00",
         "service_norm_days": 1,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+            "nationality_name",
+            "moving_in_date",
+        ],
         "form": [
             field(
                 "purpose",
@@ -218,6 +227,16 @@ SERVICES = [
         "authority_de": "Einwohnerdienste der Wegzugsgemeinde",
         "fee": "0.00",
         "service_norm_days": 3,
+        "register_attributes": [
+            "person_id",
+            "vn",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "sex",
+            "nationality",
+            "nationality_name",
+        ],
         "form": [
             MOVE_DATE,
             field(
@@ -281,6 +300,14 @@ SERVICES = [
         "authority_de": "Einwohnerdienste",
         "fee": "0.00",
         "service_norm_days": 2,
+        "register_attributes": [
+            "person_id",
+            "vn",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "sex",
+        ],
         "form": [NEW_ADDRESS, MOVE_DATE, PERSONS, OTHER_PERSONS, LANDLORD, *CONTACT],
         "steps": [
             IDENTIFY,
@@ -311,6 +338,14 @@ SERVICES = [
         "authority_de": "Hundekontrolle der Wohngemeinde",
         "fee": "120.00",
         "service_norm_days": 5,
+        "register_attributes": [
+            "person_id",
+            "vn",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+        ],
         "form": [
             field("dog_name", "text", "Name des Hundes", "Dog's name", max_length=80),
             field("breed", "text", "Rasse", "Breed", max_length=80),
@@ -376,6 +411,13 @@ SERVICES = [
         "authority_de": "Hundekontrolle der Wohngemeinde",
         "fee": "0.00",
         "service_norm_days": 5,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+        ],
         "form": [
             field("dog_name", "text", "Name des Hundes", "Dog's name", max_length=80),
             DOG_CHIP,
@@ -508,6 +550,13 @@ SERVICES = [
         "authority_de": "Sicherheit / Parkkarten der Gemeinde",
         "fee": "400.00",
         "service_norm_days": 5,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+        ],
         "form": [
             field(
                 "plate",
@@ -1118,6 +1167,13 @@ SERVICES = [
         "authority_de": "Einwohnerdienste",
         "fee": "0.00",
         "service_norm_days": 5,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+        ],
         "form": [
             field("property", "address", "Liegenschaft", "Property"),
             field(

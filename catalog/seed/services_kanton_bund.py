@@ -87,6 +87,13 @@ SERVICES = [
         "authority_de": "Strassenverkehrsamt des Kantons Luzern",
         "fee": "60.00",
         "service_norm_days": 10,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+        ],
         "form": [
             field(
                 "category",
@@ -341,6 +348,14 @@ SERVICES = [
         "authority_de": "Amt für Migration des Kantons Luzern",
         "fee": "0.00",
         "service_norm_days": 5,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+            "nationality",
+        ],
         "form": [
             field("permit_number", "text", "Ausweisnummer", "Permit number", max_length=20),
             field(
@@ -385,6 +400,13 @@ SERVICES = [
         "authority_de": "Strassenverkehrsamt des Kantons Luzern",
         "fee": "50.00",
         "service_norm_days": 10,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+        ],
         "form": [
             field(
                 "reason",
@@ -438,6 +460,14 @@ SERVICES = [
         "authority_de": "Passbüro des Kantons Luzern (im Auftrag des Bundes)",
         "fee": "70.00",
         "service_norm_days": 10,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+            "nationality",
+        ],
         "form": [
             field(
                 "for_child",
@@ -559,6 +589,14 @@ SERVICES = [
         "authority_de": "Passbüro des Kantons Luzern (im Auftrag des Bundes)",
         "fee": "145.00",
         "service_norm_days": 10,
+        "register_attributes": [
+            "person_id",
+            "official_name",
+            "first_name",
+            "date_of_birth",
+            "address",
+            "nationality",
+        ],
         "form": [
             field(
                 "for_child",

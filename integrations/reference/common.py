@@ -52,6 +52,7 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: str = ""  # the raw query string
 
     def json(self) -> dict:
         data = json.loads(self.body or b"{}")
@@ -99,6 +100,8 @@ class App:
         self.calls = 0
         self.effects = 0
         self._replies: dict[tuple[str, str], tuple[str, Response]] = {}
+        # More state for ``GET /_control`` (e.g. the resident register's last reads).
+        self.control_state: Callable[[], dict] | None = None
 
     def route(self, method: str, pattern: str):
         def decorate(handler: Handler) -> Handler:
@@ -133,7 +136,13 @@ class App:
             for key, value in environ.items()
             if key.startswith("HTTP_")
         }
-        return Request(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), headers, body)
+        return Request(
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO", "/"),
+            headers,
+            body,
+            environ.get("QUERY_STRING", ""),
+        )
 
     def dispatch(self, request: Request) -> Response:
         if request.path == "/health":
@@ -243,5 +252,6 @@ class App:
                     "path_prefix": self.path_prefix,
                     "calls": self.calls,
                     "effects": self.effects,
+                    **(self.control_state() if self.control_state else {}),
                 },
             )

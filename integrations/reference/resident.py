@@ -4,8 +4,13 @@ HTTP API (all under ``/communes/<bfs>/``, ``Authorization: Bearer <api key>``):
 
 - ``POST persons/identify`` JSON ``{"vn", "date_of_birth", "official_name", "first_name"}``
   (eCH-0044 identification; names compared case-insensitively, ``first_name`` may be any one of
-  the person's first names) → 200 person JSON, 404 ``person_not_found``, 400 ``invalid_request``.
-- ``GET persons/<person_id>`` → 200 person JSON (residence data) or 404.
+  the person's first names) and optionally ``"attributes": [...]`` → 200 person JSON, 404
+  ``person_not_found``, 400 ``invalid_request`` / ``unknown_attribute``.
+- ``GET persons/<person_id>[?attributes=a,b]`` → 200 person JSON (residence data) or 404.
+
+With ``attributes`` (names of ``PERSON_ATTRIBUTES``) the person JSON holds only those and the
+identifying ones (``person_id``, ``bfs_number``, ``vn``, names, ``date_of_birth``); without, the
+whole person.
 - ``POST events`` body: an eCH-0020 v1 ``delivery`` (``moveIn``, ``moveOut`` or ``move``, a
   new address within the commune) with an eCH-0058 v1 header → an eCH-0058 v3
   ``eventReport``: 200 ``positiveReport`` (data items ``personId`` and, for moveOut,
@@ -23,7 +28,9 @@ commune ``address_since`` (the moving date).
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from datetime import date
+from urllib.parse import parse_qs
 
 from integrations.ech import messages, schemas
 from integrations.ech.ahv import ahv_is_valid, ahv_normalize
@@ -44,6 +51,14 @@ class ResidentRegister:
         self.communes: dict[int, dict[str, dict]] = {}
         self._ids = itertools.count(1)
         self._new_person_ids = itertools.count(900_000)
+        # The last reads (for tests, in ``GET /_control``): path, attributes asked (None: all)
+        # and the keys answered.
+        self.reads: deque[dict] = deque(maxlen=50)
+
+    def read_answer(self, path: str, person: dict, attributes: list[str] | None) -> Response:
+        answer = _public(person, attributes)
+        self.reads.append({"path": path, "asked": attributes, "answered": sorted(answer)})
+        return json_response(200, answer)
 
     def residents(self, bfs: int) -> dict[str, dict]:
         if bfs not in self.communes:
@@ -103,8 +118,38 @@ def _first_name_matches(registered: str, given: str) -> bool:
     return given.strip().casefold() in names or _same(registered, given)
 
 
-def _public(person: dict) -> dict:
-    return {k: v for k, v in person.items() if k != "other_ids"}
+# Identifying attributes (always answered) and the attributes a read may ask for.
+IDENTIFYING = ("person_id", "bfs_number", "vn", "official_name", "first_name", "date_of_birth")
+PERSON_ATTRIBUTES = (*IDENTIFYING, "sex", "nationality", "nationality_name", "address",
+                     "moving_in_date")  # fmt: skip
+
+
+def _public(person: dict, attributes: list[str] | None = None) -> dict:
+    """The person as answered: all of it, or the identifying and the requested attributes."""
+    if attributes is None:
+        return {k: v for k, v in person.items() if k != "other_ids"}
+    wanted = {*IDENTIFYING, *attributes}
+    return {k: v for k, v in person.items() if k in wanted}
+
+
+def requested_attributes(value: object) -> list[str] | None:
+    """The ``attributes`` of a read (None: not given, the whole person); ``ValueError`` with a
+    German text for anything but a list of known names."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("«attributes» muss eine Liste von Merkmalnamen sein.")
+    unknown = sorted(set(value) - set(PERSON_ATTRIBUTES))
+    if unknown:
+        raise ValueError("Unbekannte Merkmale: " + ", ".join(unknown) + ".")
+    return value
+
+
+def _query_attributes(query: str) -> list[str] | None:
+    values = parse_qs(query).get("attributes")
+    if not values:
+        return None
+    return requested_attributes([n for v in values for n in v.split(",") if n])
 
 
 def _text(el, path: str) -> str:
@@ -185,6 +230,10 @@ def _identify(register: ResidentRegister, bfs: int, request: Request) -> Respons
         official_name, first_name = str(data["official_name"]), str(data["first_name"])
     except (KeyError, ValueError, TypeError) as exc:
         return error(400, "invalid_request", f"Ungültige Anfrage: {exc}")
+    try:
+        attributes = requested_attributes(data.get("attributes"))
+    except ValueError as exc:
+        return error(400, "unknown_attribute", str(exc))
     if not ahv_is_valid(vn):
         return error(400, "invalid_vn", "Die AHV-Nummer ist ungültig.")
     person = register.find(bfs, {"vn": vn})
@@ -195,7 +244,21 @@ def _identify(register: ResidentRegister, bfs: int, request: Request) -> Respons
         or not _first_name_matches(person["first_name"], first_name)
     ):
         return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
-    return json_response(200, _public(person))
+    return register.read_answer(request.path, person, attributes)
+
+
+def _person_detail(
+    register: ResidentRegister, bfs: int, person_id: str, request: Request
+) -> Response:
+    """Residence data of a person by the register's id (``?attributes=a,b``: only those)."""
+    try:
+        attributes = _query_attributes(request.query)
+    except ValueError as exc:
+        return error(400, "unknown_attribute", str(exc))
+    person = register.residents(bfs).get(person_id)
+    if person is None:
+        return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
+    return register.read_answer(request.path, person, attributes)
 
 
 # The events the register processes, by the delivery's element.
@@ -211,6 +274,7 @@ def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
     )
     register = ResidentRegister(seed)
     app.register = register  # for in-process tests
+    app.control_state = lambda: {"reads": list(register.reads)}
 
     @app.route("POST", r"/communes/(?P<bfs>\d{1,4})/persons/identify")
     def identify(request: Request, bfs: str) -> Response:
@@ -218,10 +282,7 @@ def create_app(*, api_key: str, seed: str = DEFAULT_SEED) -> App:
 
     @app.route("GET", r"/communes/(?P<bfs>\d{1,4})/persons/(?P<person_id>[0-9A-Za-z-]{1,20})")
     def person_detail(request: Request, bfs: str, person_id: str) -> Response:
-        person = register.residents(int(bfs)).get(person_id)
-        if person is None:
-            return error(404, "person_not_found", "Person im Einwohnerregister nicht gefunden.")
-        return json_response(200, _public(person))
+        return _person_detail(register, int(bfs), person_id, request)
 
     @app.route("POST", r"/communes/(?P<bfs>\d{1,4})/events")
     def events(request: Request, bfs: str) -> Response:

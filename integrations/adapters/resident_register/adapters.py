@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from integrations.adapters.resident_register.data import (
+    PERSON_ATTRIBUTES,
     Address,
     AddressChangeRequest,
     IdentifyRequest,
@@ -47,28 +48,29 @@ class ResidentRegisterAdapter(HttpAdapter):
         return problems
 
 
-def _parse_person(data: dict[str, Any]) -> Person:
-    """Read the register's person JSON; ``TransientError`` if it is not one."""
+def _parse_person(data: dict[str, Any], attributes: tuple[str, ...] = ()) -> Person:
+    """Read the register's person JSON; ``TransientError`` if it is not one. With
+    ``attributes``, only those (and the identifying ones) are read; the rest stays empty."""
+    wanted = set(attributes or PERSON_ATTRIBUTES)
     try:
-        address = data["address"]
+        address = data["address"] if "address" in wanted else None
         return Person(
             person_id=str(data["person_id"]),
             bfs_number=int(data["bfs_number"]),
             vn=str(data["vn"]),
             official_name=str(data["official_name"]),
             first_name=str(data["first_name"]),
-            sex=str(data["sex"]),
+            sex=str(data["sex"]) if "sex" in wanted else "",
             date_of_birth=date.fromisoformat(data["date_of_birth"]),
-            nationality=str(data.get("nationality") or ""),
-            nationality_name=str(data.get("nationality_name") or ""),
-            address=Address(
-                street=str(address["street"]),
-                house_number=str(address.get("house_number") or ""),
-                postcode=str(address["postcode"]),
-                town=str(address["town"]),
+            nationality=str(data.get("nationality") or "") if "nationality" in wanted else "",
+            nationality_name=(
+                str(data.get("nationality_name") or "") if "nationality_name" in wanted else ""
             ),
+            address=None if address is None else _parse_address(address),
             moving_in_date=(
-                date.fromisoformat(data["moving_in_date"]) if data.get("moving_in_date") else None
+                date.fromisoformat(data["moving_in_date"])
+                if "moving_in_date" in wanted and data.get("moving_in_date")
+                else None
             ),
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -77,6 +79,28 @@ def _parse_person(data: dict[str, Any]) -> Person:
             code="malformed_response",
             details={"error": f"{type(exc).__name__}: {exc}"},
         ) from exc
+
+
+def _parse_address(address: dict[str, Any]) -> Address:
+    return Address(
+        street=str(address["street"]),
+        house_number=str(address.get("house_number") or ""),
+        postcode=str(address["postcode"]),
+        town=str(address["town"]),
+    )
+
+
+def _check_attributes(attributes: tuple[str, ...]) -> list[str]:
+    """The requested attribute names as sent; unknown names → ``PermanentError`` (nothing is
+    sent)."""
+    unknown = sorted(set(attributes) - set(PERSON_ATTRIBUTES))
+    if unknown:
+        raise PermanentError(
+            "Unbekannte Merkmale für die Abfrage im Einwohnerregister: " + ", ".join(unknown) + ".",
+            code="unknown_attribute",
+            details={"unknown": unknown},
+        )
+    return list(dict.fromkeys(attributes))
 
 
 def _check_vn(vn: str) -> str:
@@ -96,21 +120,29 @@ class IdentifyAdapter(ResidentRegisterAdapter):
 
     def call(self, request: IdentifyRequest, *, idempotency_key: str) -> Person:
         vn = _check_vn(request.vn)
+        attributes = _check_attributes(request.attributes)
+        body: dict[str, Any] = {
+            "vn": vn,
+            "date_of_birth": request.date_of_birth.isoformat(),
+            "official_name": request.official_name,
+            "first_name": request.first_name,
+        }
+        if attributes:  # the attributes wanted in the answer (without: the whole person)
+            body["attributes"] = attributes
         response = self.request(
             "POST",
             f"/communes/{request.bfs_number}/persons/identify",
             idempotency_key=idempotency_key,
-            json={
-                "vn": vn,
-                "date_of_birth": request.date_of_birth.isoformat(),
-                "official_name": request.official_name,
-                "first_name": request.first_name,
-            },
+            json=body,
         )
-        return _person_answer(response, bfs_number=request.bfs_number)
+        return _person_answer(
+            response, bfs_number=request.bfs_number, attributes=request.attributes
+        )
 
 
-def _person_answer(response: httpx.Response, *, bfs_number: int) -> Person:
+def _person_answer(
+    response: httpx.Response, *, bfs_number: int, attributes: tuple[str, ...] = ()
+) -> Person:
     data = HttpAdapter.json_body(response)
     if response.status_code == 404 and data.get("error") == "person_not_found":
         raise PermanentError(NOT_FOUND, code="person_not_found", details={"bfs": bfs_number})
@@ -120,7 +152,7 @@ def _person_answer(response: httpx.Response, *, bfs_number: int) -> Person:
             code=str(data.get("error") or f"http_{response.status_code}"),
             details={"status": response.status_code, "bfs": bfs_number},
         )
-    return _parse_person(data)
+    return _parse_person(data, attributes)
 
 
 @register("resident_register.residence")
@@ -132,14 +164,18 @@ class ResidenceAdapter(ResidentRegisterAdapter):
     """
 
     def call(self, request: ResidenceRequest, *, idempotency_key: str) -> Person:
+        attributes = _check_attributes(request.attributes)
         if not request.person_id.isalnum():
             raise PermanentError(NOT_FOUND, code="person_not_found")
+        query = f"?attributes={','.join(attributes)}" if attributes else ""
         response = self.request(
             "GET",
-            f"/communes/{request.bfs_number}/persons/{request.person_id}",
+            f"/communes/{request.bfs_number}/persons/{request.person_id}{query}",
             idempotency_key=idempotency_key,
         )
-        return _person_answer(response, bfs_number=request.bfs_number)
+        return _person_answer(
+            response, bfs_number=request.bfs_number, attributes=request.attributes
+        )
 
 
 class _EventAdapter(ResidentRegisterAdapter):

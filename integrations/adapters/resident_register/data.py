@@ -14,40 +14,61 @@ class Address:
     town: str
 
 
+# What identifies a person: the register always answers with these.
+IDENTIFYING_ATTRIBUTES = ("person_id", "vn", "official_name", "first_name", "date_of_birth")
+# Everything a read may ask for (the same names as ``catalog.models.REGISTER_ATTRIBUTES``).
+PERSON_ATTRIBUTES = (
+    *IDENTIFYING_ATTRIBUTES,
+    "sex",
+    "nationality",
+    "nationality_name",
+    "address",
+    "moving_in_date",
+)
+
+
 @dataclass(frozen=True)
 class IdentifyRequest:
-    """Who to look up, in which commune's register (eCH-0044 identification)."""
+    """Who to look up, in which commune's register (eCH-0044 identification).
+
+    ``attributes``: the person's attributes the service needs (``PERSON_ATTRIBUTES``); the
+    register answers with those and the identifying ones only. Empty: the whole person.
+    """
 
     bfs_number: int
     vn: str  # AHV number, with or without dots
     date_of_birth: date
     official_name: str
     first_name: str
+    attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ResidenceRequest:
-    """Look up a person the register already identified (by its ``person_id``)."""
+    """Look up a person the register already identified (by its ``person_id``);
+    ``attributes`` as for ``IdentifyRequest``."""
 
     bfs_number: int
     person_id: str
+    attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Person:
-    """A resident as the register knows them."""
+    """A resident as the register answered: the identifying attributes always, the others
+    only when asked for (else empty / None)."""
 
     person_id: str
     bfs_number: int
     vn: str
     official_name: str
     first_name: str
-    sex: str  # "1" male, "2" female (eCH-0044)
     date_of_birth: date
-    nationality: str  # ISO 3166 alpha-2
-    nationality_name: str
-    address: Address
-    moving_in_date: date | None
+    sex: str = ""  # "1" male, "2" female (eCH-0044)
+    nationality: str = ""  # ISO 3166 alpha-2
+    nationality_name: str = ""
+    address: Address | None = None
+    moving_in_date: date | None = None
 
 
 @dataclass(frozen=True)
