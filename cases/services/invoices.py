@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 
 from .. import handlers
 from ..exceptions import InvalidTransition
-from ..models import CaseStep, StepKind, StepStatus
+from ..models import CaseStep, StepKind
+from ..selectors import INVOICE_ADAPTER
 from .core import event_write
-from .identity import applicant_identity
-
-INVOICE_ADAPTER = "billing.qr_invoice"
+from .step_calls import step_call, step_input
 
 
 def step_issues_invoice(step: CaseStep) -> bool:
@@ -29,24 +28,6 @@ def step_issues_invoice(step: CaseStep) -> bool:
         step.kind == StepKind.AUTOMATED
         and step.adapter_key == INVOICE_ADAPTER
         and not (isinstance(step.output, dict) and step.output.get("amount"))
-    )
-
-
-def _call(step: CaseStep, steps: list[CaseStep]) -> handlers.StepCall:
-    case = step.case
-    previous = {
-        s.key: s.output for s in steps if s.position < step.position and s.status == StepStatus.DONE
-    }
-    return handlers.StepCall(
-        case_id=case.pk,
-        reference=case.reference,
-        service_key=case.service.key if case.service_id else "",
-        step_key=step.key,
-        adapter_key=step.adapter_key,
-        idempotency_key=step.idempotency_key,
-        data=case.data or {},
-        previous_outputs=previous,
-        applicant=applicant_identity(case=case),
     )
 
 
@@ -63,7 +44,7 @@ def invoice_issue_by_hand(*, step: CaseStep, user) -> dict[str, Any]:
         )
     steps = list(step.case.steps.order_by("position"))
     try:
-        output = handler(_call(step, steps))
+        output = handler(step_call(step, step_input(step, steps)))
     except Exception as exc:  # the handler's or adapter's error, shown to the clerk
         message = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
         raise InvalidTransition(

@@ -39,9 +39,9 @@ from .core import (
     status_set,
 )
 from .failures import failure_record
-from .identity import applicant_identity, case_identity_verified
+from .identity import case_identity_verified
 from .invoices import invoice_issue_by_hand, step_issues_invoice
-from .versions import published_version
+from .step_calls import step_call, step_input
 
 logger = logging.getLogger(__name__)
 
@@ -253,21 +253,6 @@ def step_retry(*, step_id: int, user: User) -> CaseStep:
     return step
 
 
-def _step_input(step: CaseStep, steps: list[CaseStep]) -> dict[str, Any]:
-    case = step.case
-    previous = {
-        s.key: s.output for s in steps if s.position < step.position and s.status == StepStatus.DONE
-    }
-    return {
-        "reference": case.reference,
-        "service": case.service_id and case.service.key,
-        "version": case.version.number,
-        "data": case.data,
-        "previous_outputs": previous,
-        "applicant": applicant_identity(case=case),
-    }
-
-
 def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | None]:
     """Lock the step and mark it running; None when there is nothing (left) to run.
 
@@ -352,7 +337,7 @@ def _step_begin(
     step.attempts += 1
     step.started_at = now
     head = chain_head or (step.input or {}).get(CHAIN_HEAD)
-    step.input = _step_input(step, steps)
+    step.input = step_input(step, steps)
     if head:
         step.input[CHAIN_HEAD] = head
     step.save(update_fields=["status", "attempts", "started_at", "input", "updated_at"])
@@ -412,20 +397,7 @@ def _handler_call(
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The handler's output (None when the step failed for good, handed to a clerk) and the
     register accesses it made."""
-    call = handlers.StepCall(
-        case_id=step.case_id,
-        reference=step.case.reference,
-        service_key=step.input.get("service") or "",
-        step_key=step.key,
-        adapter_key=step.adapter_key,
-        idempotency_key=step.idempotency_key,
-        data=step.case.data,
-        previous_outputs=step.input.get("previous_outputs", {}),
-        applicant=step.input.get("applicant", {}),
-        register_attributes=tuple(
-            published_version(step.case.version_id)[0].register_attributes or ()
-        ),
-    )
+    call = step_call(step, step.input)
     with handlers.accesses_collected() as accesses:
         try:
             return handler(call) or {}, accesses
