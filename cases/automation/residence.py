@@ -250,10 +250,14 @@ def qr_invoice(call: StepCall) -> dict:
     payment_invoice_record(case=case, qr_reference=invoice.reference)
     slug = slug_of(call.reference)
     pdf = _invoice_pdf_attach(call, case, request, invoice, title=f"Rechnung {service_name}")
-    document = document_generated_add(
+    # A step run again after a killed worker finds the payment part it stored (like the PDF).
+    svg_name = f"qr-einzahlungsschein-{slug}.svg"
+    document = case.documents.filter(
+        field_key=call.step_key, name=svg_name
+    ).first() or document_generated_add(
         case=case,
         step_key=call.step_key,
-        name=f"qr-einzahlungsschein-{slug}.svg",
+        name=svg_name,
         content=invoice.svg,
         content_type="image/svg+xml",
         visible_to_resident=True,
