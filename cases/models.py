@@ -268,6 +268,15 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+        constraints = [
+            # A step stores each of its files once, even when two runs of it race; uploads may
+            # repeat a name (a clerk attaching two scans called "scan.pdf").
+            models.UniqueConstraint(
+                fields=["case", "field_key", "name"],
+                condition=models.Q(kind="generated"),
+                name="document_generated_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 
 from catalog.models import adapter_reads_register
 from integrations import registry
@@ -154,11 +155,12 @@ def document_generated_add(
     visible_to_resident: bool = True,
 ) -> Document:
     """Attach a file an automated step produced (certificate, QR-bill), once: a redelivered
-    step finds the document it stored before instead of storing a second one."""
-    existing = Document.objects.filter(case=case, field_key=step_key, name=name).first()
+    step finds the document it stored before instead of storing a second one, and of two runs
+    racing, the second finds the first's (unique ``document_generated_unique``)."""
+    existing = _generated(case=case, step_key=step_key, name=name)
     if existing is not None:
         return existing
-    return Document.objects.create(
+    document = Document(
         case=case,
         kind=Document.Kind.GENERATED,
         file=ContentFile(content, name=name),
@@ -168,3 +170,21 @@ def document_generated_add(
         field_key=step_key,
         visible_to_resident=visible_to_resident,
     )
+    try:
+        with transaction.atomic():
+            document.save()
+    except IntegrityError:
+        # The other run committed the same document while this one wrote its file: keep
+        # theirs and drop the file nothing points at.
+        document.file.delete(save=False)
+        existing = _generated(case=case, step_key=step_key, name=name)
+        if existing is None:
+            raise
+        return existing
+    return document
+
+
+def _generated(*, case: Case, step_key: str, name: str) -> Document | None:
+    return Document.objects.filter(
+        case=case, kind=Document.Kind.GENERATED, field_key=step_key, name=name
+    ).first()
