@@ -158,7 +158,6 @@ def lockout_notice(sender, request=None, username=None, ip_address=None, **kwarg
         user=user,
         base_url=request.build_absolute_uri("/"),
         language="de-ch",
-        ip_address=ip_address or "",
         when=timezone.localtime().strftime("%d.%m.%Y %H:%M"),
     )
 

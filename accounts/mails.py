@@ -47,7 +47,7 @@ def account_mail_enqueue(
     """Send mail ``kind`` to ``user`` by a job once the current transaction commits.
 
     ``base_url`` is the commune's own host (links point there); ``language`` defaults to the
-    current one; ``details`` are plain strings the mail shows (e.g. the address of a lockout).
+    current one; ``details`` are plain strings the mail shows (e.g. the time of a lockout).
     """
     enqueue_on_commit(
         SEND_ACCOUNT_MAIL,
@@ -114,7 +114,6 @@ def _locked_out(user: User, base_url: str, details: dict[str, str]) -> tuple[str
         "accounts/email/locked_out.txt",
         {
             "link": _link(base_url, path),
-            "ip_address": details.get("ip_address", ""),
             "when": details.get("when", ""),
         },
     )
