@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import dramatiq
+from django.conf import settings
+from django.core.cache import cache
 
+from tenants.scheduler import periodic_public
+
+from .lockout import login_records_expire
 from .mails import SEND_ACCOUNT_MAIL, account_mail_send
 
 MAIL_QUEUE = "mail"
@@ -26,3 +31,15 @@ def send_account_mail(
     account_mail_send(
         kind=kind, user_id=user_id, base_url=base_url, language=language, details=details
     )
+
+
+@periodic_public
+@dramatiq.actor(queue_name=MAIL_QUEUE, max_retries=0, time_limit=300_000)
+def expire_public_login_records() -> None:
+    """In the public schema (cantonal staff log in there), at most once per
+    RETENTION_INTERVAL_SECONDS: delete login records older than AXES_RETENTION_DAYS. The
+    communes' records go with their retention job (cases.services.retention)."""
+    interval = getattr(settings, "RETENTION_INTERVAL_SECONDS", 3600)
+    if not cache.add("accounts:login-records-expired", 1, timeout=interval):
+        return
+    login_records_expire()

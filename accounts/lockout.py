@@ -181,3 +181,23 @@ def unlock(*, user: User) -> int:
 
     cache.delete(_notice_key(user))
     return reset(username=user.email)
+
+
+# --- Retention of the axes records --------------------------------------------------------------
+
+
+def login_records_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the axes records (attempts, failure log, access log, each with its IP address)
+    of the current schema older than ``AXES_RETENTION_DAYS``; returns how many went.
+
+    Records younger than the cool-off are needed for lockouts and the slow-down, so the period
+    never goes below it."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    days = dt.timedelta(days=settings.AXES_RETENTION_DAYS)
+    cutoff = (now or timezone.now()) - max(days, _cool_off())
+    deleted = 0
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        count, _by_model = model.objects.filter(attempt_time__lt=cutoff).delete()
+        deleted += count
+    return deleted

@@ -4,6 +4,7 @@ Barrierefreiheit) and the commune's start page. The long texts are written per l
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -33,6 +34,7 @@ def help_page(request: HttpRequest, page: str) -> HttpResponse:
         "body": f"help/{page}.{_language()}.html",
         "contact": _contact(request),
         "statuses": status_help() if page == "hilfe" else [],
+        "login_records_days": settings.AXES_RETENTION_DAYS,
     }
     return render(request, "help/page.html", context)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dramatiq
 
 _periodic: list[dramatiq.Actor] = []
+_periodic_public: list[dramatiq.Actor] = []
 
 
 def periodic(actor: dramatiq.Actor) -> dramatiq.Actor:
@@ -23,8 +24,22 @@ def periodic_actors() -> list[dramatiq.Actor]:
     return list(_periodic)
 
 
+def periodic_public(actor: dramatiq.Actor) -> dramatiq.Actor:
+    """Register an actor to run once in the public schema at each scheduler tick."""
+    if actor not in _periodic_public:
+        _periodic_public.append(actor)
+    return actor
+
+
+def periodic_public_actors() -> list[dramatiq.Actor]:
+    return list(_periodic_public)
+
+
 def fan_out() -> int:
-    """Send every periodic actor once per active commune; returns the number of messages."""
+    """Send every periodic actor once per active commune and every public one once in public;
+    returns the number of messages."""
+    from django_tenants.utils import get_public_schema_name
+
     from .jobs import send_in_schema
     from .models import Commune
 
@@ -36,4 +51,7 @@ def fan_out() -> int:
         for schema in schemas:
             send_in_schema(actor, schema)
             sent += 1
+    for actor in periodic_public_actors():
+        send_in_schema(actor, get_public_schema_name())
+        sent += 1
     return sent

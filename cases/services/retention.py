@@ -6,7 +6,9 @@ events, documents and uploads (rows and files), messages, object permissions, th
 entry, and the payload/answer of hand-overs the commune sent. Kept: the usage counters and the
 ledger (public, by value, no personal content), the register access log, and one
 ``DeletionRecord`` per case (what, when, which rule). Cases with an open objection or a clerk's
-legal hold are skipped and listed.
+legal hold are skipped and listed. The same run deletes the commune's login records (django-axes)
+older than ``AXES_RETENTION_DAYS``; ``accounts.actors.expire_public_login_records`` does it for
+the public schema (cantonal staff).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.lockout import login_records_expire
 from tenants.context import current_commune
 
 from ..models import CLOSED_STATUSES
@@ -97,6 +100,8 @@ class RetentionResult:
     on_hold: int = 0
     on_hold_references: list[str] = field(default_factory=list)
     due_references: list[str] = field(default_factory=list)
+    # Login records (django-axes, with IP addresses) past AXES_RETENTION_DAYS.
+    login_records_deleted: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -104,6 +109,7 @@ class RetentionResult:
             "deleted": self.deleted,
             "on_hold": self.on_hold,
             "on_hold_references": self.on_hold_references,
+            "login_records_deleted": self.login_records_deleted,
         }
 
 
@@ -143,6 +149,7 @@ def retention_apply(
     retention period has passed; cases on hold are counted and listed, never touched.
 
     ``limit`` bounds how many cases one run deletes (the periodic job continues next tick).
+    The commune's login records older than ``AXES_RETENTION_DAYS`` go too.
     """
     commune = current_commune()
     if commune is None:
@@ -158,6 +165,7 @@ def retention_apply(
     )
     if dry_run:
         return result
+    result.login_records_deleted = login_records_expire(now=now)
     ids = [case_id for case_id, _ref in (due if limit is None else due[:limit])]
     for start in range(0, len(ids), BATCH):
         result.deleted += _delete_batch(

@@ -253,6 +253,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Days the axes records (attempts, failures, logins with their IP addresses) are kept; the
+# retention job deletes older ones (accounts.lockout.login_records_expire).
+AXES_RETENTION_DAYS = env.int("AXES_RETENTION_DAYS", default=30)
 # Per account, across all addresses (accounts.lockout): after this many failures within the
 # cool-off every further attempt waits 1, 2, 4 … s (at most the maximum) after the last one;
 # browsers that logged into the account before (device cookie) are not slowed down.

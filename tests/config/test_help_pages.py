@@ -57,6 +57,13 @@ def test_help_explains_every_status(public_client):
         assert f"<dt>{label}</dt>" in html
 
 
+def test_privacy_statement_names_how_long_login_records_are_kept(public_client, settings):
+    """The Datenschutzerklärung lists the login records' retention from AXES_RETENTION_DAYS."""
+    settings.AXES_RETENTION_DAYS = 45
+    html = public_client.get("/datenschutz/").content.decode()
+    assert "IP-Adresse des Geräts) werden nach 45 Tagen gelöscht" in html
+
+
 def test_pages_in_english(public_client, kriens, commune_client):
     """With English chosen, the pages are English, titles and texts."""
     client = commune_client(kriens)
