@@ -8,3 +8,4 @@ them.
 RUN_STEP = "run_step"
 HANDOVER_RECEIVE = "handover_receive"
 HANDOVER_RETURNED = "handover_returned"
+BUILD_PERSONAL_DATA_EXPORT = "build_personal_data_export"

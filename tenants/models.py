@@ -279,3 +279,38 @@ class RegisterAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_reference} {self.kind} {self.register}"
+
+
+class PersonalDataExport(models.Model):
+    """A person's download of everything about them (revDSG Art. 25), built by a job: public,
+    by value (the host's commune, or none on the public host, and the account id there), held
+    encrypted until ``expires_at``. Only the account that asked, on the same host, gets it."""
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON"
+        PDF = "pdf", "PDF"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("wird erstellt")
+        READY = "ready", _("bereit")
+        FAILED = "failed", _("fehlgeschlagen")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    user_id = models.BigIntegerField()
+    format = models.CharField(max_length=4, choices=Format.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # Fernet token (tenants.crypto) of the file, base64-encoded before encryption.
+    content = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["commune", "user_id"], name="data_export_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.format} {self.status} {self.created_at:%Y-%m-%d %H:%M}"

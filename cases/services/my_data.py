@@ -5,12 +5,14 @@ their account with what must legally stay, and until when."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import AuthToken, IdentityLogin, ResidentProfile, User
@@ -20,11 +22,21 @@ from integrations.adapters.documents.data import PersonalDataRequest, PersonalDa
 from tenants.access_log import register_access_for_person, register_access_plain
 from tenants.case_index import case_index_for_subject
 from tenants.context import current_commune, in_commune
-from tenants.models import Commune
+from tenants.data_exports import (
+    data_export_fail,
+    data_export_open,
+    data_export_store,
+    data_export_to_build,
+)
+from tenants.jobs import enqueue_on_commit
+from tenants.models import Commune, PersonalDataExport
 
 from ..exceptions import InvalidTransition
+from ..jobs import BUILD_PERSONAL_DATA_EXPORT
 from ..models import OPEN_STATUSES, Case
 from .versions import published_version
+
+logger = logging.getLogger(__name__)
 
 
 def _iso(value: Any) -> str:
@@ -252,3 +264,44 @@ def personal_data_pdf(export: dict[str, Any]) -> bytes:
         idempotency_key=f"export:{export['generated_at']}",
     )
     return rendered.content
+
+
+def personal_data_export_request(
+    *, user: User, fmt: str, language: str = "de"
+) -> PersonalDataExport:
+    """Ask for the export of everything about ``user`` as ``fmt`` (``json`` or ``pdf``): a
+    pending ``PersonalDataExport`` of this host, built by a job after commit (it reads every
+    commune's schema; a request never does). A second request while one is being built gets
+    that one. ``ValueError`` for an unknown format, nothing written."""
+    with transaction.atomic():
+        export, new = data_export_open(user_id=user.pk, fmt=fmt)
+        if new:
+            enqueue_on_commit(BUILD_PERSONAL_DATA_EXPORT, str(export.pk), language)
+    return export
+
+
+def personal_data_export_build(*, export_id: str, language: str = "de") -> bool:
+    """The job's part: build the pending export ``export_id`` of the current host's account
+    and store it (encrypted, until it expires); ``False`` if there is nothing to build (done
+    already, expired, or asked for on another host)."""
+    export = data_export_to_build(export_id=export_id)
+    if export is None:
+        return False
+    user = User.objects.filter(pk=export.user_id).first()
+    if user is None:
+        data_export_fail(export=export)
+        return False
+    try:
+        with translation.override(language):
+            data = personal_data_export(user=user)
+            if export.format == PersonalDataExport.Format.PDF:
+                content = personal_data_pdf(data)
+            else:
+                content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    except Exception:
+        # The person asks again (the page says so); a retry of the job would not do better.
+        logger.exception("personal data export failed", extra={"export": export_id})
+        data_export_fail(export=export)
+        return False
+    data_export_store(export=export, content=content)
+    return True

@@ -256,6 +256,8 @@ AXES_VERBOSE = False
 # Days the axes records (attempts, failures, logins with their IP addresses) are kept; the
 # retention job deletes older ones (accounts.lockout.login_records_expire).
 AXES_RETENTION_DAYS = env.int("AXES_RETENTION_DAYS", default=30)
+# Hours a built "Meine Daten" export can be downloaded (tenants.data_exports), then deleted.
+PERSONAL_DATA_EXPORT_HOURS = env.int("PERSONAL_DATA_EXPORT_HOURS", default=24)
 # Per account, across all addresses (accounts.lockout): after this many failures within the
 # cool-off every further attempt waits 1, 2, 4 … s (at most the maximum) after the last one;
 # browsers that logged into the account before (device cookie) are not slowed down.

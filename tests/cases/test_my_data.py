@@ -3,11 +3,16 @@ commune, the index, the access log) as JSON and PDF, and closes the account with
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import AuthToken, ResidentProfile, User
+from cases.actors_exports import expire_personal_data_exports
 from cases.exceptions import InvalidTransition
 from cases.models import Case
 from cases.services import case_submit, case_withdraw, message_send
@@ -15,8 +20,12 @@ from cases.services.my_data import account_close, personal_data_export
 from catalog.offers.models import Stage
 from integrations.ech.ahv import ahv_format, ahv_from_serial
 from tenants.context import in_public
+from tenants.data_exports import data_export_open, data_export_store
+from tenants.models import PersonalDataExport
+from tenants.scheduler import periodic_public_actors
 from tests.conftest import _carry_login
 from tests.factories import UserFactory
+from tests.jobs import flush_queue, queued, run_queued
 
 from .factories import offer, service_with_steps
 
@@ -74,34 +83,125 @@ def test_export_holds_the_persons_data_in_every_commune_and_nobody_elses(
     assert BERT_AHV not in text and "Bert" not in text and bert_case.reference not in text
 
 
-def test_export_api_and_pdf(kriens, in_commune, people, commune_client):
-    """GET /api/me/export/ answers the same JSON; the PDF download is a PDF; 401 anonymous."""
-    anna, kriens_case = people["anna_kriens"]
-    assert commune_client(kriens).get("/api/me/export/").status_code in (401, 403)
-    client = commune_client(kriens)
-    with in_commune(kriens):
-        client.force_login(anna)
-        _carry_login(client, anna)
-    answer = client.get("/api/me/export/")
-    assert answer.status_code == 200
-    assert kriens_case.reference in json.dumps(answer.json())
-    assert BERT_AHV not in json.dumps(answer.json())
-    pdf = client.get("/meine-daten/meine-daten.pdf")
+def _client_of(commune_client, in_commune, commune, user):
+    client = commune_client(commune)
+    with in_commune(commune):
+        client.force_login(user)
+        _carry_login(client, user)
+    return client
+
+
+def test_the_page_has_the_export_built_by_a_job_for_its_owner_only(
+    kriens, emmen, in_commune, people, commune_client, django_capture_on_commit_callbacks
+):
+    """POST on "Meine Daten" only queues a job (the request opens no other commune's schema)
+    and the page says "wird erstellt"; the job builds the PDF, which the owner downloads on this
+    host. Another account, or Anna's account on Emmen's host, gets 404."""
+    anna, _case = people["anna_kriens"]
+    flush_queue("exports")
+    client = _client_of(commune_client, in_commune, kriens, anna)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        answer = client.post("/meine-daten/export/", {"format": "pdf"})
+    assert answer.status_code == 302
+    assert not [q for q in queries.captured_queries if emmen.schema_name in q["sql"]]
+    assert len(queued("exports")) == 1
+    export = PersonalDataExport.objects.get(user_id=anna.pk, commune=kriens)
+    assert export.status == "pending" and export.content == ""
+    page = client.get("/meine-daten/").content.decode()
+    assert "wird erstellt" in page
+
+    assert run_queued("exports") == 1
+    export.refresh_from_db()
+    assert export.status == "ready" and export.content.startswith("fernet:")
+    page = client.get("/meine-daten/").content.decode()
+    url = f"/meine-daten/export/{export.pk}/"
+    assert f'href="{url}"' in page
+    pdf = client.get(url)
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    assert b"".join(pdf.streaming_content if pdf.streaming else [pdf.content])[:5] == b"%PDF-"
-    download = client.get("/meine-daten/meine-daten.json")
-    assert json.loads(download.content)["subject"] == "sub-anna"
+    assert pdf.content[:5] == b"%PDF-"
+
+    bert, _bert_case = people["bert"]
+    assert _client_of(commune_client, in_commune, kriens, bert).get(url).status_code == 404
+    emmen_anna, _emmen_case = people["anna_emmen"]
+    assert _client_of(commune_client, in_commune, emmen, emmen_anna).get(url).status_code == 404
+    assert commune_client(kriens).get(url).status_code == 302  # to the login
 
 
-def test_public_host_export_by_identity(kriens, people, public_client):
-    """On the public host, the export is found by the identity's subject."""
+def test_a_bad_format_is_refused_and_queues_nothing(
+    kriens, in_commune, people, commune_client, django_capture_on_commit_callbacks
+):
+    anna, _case = people["anna_kriens"]
+    flush_queue("exports")
+    client = _client_of(commune_client, in_commune, kriens, anna)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/meine-daten/export/", {"format": "exe"}, follow=True)
+    assert "Bitte wählen Sie PDF oder JSON." in answer.content.decode()
+    assert not PersonalDataExport.objects.filter(user_id=anna.pk).exists()
+    assert queued("exports") == []
+
+
+def test_export_api_answers_202_until_the_job_has_built_the_json(
+    kriens, in_commune, people, commune_client, django_capture_on_commit_callbacks
+):
+    """POST /api/me/export/ answers 202 with a URL; it answers 202 until the job ran, then the
+    JSON (Kriens and Emmen, nothing of Bert). A second POST meanwhile reuses the pending one;
+    anonymous: 401/403 and nothing queued."""
+    anna, kriens_case = people["anna_kriens"]
+    flush_queue("exports")
+    assert commune_client(kriens).post("/api/me/export/").status_code in (401, 403)
+    assert queued("exports") == []
+    client = _client_of(commune_client, in_commune, kriens, anna)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post("/api/me/export/")
+        again = client.post("/api/me/export/")
+    assert started.status_code == 202 and started.json()["status"] == "pending"
+    assert again.json()["id"] == started.json()["id"]
+    assert len(queued("exports")) == 1
+    url = started.json()["url"]
+    assert client.get(url).status_code == 202
+    run_queued("exports")
+    export = client.get(url).json()
+    assert {c["slug"] for c in export["communes"]} == {"kriens", "emmen"}
+    assert kriens_case.reference in json.dumps(export)
+    assert BERT_AHV not in json.dumps(export)
+
+
+def test_an_expired_export_is_gone(kriens, in_commune, people, commune_client):
+    """Past its expiry the download is 404 and the public job deletes the row."""
+    anna, _case = people["anna_kriens"]
+    client = _client_of(commune_client, in_commune, kriens, anna)
+    with in_commune(kriens):
+        export, _new = data_export_open(user_id=anna.pk, fmt="json")
+        data_export_store(export=export, content=b"{}")
+    assert client.get(f"/meine-daten/export/{export.pk}/").status_code == 200
+    PersonalDataExport.objects.filter(pk=export.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert client.get(f"/meine-daten/export/{export.pk}/").status_code == 404
+    assert expire_personal_data_exports in periodic_public_actors()
+    expire_personal_data_exports.fn()
+    assert not PersonalDataExport.objects.filter(pk=export.pk).exists()
+
+
+def test_public_host_export_by_identity(
+    kriens, people, public_client, django_capture_on_commit_callbacks
+):
+    """On the public host, the export is found by the identity's subject (built by the job in
+    public)."""
     _anna, kriens_case = people["anna_kriens"]
+    flush_queue("exports")
     with in_public():
         public_user = User.objects.create(
             email=None, role=User.Role.RESIDENT, oidc_subject="sub-anna"
         )
         public_client.force_login(public_user)
-    export = public_client.get("/api/me/export/").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        url = public_client.post("/api/me/export/").json()["url"]
+    run_queued("exports")
+    export = public_client.get(url).json()
     assert {c["slug"] for c in export["communes"]} == {"kriens", "emmen"}
     assert kriens_case.reference in json.dumps(export)
 

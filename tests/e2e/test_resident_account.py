@@ -99,7 +99,8 @@ def test_register_verify_login_and_edit_profile(browser_page, e2e_commune):
 
 
 def test_my_data_page_is_accessible(browser_page, e2e_commune):
-    """ "Meine Daten" (access log, downloads, closing the account) passes the automated check."""
+    """ "Meine Daten" (access log, export, closing the account) passes the automated check, also
+    with an export being built."""
     from django_tenants.utils import tenant_context
 
     from accounts.services import user_upsert
@@ -115,5 +116,8 @@ def test_my_data_page_is_accessible(browser_page, e2e_commune):
     page.get_by_role("button", name="Anmelden").click()
     page.goto(portal.url("kriens", "/meine-daten/"))
     assert "Zugriffe auf meine Daten" in page.content()
-    assert page.get_by_role("link", name="Als lesbares Dokument (PDF)").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Als lesbares Dokument (PDF) erstellen").click()
+    assert "Ihr Export wird erstellt" in page.content()
+    assert page.get_by_role("link", name="Seite neu laden").is_visible()
     assert_accessible(page)
