@@ -7,6 +7,9 @@ entry, and the payload/answer of hand-overs the commune sent. Kept: the usage co
 ledger (public, by value, no personal content), the register access log, and one
 ``DeletionRecord`` per case (what, when, which rule). Cases with an open objection or a clerk's
 legal hold are skipped and listed.
+
+Order drafts (``cases.services.drafts``) are deleted ``DRAFT_RETENTION_DAYS`` after their last
+change, with their uploads; nothing is recorded about them (they never reached the commune).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.utils import timezone
 from tenants.context import current_commune
 
 from ..models import CLOSED_STATUSES
+from .drafts import drafts_expire
 
 BATCH = 2_000
 # What a deletion removes (the record names the kinds; counting them per case would cost a
@@ -97,6 +101,8 @@ class RetentionResult:
     on_hold: int = 0
     on_hold_references: list[str] = field(default_factory=list)
     due_references: list[str] = field(default_factory=list)
+    # Drafts unchanged for DRAFT_RETENTION_DAYS: deleted (with dry_run: found).
+    drafts: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -104,6 +110,7 @@ class RetentionResult:
             "deleted": self.deleted,
             "on_hold": self.on_hold,
             "on_hold_references": self.on_hold_references,
+            "drafts": self.drafts,
         }
 
 
@@ -140,7 +147,8 @@ def retention_apply(
     *, dry_run: bool = False, now: dt.datetime | None = None, limit: int | None = None
 ) -> RetentionResult:
     """Delete (or, with ``dry_run``, only count) the cases of the current commune whose
-    retention period has passed; cases on hold are counted and listed, never touched.
+    retention period has passed; cases on hold are counted and listed, never touched. Drafts
+    unchanged for ``DRAFT_RETENTION_DAYS`` go too (``drafts``).
 
     ``limit`` bounds how many cases one run deletes (the periodic job continues next tick).
     """
@@ -156,6 +164,7 @@ def retention_apply(
         on_hold_references=[ref for _id, ref in held[:HELD_LISTED]],
         due_references=[ref for _id, ref in due[:HELD_LISTED]],
     )
+    result.drafts = drafts_expire(now=now, dry_run=dry_run)
     if dry_run:
         return result
     ids = [case_id for case_id, _ref in (due if limit is None else due[:limit])]
