@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 result = retention_apply(dry_run=dry_run)
             for key in ("due", "deleted", "on_hold", "drafts"):
                 total[key] += getattr(result, key)
-            if result.due or result.on_hold:
+            if result.due or result.on_hold or result.drafts:
                 detail = result.as_dict()
                 if dry_run:
                     detail["due_references"] = result.due_references
