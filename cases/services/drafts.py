@@ -302,6 +302,31 @@ def draft_delete(*, draft: Draft) -> None:
         _draft_remove(draft)
 
 
+def drafts_delete_for_owner(*, user: User) -> int:
+    """Delete all of ``user``'s drafts in the current commune (closing the account: a draft
+    never reached the administration, nothing of it has to stay); returns how many."""
+    drafts = Draft.objects.filter(owner=user)
+    with transaction.atomic():
+        _files_delete_on_commit(
+            list(DraftFile.objects.filter(draft__in=drafts).values_list("file", flat=True))
+        )
+        DraftFile.objects.filter(draft__in=drafts).delete()
+        deleted, _by_model = drafts.delete()
+    return deleted
+
+
+def draft_plain(draft: Draft) -> dict[str, Any]:
+    """A draft as JSON-safe data for the resident's data export."""
+    return {
+        "service": draft.service.key,
+        "saved_at": draft.updated_at.isoformat(),
+        "values": draft.values,
+        "files": [
+            {"field": f.field_key, "name": f.name, "size": f.size} for f in draft.files.all()
+        ],
+    }
+
+
 def drafts_expire(*, now: dt.datetime, dry_run: bool = False) -> int:
     """Delete (or count) the drafts of the current commune unchanged for
     ``DRAFT_RETENTION_DAYS``, with their uploads; returns how many."""

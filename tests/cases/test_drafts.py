@@ -24,6 +24,7 @@ from cases.services import (
     draft_save,
     draft_submit,
 )
+from cases.services.my_data import account_close, personal_data_export
 from cases.services.retention import retention_apply
 from catalog.services import service_new_version, version_publish, version_update_draft
 from tests.factories import UserFactory
@@ -327,4 +328,20 @@ def test_delete_service_function_removes_only_that_draft(kriens, in_commune, kri
             user=kriens_setup["other_resident"], service_key=KEY, data=_post(reason="b")
         ).draft
         draft_delete(draft=mine)
+        assert list(Draft.objects.values_list("pk", flat=True)) == [theirs.pk]
+
+
+def test_export_holds_the_draft_and_closing_the_account_deletes_it(
+    kriens, in_commune, kriens_setup
+):
+    """ "Meine Daten" lists the draft with its values; closing the account deletes the drafts
+    (they never reached the administration) and keeps the other resident's."""
+    resident, other = kriens_setup["resident"], kriens_setup["other_resident"]
+    with in_commune(kriens):
+        draft_save(user=resident, service_key=KEY, data=_post(reason="im Export"))
+        theirs = draft_save(user=other, service_key=KEY, data=_post(reason="b")).draft
+        export = personal_data_export(user=resident)
+        (account,) = export["communes"]
+        assert [d["values"] for d in account["drafts"]] == [{"reason": ["im Export"]}]
+        account_close(user=resident)
         assert list(Draft.objects.values_list("pk", flat=True)) == [theirs.pk]
