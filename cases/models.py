@@ -409,3 +409,63 @@ class DeletionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.deleted_at:%d.%m.%Y})"
+
+
+class Draft(models.Model):
+    """An order form saved before submitting ("Als Entwurf speichern"): the values as the
+    resident typed them, unvalidated, one draft per resident and service.
+
+    ``values`` holds the form's raw inputs by input name (lists of strings, as a browser posts
+    them); they may carry AHV numbers, so they are encrypted like ``Case.data``. Changed only by
+    ``cases.services.drafts``; retention deletes a draft ``DRAFT_RETENTION_DAYS`` after its last
+    change.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
+    )
+    service = models.ForeignKey("catalog.Service", on_delete=models.DO_NOTHING, related_name="+")
+    # The version the values were typed for: resuming on a newer one drops vanished fields.
+    version = models.ForeignKey(
+        "catalog.ServiceVersion", on_delete=models.DO_NOTHING, related_name="+"
+    )
+    values = EncryptedJSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "service"], name="draft_owner_service_unique")
+        ]
+        verbose_name = _("Entwurf")
+        verbose_name_plural = _("Entwürfe")
+
+    def __str__(self) -> str:
+        return f"{self.service_id} ({self.updated_at:%d.%m.%Y})"
+
+
+def draft_upload_to(instance: DraftFile, filename: str) -> str:
+    return f"drafts/{instance.draft_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class DraftFile(models.Model):
+    """An upload kept with a draft (type and size checked like an order's upload); it goes
+    with the order when the draft is submitted without choosing a new file for its field."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="files")
+    field_key = models.CharField(max_length=60)
+    file = models.FileField(upload_to=draft_upload_to, max_length=300)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["field_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "field_key"], name="draft_file_field_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,6 +25,7 @@ from .models import (
     CaseStatus,
     CaseStep,
     Document,
+    Draft,
     Message,
     Payment,
     PaymentMethod,
@@ -353,3 +354,28 @@ def document_titles(*, case: Case, documents, language: str = "de") -> list[Docu
     for document in titled:
         document.title = labels.get(document.field_key) or document.name
     return titled
+
+
+def draft_list_for_owner(*, user: User) -> QuerySet[Draft]:
+    """The drafts ``user`` saved in this commune, last changed first."""
+    if not user.is_authenticated:
+        return Draft.objects.none()
+    return Draft.objects.filter(owner=user).select_related("service", "version")
+
+
+def draft_get_for_owner(*, user: User, draft_id) -> Draft:
+    """The owner's own draft, or Http404 (another resident's draft does not exist for them)."""
+    draft = draft_list_for_owner(user=user).filter(pk=draft_id).first()
+    if draft is None:
+        raise Http404("Entwurf nicht gefunden")
+    return draft
+
+
+def draft_for_service(*, user: User, service_id: int) -> Draft | None:
+    """``user``'s draft of a service (at most one), with its kept uploads."""
+    return (
+        draft_list_for_owner(user=user)
+        .filter(service_id=service_id)
+        .prefetch_related("files")
+        .first()
+    )

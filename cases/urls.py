@@ -12,6 +12,11 @@ urlpatterns = [
     path("siegel-pruefen/", seal_check_page, name="seal-check"),
     path("dienstleistungen/<slug:key>/bestellen/", resident.order, name="order"),
     path("meine-geschaefte/", resident.my_cases, name="my-cases"),
+    path(
+        "meine-geschaefte/entwuerfe/<uuid:draft_id>/loeschen/",
+        resident.draft_delete,
+        name="draft-delete",
+    ),
     path("meine-geschaefte/<uuid:case_id>/", resident.my_case, name="my-case"),
     path(
         "meine-geschaefte/<uuid:case_id>/bestaetigung/",

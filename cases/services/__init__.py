@@ -13,6 +13,15 @@ from .clerk import (
     case_share,
 )
 from .documents import document_store
+from .drafts import (
+    DRAFT_RETENTION_DAYS,
+    DraftRefused,
+    draft_delete,
+    draft_form,
+    draft_resume,
+    draft_save,
+    draft_submit,
+)
 from .forms import OrderInvalid, order_form_class, order_initial, order_validate
 from .index import case_index_backfill_for_user, case_index_write
 from .messages import message_send
@@ -33,6 +42,8 @@ from .submit import case_submit, offer_for_order, order_level_check, reference_n
 from .sweep import steps_sweep
 
 __all__ = [
+    "DRAFT_RETENTION_DAYS",
+    "DraftRefused",
     "InvalidTransition",
     "OrderInvalid",
     "PaymentNotificationRefused",
@@ -56,6 +67,11 @@ __all__ = [
     "credits_book",
     "document_generated_add",
     "document_store",
+    "draft_delete",
+    "draft_form",
+    "draft_resume",
+    "draft_save",
+    "draft_submit",
     "message_send",
     "offer_for_order",
     "order_form_class",

@@ -33,7 +33,8 @@ from tenants.models import Commune, PersonalDataExport
 
 from ..exceptions import InvalidTransition
 from ..jobs import BUILD_PERSONAL_DATA_EXPORT
-from ..models import OPEN_STATUSES, Case
+from ..models import OPEN_STATUSES, Case, Draft
+from .drafts import draft_plain, drafts_delete_for_owner
 from .versions import published_version
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,12 @@ def _account_plain(user: User, commune: Commune) -> dict[str, Any]:
         ],
         "cases": [
             _case_plain(c) for c in Case.objects.filter(applicant=user).select_related("version")
+        ],
+        "drafts": [
+            draft_plain(d)
+            for d in Draft.objects.filter(owner=user)
+            .select_related("service")
+            .prefetch_related("files")
         ],
     }
 
@@ -192,8 +199,8 @@ def account_closing_statement(*, user: User) -> tuple[list[str], list[KeptCase]]
 @transaction.atomic
 def account_close(*, user: User) -> list[KeptCase]:
     """Close the resident's account in the current commune: the profile (with the AHV number),
-    the verified claims of past logins and the API tokens are deleted, the account is
-    anonymised and deactivated. Closed cases stay until their retention period ends (returned);
+    the verified claims of past logins, the API tokens and the order drafts are deleted, the
+    account is anonymised and deactivated. Closed cases stay until their retention period ends (returned);
     open cases block closing (``InvalidTransition``)."""
     open_refs, kept = account_closing_statement(user=user)
     if open_refs:
@@ -208,6 +215,7 @@ def account_close(*, user: User) -> list[KeptCase]:
     ResidentProfile.objects.filter(user=user).delete()
     IdentityLogin.objects.filter(user=user).update(claims={})
     AuthToken.objects.filter(user=user).delete()
+    drafts_delete_for_owner(user=user)
     user.email = None
     user.username = f"geschlossen-{uuid.uuid4().hex}"
     user.first_name = ""

@@ -9,6 +9,9 @@ ledger (public, by value, no personal content), the register access log, and one
 legal hold are skipped and listed. The same run deletes the commune's login records (django-axes)
 older than ``AXES_RETENTION_DAYS``; ``accounts.actors.expire_public_login_records`` does it for
 the public schema (cantonal staff).
+
+Order drafts (``cases.services.drafts``) are deleted ``DRAFT_RETENTION_DAYS`` after their last
+change, with their uploads; nothing is recorded about them (they never reached the commune).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from accounts.lockout import login_records_expire
 from tenants.context import current_commune
 
 from ..models import CLOSED_STATUSES
+from .drafts import drafts_expire
 
 BATCH = 2_000
 # What a deletion removes (the record names the kinds; counting them per case would cost a
@@ -102,6 +106,8 @@ class RetentionResult:
     due_references: list[str] = field(default_factory=list)
     # Login records (django-axes, with IP addresses) past AXES_RETENTION_DAYS.
     login_records_deleted: int = 0
+    # Drafts unchanged for DRAFT_RETENTION_DAYS: deleted (with dry_run: found).
+    drafts: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -110,6 +116,7 @@ class RetentionResult:
             "on_hold": self.on_hold,
             "on_hold_references": self.on_hold_references,
             "login_records_deleted": self.login_records_deleted,
+            "drafts": self.drafts,
         }
 
 
@@ -146,7 +153,8 @@ def retention_apply(
     *, dry_run: bool = False, now: dt.datetime | None = None, limit: int | None = None
 ) -> RetentionResult:
     """Delete (or, with ``dry_run``, only count) the cases of the current commune whose
-    retention period has passed; cases on hold are counted and listed, never touched.
+    retention period has passed; cases on hold are counted and listed, never touched. Drafts
+    unchanged for ``DRAFT_RETENTION_DAYS`` go too (``drafts``).
 
     ``limit`` bounds how many cases one run deletes (the periodic job continues next tick).
     The commune's login records older than ``AXES_RETENTION_DAYS`` go too.
@@ -163,6 +171,7 @@ def retention_apply(
         on_hold_references=[ref for _id, ref in held[:HELD_LISTED]],
         due_references=[ref for _id, ref in due[:HELD_LISTED]],
     )
+    result.drafts = drafts_expire(now=now, dry_run=dry_run)
     if dry_run:
         return result
     result.login_records_deleted = login_records_expire(now=now)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +18,8 @@ from django.views.decorators.http import require_POST
 from .. import selectors, services
 from ..explain import status_explanation
 from ..models import StepKind
-from .common import answers, language, run_action, version_name
+from ..services.drafts import REMOVE_FILE, SAVE_FLAG
+from .common import answers, language, run_action, validation_text, version_name
 
 
 def _level_refused(request: HttpRequest, exc, key: str) -> HttpResponse:
@@ -33,7 +38,9 @@ def _level_refused(request: HttpRequest, exc, key: str) -> HttpResponse:
 
 @login_required
 def order(request: HttpRequest, key: str) -> HttpResponse:
-    """The order form generated from the service's definition; POST submits the case."""
+    """The order form generated from the service's definition; POST submits the case, or, with
+    "Als Entwurf speichern", saves the inputs as the resident's draft. An existing draft of the
+    service opens prefilled."""
     try:
         offer, version = services.offer_for_order(service_key=key)
     except services.ServiceNotOrderable as exc:
@@ -48,10 +55,33 @@ def order(request: HttpRequest, key: str) -> HttpResponse:
     except services.ServiceNotOrderable as exc:
         return _level_refused(request, exc, key)
     form_class = services.order_form_class(version, language=language())
-    form = form_class(initial=services.order_initial(form_class=form_class, user=request.user))
-    if request.method == "POST":
+    draft = selectors.draft_for_service(user=request.user, service_id=version.service_id)
+    resume = (
+        services.draft_resume(draft=draft, version=version, language=language())
+        if draft is not None
+        else None
+    )
+    draft_error = ""
+    if request.method == "POST" and SAVE_FLAG in request.POST:
         try:
-            case = services.case_submit(
+            saved = services.draft_save(
+                user=request.user,
+                service_key=key,
+                data=request.POST,
+                files=request.FILES,
+                language=language(),
+            )
+        except services.DraftRefused as exc:
+            draft_error = validation_text(exc)
+            form = services.draft_form(form_class=form_class, data=request.POST)
+        except services.ServiceNotOrderable as exc:
+            return render(request, "cases/not_orderable.html", {"reason": exc.message})
+        else:
+            _draft_saved_messages(request, saved.refused_files)
+            return redirect("cases:order", key=key)
+    elif request.method == "POST":
+        try:
+            case = services.draft_submit(
                 user=request.user,
                 service_key=key,
                 data=request.POST,
@@ -66,6 +96,10 @@ def order(request: HttpRequest, key: str) -> HttpResponse:
             return render(request, "cases/not_orderable.html", {"reason": exc.message})
         else:
             return redirect("cases:confirmation", case_id=case.pk)
+    elif resume is not None:
+        form = services.draft_form(form_class=form_class, data=resume.data)
+    else:
+        form = form_class(initial=services.order_initial(form_class=form_class, user=request.user))
     fee = offer.fee_override if offer.fee_override is not None else version.fee
     english = language() == "en"
     name = version.name_en if english and version.name_en else version.name_de
@@ -80,7 +114,49 @@ def order(request: HttpRequest, key: str) -> HttpResponse:
             "fee": fee,
             "service_name": name,
             "summary": summary,
+            "resume": resume,
+            "draft_error": draft_error,
+            "draft_expires": _draft_expiry(draft) if draft else None,
+            "save_flag": SAVE_FLAG,
+            "remove_file": REMOVE_FILE,
+            "retention_days": services.DRAFT_RETENTION_DAYS,
         },
+    )
+
+
+def _draft_expiry(draft) -> dt.date:
+    return timezone.localdate(draft.updated_at) + dt.timedelta(days=services.DRAFT_RETENTION_DAYS)
+
+
+def _draft_saved_messages(request: HttpRequest, refused_files: list[str]) -> None:
+    messages.success(
+        request,
+        _(
+            "Ihr Entwurf ist gespeichert. Sie finden ihn unter «Meine Geschäfte». Ohne Änderung "
+            "wird er nach %(days)s Tagen gelöscht."
+        )
+        % {"days": services.DRAFT_RETENTION_DAYS},
+    )
+    for refused in refused_files:
+        messages.error(
+            request,
+            _("Diese Datei wurde nicht gespeichert, bitte wählen Sie eine passende: %(file)s")
+            % {"file": refused},
+        )
+
+
+@login_required
+def draft_delete(request: HttpRequest, draft_id) -> HttpResponse:
+    """GET asks for confirmation; POST deletes the draft (another resident's: 404)."""
+    draft = selectors.draft_get_for_owner(user=request.user, draft_id=draft_id)
+    if request.method == "POST":
+        services.draft_delete(draft=draft)
+        messages.success(request, _("Der Entwurf wurde gelöscht."))
+        return redirect("cases:my-cases")
+    return render(
+        request,
+        "cases/draft_delete.html",
+        {"draft": draft, "service_name": version_name(draft)},
     )
 
 
@@ -94,12 +170,17 @@ def confirmation(request: HttpRequest, case_id) -> HttpResponse:
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    """ "Meine Geschäfte": the resident's own cases, newest first."""
+    """ "Meine Geschäfte": the resident's drafts (first page only), then their own cases,
+    newest first."""
     cases = selectors.case_list_for_applicant(user=request.user)
     page = Paginator(cases, 20).get_page(request.GET.get("seite"))
     for case in page:
         case.display_name = version_name(case)
-    return render(request, "cases/my_cases.html", {"page": page})
+    drafts = list(selectors.draft_list_for_owner(user=request.user)) if page.number == 1 else []
+    for draft in drafts:
+        draft.display_name = version_name(draft)
+        draft.expires = _draft_expiry(draft)
+    return render(request, "cases/my_cases.html", {"page": page, "drafts": drafts})
 
 
 @login_required

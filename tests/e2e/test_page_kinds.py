@@ -16,11 +16,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.http import QueryDict
 from django.test import Client
 from django.utils import translation
 
-from cases.services import case_submit, case_withdraw
+from cases.models import Draft
+from cases.services import case_submit, case_withdraw, draft_save
 from catalog.models import ServiceVersion
 from tests.cases.factories import offer, service_with_steps
 from tests.factories import UserFactory
@@ -36,6 +39,7 @@ AXE_OPTIONS = {
 }
 FAILURES = Path(settings.BASE_DIR) / "var" / "e2e-failures"
 LONG_NAME = "Anwohnerparkkartenbewilligungsverlängerungsgesuch für Gemeindeliegenschaften"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 PUBLIC = [
     "/",
@@ -70,7 +74,8 @@ RESIDENT = [
     "/meine-geschaefte/",
     "/meine-geschaefte/{case}/",
     "/meine-geschaefte/{withdrawn}/",
-    "/dienstleistungen/{key}/bestellen/",
+    "/meine-geschaefte/entwuerfe/{draft}/loeschen/",
+    "/dienstleistungen/{key}/bestellen/",  # resumes the draft: notice, kept file, dropped field
     "/dienstleistungen/baugesuch/bestellen/",
     "/profil/",
 ]
@@ -101,11 +106,25 @@ def kriens_states(e2e_commune, in_commune):
         case = case_submit(user=resident, service_key="parkkarte-lang", data={"reason": "Anwohner"})
         withdrawn = case_submit(user=resident, service_key="parkkarte-lang", data={"reason": "x"})
         case_withdraw(case=withdrawn, user=resident)
+        # A draft with a kept upload and a value of a field the form no longer has (named as
+        # dropped on the order page).
+        draft = draft_save(
+            user=resident,
+            service_key="parkkarte-lang",
+            data=QueryDict("reason=Anwohner&copies=9"),
+            files={"attachment": SimpleUploadedFile("beleg.pdf", PDF, "application/pdf")},
+        ).draft
+        Draft.objects.filter(pk=draft.pk).update(values={**draft.values, "vehicle": ["LU 12345"]})
     return {
         "commune": kriens,
         "resident": resident,
         "admin": admin,
-        "fill": {"case": case.pk, "withdrawn": withdrawn.pk, "key": "parkkarte-lang"},
+        "fill": {
+            "case": case.pk,
+            "withdrawn": withdrawn.pk,
+            "key": "parkkarte-lang",
+            "draft": draft.pk,
+        },
     }
 
 

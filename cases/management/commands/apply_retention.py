@@ -1,5 +1,6 @@
 """``manage.py apply_retention [--commune <slug>] [--dry-run]``: delete the personal content of
-closed cases whose retention period has passed; prints one JSON object."""
+closed cases whose retention period has passed and drafts unchanged for 90 days; prints one
+JSON object."""
 
 from __future__ import annotations
 
@@ -26,13 +27,20 @@ class Command(BaseCommand):
             communes = communes.filter(slug=commune)
             if not communes.exists():
                 raise CommandError(f"Keine aktive Gemeinde mit dem Kurznamen «{commune}».")
-        total = {"due": 0, "deleted": 0, "on_hold": 0, "dry_run": dry_run, "communes": {}}
+        total = {
+            "due": 0,
+            "deleted": 0,
+            "on_hold": 0,
+            "drafts": 0,
+            "dry_run": dry_run,
+            "communes": {},
+        }
         for each in communes:
             with in_commune(each):
                 result = retention_apply(dry_run=dry_run)
-            for key in ("due", "deleted", "on_hold"):
+            for key in ("due", "deleted", "on_hold", "drafts"):
                 total[key] += getattr(result, key)
-            if result.due or result.on_hold:
+            if result.due or result.on_hold or result.drafts:
                 detail = result.as_dict()
                 if dry_run:
                     detail["due_references"] = result.due_references
