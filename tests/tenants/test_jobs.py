@@ -145,8 +145,20 @@ def test_the_scheduler_fans_out_once_per_active_commune(broker, run_jobs, monkey
     from tenants import scheduler
 
     monkeypatch.setattr(scheduler, "_periodic", [])
+    monkeypatch.setattr(scheduler, "_periodic_public", [])
     periodic(record_tick)
     assert fan_out() == 79
     schemas = [schema for _label, schema in run_jobs()]
     assert len(schemas) == 79 == len(set(schemas))
     assert "gemeinde_1057" not in schemas
+
+
+def test_the_scheduler_sends_public_jobs_once(broker, run_jobs, monkeypatch):
+    """A job registered with ``periodic_public`` is sent once per tick, in the public schema."""
+    from tenants import scheduler
+
+    monkeypatch.setattr(scheduler, "_periodic", [])
+    monkeypatch.setattr(scheduler, "_periodic_public", [])
+    scheduler.periodic_public(record_tick)
+    assert fan_out() == 1
+    assert [schema for _label, schema in run_jobs()] == ["public"]
