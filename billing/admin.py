@@ -3,18 +3,35 @@ book the communes' contributions of a year. Entries are never changed or deleted
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
+from django.db.models import Q, Sum
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from catalog.selectors import published_versions
 from tenants.admin_sites import canton_admin_site
 
-from .models import Category, ContributionRate, LedgerEntry, ProgrammeYear, UsageMonthly
+from .models import (
+    ZERO,
+    Category,
+    ContributionRate,
+    Deliverable,
+    ExpenditureLink,
+    Kind,
+    LedgerEntry,
+    ProgrammeYear,
+    UsageMonthly,
+)
 from .selectors.years import programme_years
 from .services import contributions_book, ledger_entry_book, ledger_entry_reverse
+from .services.deliverables import deliverable_create, deliverable_validate, expenditure_link
 from .services.errors import BillingError
 from .services.ledger import MANUAL_KINDS, ledger_entry_validate
 
@@ -213,3 +230,214 @@ class UsageMonthlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def _service_choices() -> list[tuple[str, str]]:
+    versions = published_versions().filter(service__owner_commune__isnull=True)
+    return [("", _("– keine –"))] + [
+        (v.service.key, f"{v.name_de} ({v.service.key})") for v in versions
+    ]
+
+
+class DeliverableForm(forms.ModelForm):
+    service_key = forms.ChoiceField(
+        label=_("Dienstleistung"), required=False, choices=_service_choices
+    )
+    stage = forms.ChoiceField(
+        label=_("neue Stufe"),
+        required=False,
+        choices=[("", "–"), ("form", _("Formular")), ("automated", _("automatisiert"))],
+        help_text=_("Bei der Art «Leistung auf Formular/automatisiert gebracht» nötig."),
+    )
+
+    class Meta:
+        model = Deliverable
+        fields = [
+            "kind",
+            "title",
+            "delivered_on",
+            "service_key",
+            "stage",
+            "communes",
+            "description",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            deliverable_validate(
+                kind=data.get("kind") or "",
+                title=data.get("title") or "",
+                stage=data.get("stage") or "",
+                communes=data.get("communes") or 0,
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        return data
+
+
+class ExpenditureLinkInline(admin.TabularInline):
+    """The expenditures linked to a deliverable (read-only: links are added on the page)."""
+
+    model = ExpenditureLink
+    fields = ("entry", "booking_date", "category", "amount", "reversed", "linked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("verknüpfte Ausgabe")
+    verbose_name_plural = _("verknüpfte Ausgaben")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    @admin.display(description=_("Buchungsdatum"))
+    def booking_date(self, link) -> str:
+        return link.entry.booking_date.strftime("%d.%m.%Y") if link.entry.booking_date else "–"
+
+    @admin.display(description=_("Kategorie"))
+    def category(self, link) -> str:
+        return link.entry.get_category_display()
+
+    @admin.display(description=_("Betrag (CHF)"))
+    def amount(self, link) -> Decimal:
+        return link.entry.amount
+
+    @admin.display(description=_("storniert"), boolean=True)
+    def reversed(self, link) -> bool:
+        return LedgerEntry.objects.filter(reverses_id=link.entry_id).exists()
+
+
+def linked_cost(deliverable: Deliverable) -> Decimal:
+    """Net cost of the linked expenditures (a reversal of a linked entry counts against it)."""
+    ids = list(deliverable.links.values_list("entry_id", flat=True))
+    total = LedgerEntry.objects.filter(Q(pk__in=ids) | Q(reverses_id__in=ids)).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return total or ZERO
+
+
+def swiss_amount(amount: Decimal) -> str:
+    """``Decimal("12000")`` → ``12'000.00`` (the way the reports write francs)."""
+    return f"{amount:,.2f}".replace(",", "'")
+
+
+@admin.register(Deliverable, site=canton_admin_site)
+class DeliverableAdmin(admin.ModelAdmin):
+    """What the money bought: record deliverables, link expenditures to them (the ledger itself
+    stays untouched; a link is its own row), see per deliverable its linked cost."""
+
+    form = DeliverableForm
+    list_display = (
+        "title",
+        "kind",
+        "delivered_on",
+        "service_key",
+        "stage",
+        "communes",
+        "cost",
+    )
+    list_filter = ("kind", "stage")
+    search_fields = ("title", "service_key", "description")
+    date_hierarchy = "delivered_on"
+    inlines = [ExpenditureLinkInline]
+    change_form_template = "admin/billing/deliverable/change_form.html"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def get_inline_instances(self, request, obj=None):
+        # A new deliverable has no links yet; they are added on its page afterwards.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    @admin.display(description=_("verknüpfte Kosten (CHF)"))
+    def cost(self, obj) -> str:
+        return swiss_amount(linked_cost(obj))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied
+        data = form.cleaned_data
+        created = deliverable_create(
+            kind=data["kind"],
+            title=data["title"],
+            delivered_on=data["delivered_on"],
+            service_key=data.get("service_key") or "",
+            stage=data.get("stage") or "",
+            communes=data.get("communes") or 0,
+            description=data.get("description") or "",
+        )
+        obj.pk = created.pk
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing to save: links are added with the link form of the deliverable's page."""
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return redirect(reverse("canton_admin:billing_deliverable_change", args=[obj.pk]))
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/ausgabe-verknuepfen/",
+                self.admin_site.admin_view(self.link_view),
+                name="billing_deliverable_link",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        deliverable = get_object_or_404(Deliverable, pk=object_id)
+        linked = deliverable.links.values_list("entry_id", flat=True)
+        candidates = (
+            LedgerEntry.objects.filter(
+                kind=Kind.EXPENDITURE, reverses__isnull=True, reversed_by__isnull=True
+            )
+            .exclude(pk__in=linked)
+            .order_by("-booking_date", "-pk")
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "linkable": candidates,
+            "linked_cost": swiss_amount(linked_cost(deliverable)),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def link_view(self, request, pk: int):
+        """POST: link the chosen ledger entry (``expenditure_link``); refusals as a message."""
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        deliverable = get_object_or_404(Deliverable, pk=pk)
+        raw = request.POST.get("entry", "")
+        entry = LedgerEntry.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        back = redirect(reverse("canton_admin:billing_deliverable_change", args=[pk]))
+        if entry is None:
+            self.message_user(request, gettext("Bitte eine Ausgabe wählen."), messages.ERROR)
+            return back
+        try:
+            expenditure_link(entry=entry, deliverable=deliverable)
+        except BillingError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("Ausgabe %(entry)s mit «%(title)s» verknüpft.")
+                % {"entry": entry.pk, "title": deliverable.title},
+                messages.SUCCESS,
+            )
+        return back

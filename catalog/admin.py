@@ -5,13 +5,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tenants.admin_sites import canton_admin_site
 
 from . import services
 from .formdefs import validate_definition
-from .models import OfferIndex, Service, ServiceVersion, StepDefinition, Topic
+from .models import Approval, OfferIndex, Service, ServiceVersion, StepDefinition, Topic
+from .selectors import own_services_for_decision
+from .services.own_services import canton_decider_check, commune_service_decide
 
 
 @admin.register(Topic, site=canton_admin_site)
@@ -82,6 +88,7 @@ class ServiceAdmin(admin.ModelAdmin):
     readonly_fields = ("retired_at", "created_at")
     inlines = [VersionInline]
     actions = [new_version, retire, reactivate]
+    change_list_template = "admin/catalog/service/change_list.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("versions")
@@ -112,6 +119,65 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_urls(self):
+        own = [
+            path(
+                "eigene-leistungen/",
+                self.admin_site.admin_view(self.own_services_view),
+                name="catalog_service_own_queue",
+            )
+        ]
+        return own + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        pending = Service.objects.filter(approval=Approval.PENDING).count()
+        extra_context = {**(extra_context or {}), "own_pending": pending}
+        return super().changelist_view(request, extra_context)
+
+    def own_services_view(self, request):
+        """Communes' own services awaiting the canton: approve (publishes) or reject with a
+        reason the commune sees (``commune_service_decide``)."""
+        canton_decider_check(user=request.user)
+        error_service, error_messages = None, []
+        if request.method == "POST":
+            service = get_object_or_404(
+                Service, pk=request.POST.get("service"), owner_commune__isnull=False
+            )
+            approve = request.POST.get("decision") == "approve"
+            try:
+                commune_service_decide(
+                    user=request.user,
+                    service=service,
+                    approve=approve,
+                    reason=request.POST.get("reason", ""),
+                )
+            except ValidationError as exc:
+                error_service, error_messages = service.pk, exc.messages
+            else:
+                text = (
+                    gettext("«%(key)s» freigegeben und publiziert.")
+                    if approve
+                    else gettext("«%(key)s» abgelehnt; die Gemeinde sieht die Begründung.")
+                )
+                self.message_user(request, text % {"key": service.key}, messages.SUCCESS)
+                return redirect(reverse("canton_admin:catalog_service_own_queue"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Eigene Leistungen der Gemeinden: Freigabe"),
+            "opts": self.model._meta,
+            "pending": own_services_for_decision(pending=True),
+            "decided": own_services_for_decision(pending=False, limit=20),
+            "error_service": error_service,
+            "error_messages": error_messages,
+            "posted_reason": request.POST.get("reason", ""),
+        }
+        return TemplateResponse(
+            request,
+            "admin/catalog/own_services_queue.html",
+            context,
+            status=400 if error_messages else 200,
+        )
 
 
 class StepInline(admin.TabularInline):

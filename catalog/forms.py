@@ -47,3 +47,37 @@ class OfferForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class OwnServiceForm(forms.Form):
+    """An own service the commune proposes to the canton (validated by
+    ``commune_service_propose``)."""
+
+    name_de = forms.CharField(label=_("Name (Deutsch)"), max_length=200)
+    summary_de = forms.CharField(
+        label=_("Kurzbeschreibung (Deutsch)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Ein bis zwei Sätze: was Einwohnerinnen und Einwohner damit erledigen."),
+    )
+    name_en = forms.CharField(label=_("Name (Englisch, optional)"), max_length=200, required=False)
+    summary_en = forms.CharField(
+        label=_("Kurzbeschreibung (Englisch, optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    fee = forms.DecimalField(
+        label=_("Gebühr (CHF)"), min_value=0, max_digits=10, decimal_places=2, initial=0
+    )
+    responsible_group = forms.ChoiceField(
+        label=_("Zuständige Gruppe"),
+        help_text=_("Die Gruppe, in deren Eingang die Anliegen landen."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        names = Group.objects.order_by("name").values_list("name", flat=True)
+        self.fields["responsible_group"].choices = [("", _("– bitte wählen –"))] + [
+            (name, name) for name in names
+        ]

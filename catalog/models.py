@@ -93,6 +93,12 @@ class Service(models.Model):
     approval = models.CharField(
         _("Freigabe"), max_length=10, choices=Approval.choices, default=Approval.APPROVED
     )
+    approval_reason = models.TextField(
+        _("Begründung der Ablehnung"),
+        blank=True,
+        help_text=_("Sieht die Gemeinde, deren eigene Leistung der Kanton abgelehnt hat."),
+    )
+    approval_decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
 
     class Meta:
         ordering = ["key"]

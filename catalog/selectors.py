@@ -11,9 +11,10 @@ from django.contrib.auth.models import Group
 from django.db.models import F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from tenants.context import current_commune
 from tenants.models import Commune, Domain
 
-from .models import OfferIndex, Service, ServiceVersion, StepDefinition, Topic
+from .models import Approval, OfferIndex, Service, ServiceVersion, StepDefinition, Topic
 from .offers.models import ServiceOffer
 
 # word_similarity threshold: "wohnsitzbestatigng" still finds it, "pass" does not find "Parkkarte".
@@ -182,12 +183,84 @@ def offer_for_order(*, key: str) -> ActiveOffer | None:
     return _active(offer, version) if offer else None
 
 
+def _visible_here() -> Q:
+    """Cantonal services and the current commune's own ones (never another commune's)."""
+    commune = current_commune()
+    mine = Q(service__owner_commune=commune) if commune is not None else Q(pk__in=[])
+    return Q(service__owner_commune__isnull=True) | mine
+
+
+def service_for_commune_admin(*, key: str) -> ServiceVersion | None:
+    """``service_detail`` for the current commune's administrators: None for another
+    commune's own service."""
+    version = service_detail(key=key)
+    if version is None or version.service.owner_commune_id is None:
+        return version
+    commune = current_commune()
+    return (
+        version if commune is not None and version.service.owner_commune_id == commune.pk else None
+    )
+
+
 def offer_admin_rows() -> list[dict]:
-    """Every catalogue service with the current commune's offer (or None), for administrators."""
+    """Every catalogue service and the current commune's approved own services with the
+    commune's offer (or None), for administrators."""
     offers = {o.service_id: o for o in ServiceOffer.objects.select_related("responsible_group")}
     rows = []
-    for version in published_versions():
+    for version in published_versions().filter(_visible_here()):
         offer = offers.get(version.service_id)
         fee = offer.fee_override if offer and offer.fee_override is not None else version.fee
         rows.append({"version": version, "service": version.service, "offer": offer, "fee": fee})
     return rows
+
+
+# --- A commune's own services -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnServiceRow:
+    """One own service of the current commune: the version it proposed (the published one once
+    approved), the canton's decision and the commune's offer (None until offered)."""
+
+    service: Service
+    version: ServiceVersion
+    offer: ServiceOffer | None
+
+
+def own_services_of_commune() -> list[OwnServiceRow]:
+    """The current commune's own services, newest first, with state and offer."""
+    commune = current_commune()
+    if commune is None:
+        return []
+    services = (
+        Service.objects.filter(owner_commune=commune)
+        .prefetch_related("versions")
+        .order_by("-created_at", "-pk")
+    )
+    offers = {
+        o.service_id: o
+        for o in ServiceOffer.objects.filter(service__in=services).select_related(
+            "responsible_group"
+        )
+    }
+    rows = []
+    for service in services:
+        versions = sorted(service.versions.all(), key=lambda v: -v.number)
+        current = next((v for v in versions if v.status == "published"), None) or versions[0]
+        rows.append(OwnServiceRow(service=service, version=current, offer=offers.get(service.pk)))
+    return rows
+
+
+def own_services_for_decision(*, pending: bool = True, limit: int = 50) -> list[ServiceVersion]:
+    """Communes' own services awaiting the canton (oldest first) or, with ``pending=False``,
+    the latest decided ones: their newest version with service and commune (public schema)."""
+    qs = ServiceVersion.objects.filter(service__owner_commune__isnull=False).select_related(
+        "service", "service__owner_commune"
+    )
+    if pending:
+        qs = qs.filter(service__approval=Approval.PENDING, status=ServiceVersion.Status.DRAFT)
+        return list(qs.order_by("service__created_at", "service__pk")[:limit])
+    qs = qs.exclude(service__approval=Approval.PENDING).exclude(
+        status=ServiceVersion.Status.DRAFT, service__approval=Approval.APPROVED
+    )
+    return list(qs.order_by("-service__approval_decided_at", "-pk")[:limit])

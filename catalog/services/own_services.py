@@ -9,14 +9,16 @@ cantonal catalogue's 80 % target.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from tenants.context import current_commune
 
 from ..models import Approval, Level, Service, ServiceVersion
@@ -31,16 +33,34 @@ REQUEST_FIELD = {
 }
 
 
+def _fee(value: Any) -> Decimal:
+    try:
+        fee = Decimal(str(value if value not in (None, "") else "0"))
+    except (InvalidOperation, ValueError):
+        fee = Decimal("-1")
+    if not fee.is_finite() or fee < 0 or fee.as_tuple().exponent < -2 or fee >= 100_000:
+        raise ValidationError(
+            {"fee": _("Bitte eine Gebühr in CHF ab 0 mit höchstens zwei Nachkommastellen.")}
+        )
+    return fee.quantize(Decimal("0.01"))
+
+
 @transaction.atomic
 def commune_service_propose(
     *,
     user: Any,
     name_de: str,
     summary_de: str,
-    fee: Decimal = Decimal("0.00"),
+    fee: Decimal | str = Decimal("0.00"),
     responsible_group: str = "Einwohnerdienste",
+    name_en: str = "",
+    summary_en: str = "",
 ) -> Service:
-    """The current commune's administration proposes an own service (pending approval)."""
+    """The current commune's administration proposes an own service (pending approval).
+
+    German name and summary are required, English ones optional; the service gets one manual
+    step for ``responsible_group``. Refuses anyone but a commune administrator; nothing is
+    stored when it refuses."""
     offer_editor_check(user=user)
     commune = current_commune()
     if commune is None:
@@ -51,6 +71,12 @@ def commune_service_propose(
         errors["name_de"] = _("Bitte einen Namen angeben.")
     if not summary:
         errors["summary_de"] = _("Bitte eine Kurzbeschreibung angeben.")
+    if not (responsible_group or "").strip():
+        errors["responsible_group"] = _("Bitte die zuständige Gruppe angeben.")
+    try:
+        fee = _fee(fee)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     key = slugify(f"{commune.slug}-{name}")[:80].strip("-")
@@ -66,7 +92,9 @@ def commune_service_propose(
     draft = version_create_draft(
         service=service,
         name_de=name,
+        name_en=(name_en or "").strip(),
         summary_de=summary,
+        summary_en=(summary_en or "").strip(),
         fee=fee,
         form_definition={"fields": [REQUEST_FIELD]},
     )
@@ -77,16 +105,39 @@ def commune_service_propose(
                 "key": "bearbeiten",
                 "name_de": "Anliegen bearbeiten",
                 "kind": "manual",
-                "responsible_group": responsible_group,
+                "responsible_group": responsible_group.strip(),
             }
         ],
     )
     return service
 
 
+def canton_decider_check(*, user: Any) -> None:
+    """Only the cantonal office (role ``canton`` or superuser, on the public host) decides on
+    communes' own services; anyone else, a commune's administrators included: PermissionDenied."""
+    allowed = getattr(user, "is_authenticated", False) and (
+        user.role == User.Role.CANTON or user.is_superuser
+    )
+    if not allowed or current_commune() is not None:
+        raise PermissionDenied(
+            _("Nur das kantonale E-Government-Büro gibt eigene Leistungen frei.")
+        )
+
+
 @transaction.atomic
-def commune_service_decide(*, service: Service, approve: bool) -> Service:
-    """The canton approves (publishes the draft) or rejects a commune's proposed service."""
+def commune_service_decide(
+    *, user: Any, service: Service, approve: bool, reason: str = ""
+) -> Service:
+    """The canton approves (publishes the draft) or rejects a commune's proposed service.
+
+    A rejection needs a ``reason``, which the commune sees beside its proposal; a decision is
+    final. Nothing changes when it refuses."""
+    canton_decider_check(user=user)
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ValidationError(
+            {"reason": _("Bitte begründen Sie die Ablehnung; die Gemeinde sieht die Begründung.")}
+        )
     service = Service.objects.select_for_update().get(pk=service.pk)
     if service.owner_commune_id is None:
         raise ValidationError(_("Das ist keine eigene Leistung einer Gemeinde."))
@@ -98,5 +149,7 @@ def commune_service_decide(*, service: Service, approve: bool) -> Service:
             raise ValidationError(_("Diese Leistung hat keinen Entwurf zum Freigeben."))
         version_publish(version=draft)
     service.approval = Approval.APPROVED if approve else Approval.REJECTED
-    service.save(update_fields=["approval"])
+    service.approval_reason = "" if approve else reason
+    service.approval_decided_at = timezone.now()
+    service.save(update_fields=["approval", "approval_reason", "approval_decided_at"])
     return service

@@ -9,20 +9,24 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.logins import level_requirement
 from accounts.models import User
-from catalog.forms import OfferForm
+from catalog.forms import OfferForm, OwnServiceForm
 from catalog.models import Service
 from catalog.offers.models import ServiceOffer, Stage
 from catalog.selectors import (
     offer_admin_rows,
     offer_for_order,
     offer_list,
+    own_services_of_commune,
     service_detail,
+    service_for_commune_admin,
 )
 from catalog.services import offer_update
+from catalog.services.own_services import commune_service_propose
 
 
 def commune_admin_required(view):
@@ -113,7 +117,7 @@ def _initial(offer: ServiceOffer | None, service: Service) -> dict:
 @commune_admin_required
 def admin_offer_edit(request: HttpRequest, key: str) -> HttpResponse:
     """Activate a service for this commune or change its stage, fee, group and contact."""
-    version = service_detail(key=key)
+    version = service_for_commune_admin(key=key)
     if version is None:
         raise Http404(_("Diese Dienstleistung gibt es nicht im Katalog."))
     service = version.service
@@ -133,5 +137,43 @@ def admin_offer_edit(request: HttpRequest, key: str) -> HttpResponse:
         request,
         "catalog/commune/admin_edit.html",
         {"form": form, "version": version, "service": service, "offer": offer},
+        status=400 if form.errors else 200,
+    )
+
+
+@commune_admin_required
+def own_services(request: HttpRequest) -> HttpResponse:
+    """This commune's own services and the canton's decision on each."""
+    return render(
+        request,
+        "catalog/commune/own_list.html",
+        {"rows": own_services_of_commune(), "stages": dict(Stage.choices)},
+    )
+
+
+@commune_admin_required
+def own_service_propose(request: HttpRequest) -> HttpResponse:
+    """Propose an own service that the cantonal catalogue lacks (the canton approves it)."""
+    form = OwnServiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service = commune_service_propose(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("«%(name)s» ist dem Kanton zur Freigabe vorgelegt.")
+                % {"name": form.cleaned_data["name_de"]},
+            )
+            return redirect(f"{reverse('catalog:own-services')}#own-{service.key}")
+    return render(
+        request,
+        "catalog/commune/own_propose.html",
+        {"form": form},
         status=400 if form.errors else 200,
     )

@@ -117,7 +117,7 @@ def test_commune_own_service_needs_the_cantons_approval(seeded, kriens, emmen, i
         with pytest.raises(ValidationError, match="noch nicht freigegeben"):
             offer_set(service=own, stage="form")
         assert not ServiceOffer.objects.filter(service=own).exists()
-    commune_service_decide(service=own, approve=True)
+    commune_service_decide(user=UserFactory(canton=True), service=own, approve=True)
     own.refresh_from_db()
     assert own.approval == Approval.APPROVED
     with in_commune(kriens):
@@ -139,8 +139,44 @@ def test_only_administrators_propose_and_rejected_stays_unoffered(seeded, kriens
         own = commune_service_propose(
             user=UserFactory(admin=True), name_de="Bootsplatz", summary_de="See."
         )
-    commune_service_decide(service=own, approve=False)
+    canton = UserFactory(canton=True)
+    commune_service_decide(user=canton, service=own, approve=False, reason="Gibt es schon.")
     with pytest.raises(ValidationError, match="bereits entschieden"):
-        commune_service_decide(service=own, approve=True)
+        commune_service_decide(user=canton, service=own, approve=True)
     with in_commune(kriens), pytest.raises(ValidationError):
         offer_set(service=own, stage="form")
+
+
+def test_scheduled_snapshot_writes_the_month_once_and_idempotently(seeded, kriens, in_commune):
+    """The scheduler's public job records every current offer for this month, does nothing
+    more within its interval, and a later run leaves exactly one row per offer."""
+    from django.core.cache import caches
+
+    from catalog.actors import rollout_snapshot
+    from tenants.scheduler import periodic_public_actors
+
+    assert rollout_snapshot in periodic_public_actors()
+    with in_commune(kriens):
+        offer_set(service=Service.objects.get(key="baugesuch"), stage="form")
+    month = current_month()
+    OfferSnapshot.objects.filter(month=month).delete()
+    key = f"catalog:rollout-snapshot:{month:%Y-%m}"
+    caches["public"].delete(key)
+    try:
+        rollout_snapshot.fn()
+        rows = set(
+            OfferSnapshot.objects.filter(month=month).values_list("commune", "service", "stage")
+        )
+        assert rows == set(OfferIndex.objects.values_list("commune", "service", "stage"))
+        assert (kriens.pk, Service.objects.get(key="baugesuch").pk, "form") in rows
+        OfferSnapshot.objects.filter(month=month).delete()
+        rollout_snapshot.fn()  # within the interval: nothing
+        assert not OfferSnapshot.objects.filter(month=month).exists()
+        caches["public"].delete(key)
+        rollout_snapshot.fn()
+        rollout_snapshot.fn()
+        caches["public"].delete(key)
+        rollout_snapshot.fn()
+        assert OfferSnapshot.objects.filter(month=month).count() == len(rows)
+    finally:
+        caches["public"].delete(key)
