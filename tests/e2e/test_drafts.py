@@ -125,5 +125,7 @@ def test_baugesuch_saved_as_draft_resumed_and_submitted(kriens_resident, browser
         assert case.documents.get(field_key="plans").size == len(PDF)
         assert not Draft.objects.exists()
     page.get_by_role("link", name="Meine Geschäfte").first.click()
+    page.wait_for_url(re.compile(r"/meine-geschaefte/$"))
+    page.locator("tr").filter(has_text=reference).wait_for()
     assert page.locator("table.drafts").count() == 0
-    assert page.locator("tr").filter(has_text=reference).count() == 1
+    page.wait_for_load_state("networkidle")  # nothing in flight when the test's data goes
