@@ -166,7 +166,8 @@ def validate_required_documents(value: object) -> None:
                 'Bitte eine Liste angeben, je Unterlage ein deutscher Text oder {"de": "…", '
                 '"en": "…"}.'
             ),
-            code="invalid",
+            # Not "invalid": JSONField would put its own "must be valid JSON" in its place.
+            code="invalid_documents",
         )
 
 
