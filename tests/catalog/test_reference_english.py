@@ -9,6 +9,7 @@ from catalog import services
 from catalog.models import ServiceVersion
 from catalog.seed import SERVICES
 from catalog.seed.loader import _version_content, seed_catalog
+from tests.factories import UserFactory
 
 from .conftest import published
 
@@ -92,3 +93,12 @@ def test_english_reference_texts_are_part_of_the_published_version(make_service)
     version.legal_basis_en = "changed"
     with pytest.raises(ValidationError):
         version.save()
+
+
+def test_cantonal_admin_edits_the_english_reference_texts(make_service, public_client):
+    """A draft's change page in the cantonal admin has inputs for the English texts."""
+    public_client.force_login(UserFactory(canton=True))
+    draft = make_service("admin-englisch", publish=False).versions.get()
+    html = public_client.get(f"/admin/catalog/serviceversion/{draft.pk}/change/").content.decode()
+    assert 'name="legal_basis_en"' in html and 'name="authority_en"' in html
+    assert 'name="required_documents"' in html
