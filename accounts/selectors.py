@@ -96,6 +96,17 @@ def profile_is_complete(user: User) -> bool:
     return all(data[key] for key in PROFILE_REQUIRED)
 
 
+def account_deactivated(*, email: str, password: str) -> bool:
+    """Whether ``email`` is an account that was deactivated (not a registration awaiting
+    verification) and ``password`` is its password."""
+    user = (
+        User.objects.filter(email=email.strip().lower(), is_active=False)
+        .exclude(role=User.Role.RESIDENT, last_login__isnull=True)
+        .first()
+    )
+    return bool(user and password and user.check_password(password))
+
+
 def registration_pending(*, email: str, password: str) -> bool:
     """Whether `email` is a registration still awaiting its e-mail verification and
     `password` is its password."""

@@ -24,8 +24,15 @@ class EmailAuthenticationForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     error_messages = {
-        "invalid_login": _("E-Mail-Adresse oder Passwort ist falsch."),
-        "inactive": _("Dieses Konto ist deaktiviert."),
+        # The same answer whether or not an account exists (and for a deactivated one, unless
+        # the password was right: see clean()).
+        "invalid_login": _(
+            "E-Mail-Adresse oder Passwort ist falsch. Bitte prüfen Sie beide Angaben "
+            "(beim Passwort zählt die Gross- und Kleinschreibung)."
+        ),
+        "inactive": _(
+            "Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Gemeindeverwaltung."
+        ),
         "unverified": _(
             "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse mit dem Link, den wir Ihnen "
             "geschickt haben. Keine E-Mail erhalten? Registrieren Sie sich erneut."
@@ -48,17 +55,18 @@ class EmailAuthenticationForm(AuthenticationForm):
         try:
             return super().clean()
         except ValidationError:
-            # Only someone who knows the password learns that the address awaits verification;
-            # never while django-axes has locked the login out.
-            if not getattr(self.request, "axes_locked_out", False) and (
-                selectors.registration_pending(
-                    email=self.cleaned_data.get("username", ""),
-                    password=self.cleaned_data.get("password") or "",
-                )
-            ):
+            # Only someone who knows the password learns that the address awaits verification
+            # or that the account is deactivated; never while django-axes has locked it out.
+            if getattr(self.request, "axes_locked_out", False):
+                raise
+            email = self.cleaned_data.get("username", "")
+            password = self.cleaned_data.get("password") or ""
+            if selectors.registration_pending(email=email, password=password):
                 raise ValidationError(
                     self.error_messages["unverified"], code="unverified"
                 ) from None
+            if selectors.account_deactivated(email=email, password=password):
+                raise ValidationError(self.error_messages["inactive"], code="inactive") from None
             raise
 
 

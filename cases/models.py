@@ -16,6 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from tenants.crypto import EncryptedJSONField
 
+from .event_texts import event_text_shown
 from .exceptions import InvalidTransition  # noqa: F401  (re-exported: cases.models.InvalidTransition)
 
 
@@ -233,6 +234,10 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+    def text_in(self, language: str) -> str:
+        """The entry in ``language`` (``cases.event_texts``); the stored text is the German record."""
+        return event_text_shown(text=self.text, details=self.details, language=language)
 
     @property
     def actor_label(self) -> str:

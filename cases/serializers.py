@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -74,6 +75,7 @@ class StepSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField()
 
     class Meta:
         model = CaseEvent
@@ -81,6 +83,9 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_actor(self, event: CaseEvent) -> str:
         return event.actor_label
+
+    def get_text(self, event: CaseEvent) -> str:
+        return event.text_in((translation.get_language() or "de")[:2])
 
 
 class DocumentSerializer(serializers.ModelSerializer):

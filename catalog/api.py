@@ -59,13 +59,29 @@ class ServiceDetailSerializer(ServiceListSerializer):
     description = serializers.CharField(source="description_de")
     description_en = serializers.CharField()
     keywords = serializers.CharField()
-    required_documents = serializers.JSONField()
+    required_documents = serializers.SerializerMethodField()
+    required_documents_en = serializers.SerializerMethodField()
     legal_basis = serializers.CharField()
+    legal_basis_en = serializers.SerializerMethodField()
     authority = serializers.CharField(source="authority_de")
+    authority_en = serializers.SerializerMethodField()
     service_norm_days = serializers.IntegerField()
     published_at = serializers.DateTimeField()
     form_definition = serializers.JSONField()
     steps = StepSerializer(many=True)
+
+    # German keys as before; the English ones fall back to German where untranslated.
+    def get_required_documents(self, version: ServiceVersion) -> list[str]:
+        return version.required_documents_in("de")
+
+    def get_required_documents_en(self, version: ServiceVersion) -> list[str]:
+        return version.required_documents_in("en")
+
+    def get_legal_basis_en(self, version: ServiceVersion) -> str:
+        return version.text_in("legal_basis", "en")
+
+    def get_authority_en(self, version: ServiceVersion) -> str:
+        return version.text_in("authority", "en")
 
 
 class CatalogQuery(QuerySerializer):

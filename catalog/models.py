@@ -152,6 +152,31 @@ def adapter_reads_register(adapter_key: str) -> bool:
     return adapter_key.startswith(REGISTER_ADAPTER_PREFIXES)
 
 
+def validate_required_documents(value: object) -> None:
+    """A list whose entries are German texts or ``{"de": "…", "en": "…"}`` (``en`` optional)."""
+
+    def valid(entry: object) -> bool:
+        if isinstance(entry, str):
+            return bool(entry.strip())
+        return (
+            isinstance(entry, dict)
+            and set(entry) <= {"de", "en"}
+            and isinstance(entry.get("de"), str)
+            and bool(entry["de"].strip())
+            and isinstance(entry.get("en", ""), str)
+        )
+
+    if not isinstance(value, list) or not all(valid(entry) for entry in value):
+        raise ValidationError(
+            _(
+                'Bitte eine Liste angeben, je Unterlage ein deutscher Text oder {"de": "…", '
+                '"en": "…"}.'
+            ),
+            # Not "invalid": JSONField would put its own "must be valid JSON" in its place.
+            code="invalid_documents",
+        )
+
+
 PAYMENT_MODE_CHOICES = [
     ("qr_bill", _("Rechnung mit QR-Einzahlungsschein")),
     ("online", _("online vor dem Ergebnis")),
@@ -175,14 +200,28 @@ class ServiceVersion(models.Model):
     description_de = models.TextField(_("Beschreibung (Deutsch)"), blank=True)
     description_en = models.TextField(_("Beschreibung (Englisch)"), blank=True)
     keywords = models.TextField(_("Stichwörter"), blank=True, help_text=_("durch Komma getrennt"))
-    required_documents = models.JSONField(_("benötigte Unterlagen"), default=list, blank=True)
+    required_documents = models.JSONField(
+        _("benötigte Unterlagen"),
+        default=list,
+        blank=True,
+        validators=[validate_required_documents],
+        help_text=_(
+            'Liste; je Eintrag {"de": "…", "en": "…"} (Englisch darf fehlen) oder ein deutscher Text'
+        ),
+    )
     legal_basis = models.TextField(_("Rechtsgrundlage"), blank=True)
+    legal_basis_en = models.TextField(
+        _("Rechtsgrundlage (Englisch)"),
+        blank=True,
+        help_text=_("Leer: die Seite zeigt auf Englisch den deutschen Text."),
+    )
     authority_de = models.CharField(
         _("zuständige Stelle"),
         max_length=200,
         blank=True,
         help_text=_("Bei Gemeindeleistungen legt jede Gemeinde ihr Amt selbst fest."),
     )
+    authority_en = models.CharField(_("zuständige Stelle (Englisch)"), max_length=200, blank=True)
     fee = models.DecimalField(_("Gebühr (CHF)"), max_digits=10, decimal_places=2, default=0)
     service_norm_days = models.PositiveSmallIntegerField(_("Bearbeitungsfrist (Tage)"), default=5)
     # The lowest login quality that may order this version (accounts.levels.AuthLevel values);
@@ -238,7 +277,9 @@ class ServiceVersion(models.Model):
         "keywords",
         "required_documents",
         "legal_basis",
+        "legal_basis_en",
         "authority_de",
+        "authority_en",
         "fee",
         "service_norm_days",
         "min_auth_level",
@@ -301,6 +342,27 @@ class ServiceVersion(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    def text_in(self, name: str, language: str) -> str:
+        """A reference text (``name``, ``legal_basis``, ``authority`` …) in ``language``,
+        German when its translation is empty."""
+        german = getattr(self, f"{name}_de", None)
+        if german is None:
+            german = getattr(self, name)
+        if language != "de":
+            return getattr(self, f"{name}_{language}", "") or german
+        return german
+
+    def required_documents_in(self, language: str) -> list[str]:
+        """The required documents as texts in ``language`` (German where untranslated)."""
+        return [document_text(entry, language) for entry in self.required_documents or []]
+
+
+def document_text(entry: object, language: str) -> str:
+    """One entry of ``required_documents`` in ``language`` (a plain string is German)."""
+    if isinstance(entry, dict):
+        return str(entry.get(language) or entry.get("de") or "")
+    return str(entry)
 
 
 class StepDefinition(models.Model):

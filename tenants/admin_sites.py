@@ -5,11 +5,30 @@ Each app registers its public models on ``canton_admin_site`` and its commune mo
 """
 
 from django.contrib.admin import AdminSite
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import get_public_schema_name
 
 
+class AdminLoginForm(AdminAuthenticationForm):
+    """The administration's login with the portal's own messages: one answer for an unknown
+    address, a wrong password and an account without access, so none of them is told apart."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "E-Mail-Adresse oder Passwort ist falsch, oder dieses Konto hat keinen Zugang zur "
+            "Administration. Bitte prüfen Sie beide Angaben."
+        ),
+        "inactive": _(
+            "Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Gemeindeverwaltung."
+        ),
+    }
+
+
 class CantonAdminSite(AdminSite):
+    login_form = AdminLoginForm
     site_header = "Einwohnerportal Luzern – Kanton"
     site_title = "Kantonale Administration"
     index_title = "Gemeinden, Katalog und Digitalisierungsfünfliber"
@@ -23,6 +42,7 @@ class CantonAdminSite(AdminSite):
 
 
 class CommuneAdminSite(AdminSite):
+    login_form = AdminLoginForm
     site_title = "Gemeindeadministration"
     index_title = "Verwaltung der Gemeinde"
 

@@ -44,4 +44,8 @@ def dog_register(call: StepCall) -> dict:
             f"im Hunderegister erfasst (Registrierung {registration.registration_id}, "
             f"Meldung {registration.message_id})"
         ),
+        "summary_en": (
+            f"entered in the dog register (registration {registration.registration_id}, "
+            f"message {registration.message_id})"
+        ),
     }

@@ -81,6 +81,9 @@ def _person_event(commune: Commune, person: dict) -> dict[str, Any]:
     }
 
 
+WHAT_EN = {"Wegzug": "Departure", "Zuzug": "Arrival", "Adressänderung": "Change of address"}
+
+
 def _acknowledged(
     call: StepCall, result: Any, *, kind: str, what: str, commune: Commune
 ) -> tuple[Case, dict]:
@@ -96,6 +99,10 @@ def _acknowledged(
         "person_id": result.person_id,
         "summary": (
             f"{what} vom Einwohnerregister {commune.name} quittiert (Meldung {result.message_id})"
+        ),
+        "summary_en": (
+            f"{WHAT_EN[what]} acknowledged by the resident register of {commune.name} "
+            f"(message {result.message_id})"
         ),
     }
 
@@ -144,6 +151,7 @@ def move_out(call: StepCall) -> dict:
         )
         output["handover"] = str(handover.pk)
         output["summary"] += f"; an die Zuzugsgemeinde {destination.name} übergeben"
+        output["summary_en"] += f"; handed over to the arrival commune {destination.name}"
     return output
 
 

@@ -78,6 +78,9 @@ def identify(call: StepCall) -> dict:
         "summary": (
             f"im Einwohnerregister {commune.name} identifiziert (Personen-ID {person.person_id})"
         ),
+        "summary_en": (
+            f"identified in the resident register of {commune.name} (person ID {person.person_id})"
+        ),
     }
 
 
@@ -138,6 +141,7 @@ def residence_certificate(call: StepCall) -> dict:
         "pages": rendered.pages,
         "sealed_by": sealed.signer,
         "summary": f"{rendered.title} als PDF mit elektronischem Siegel erstellt",
+        "summary_en": "Certificate of residence issued as PDF with an electronic seal",
     }
 
 
@@ -234,9 +238,17 @@ def qr_invoice(call: StepCall) -> dict:
     case = case_of(call)
     amount = Decimal(case.fee or 0)
     if amount <= 0:
-        return {"amount": "0.00", "summary": "keine Gebühr, keine Rechnung"}
+        return {
+            "amount": "0.00",
+            "summary": "keine Gebühr, keine Rechnung",
+            "summary_en": "no fee, no invoice",
+        }
     if getattr(case.version, "payment_mode", "qr_bill") == "online":
-        return {"amount": f"{amount:.2f}", "summary": "Gebühr wird online bezahlt, keine Rechnung"}
+        return {
+            "amount": f"{amount:.2f}",
+            "summary": "Gebühr wird online bezahlt, keine Rechnung",
+            "summary_en": "fee paid online, no invoice",
+        }
     service_name = case.version.name_de if case.version_id else call.service_key
     request = InvoiceRequest(
         creditor=creditor_of(commune),
@@ -273,5 +285,9 @@ def qr_invoice(call: StepCall) -> dict:
         "summary": (
             f"Rechnung über CHF {invoice.amount:.2f} mit QR-Einzahlungsschein erstellt "
             f"(Referenz {invoice.reference_formatted})"
+        ),
+        "summary_en": (
+            f"invoice of CHF {invoice.amount:.2f} with QR payment slip issued "
+            f"(reference {invoice.reference_formatted})"
         ),
     }

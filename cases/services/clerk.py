@@ -8,9 +8,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
 
+from ..event_texts import in_languages
 from ..exceptions import InvalidTransition
 from ..models import Case, CaseEvent, CaseStatus, Document, Message, StepStatus
 from ..permissions import can_view_in_backoffice, is_backoffice_user
@@ -54,7 +56,8 @@ def case_assign(*, case: Case, user: User, assignee: User | None) -> Case:
         case=case,
         actor=user,
         kind="assigned",
-        text=f"Zugewiesen an {label}" if label else "Zuweisung aufgehoben",
+        code="assigned" if label else "unassigned",
+        params={"person": label} if label else None,
         details={
             "assignee": assignee.pk if assignee else None,
             "previous": previous.pk if previous else None,
@@ -89,7 +92,7 @@ def case_request_info(*, case: Case, user: User, question: str) -> Message:
         case=case,
         actor=user,
         kind="info_requested",
-        text="Die Verwaltung braucht weitere Angaben von Ihnen",
+        code="info_requested",
         details={"message": message.pk},
         visible=True,
     )
@@ -168,7 +171,8 @@ def case_decide(
         case=case,
         actor=user,
         kind="decided",
-        text="Gutgeheissen" if approve else f"Abgelehnt: {reason}",
+        code="approved" if approve else "rejected",
+        params=None if approve else {"reason": reason},
         details=details,
         visible=True,
     )
@@ -208,7 +212,8 @@ def case_share(*, case: Case, user: User, group: Group) -> Case:
         case=case,
         actor=user,
         kind="shared",
-        text=f"Weitergeleitet an die Gruppe {group.name}",
+        code="shared",
+        params={"group": group.name},
         details={"group": group.pk},
     )
     return case
@@ -235,7 +240,8 @@ def case_document_add(
         case=case,
         actor=user,
         kind="document_added",
-        text=f"Dokument «{document.name}» hinzugefügt",
+        code="document_added",
+        params={"name": document.name},
         details={"document": str(document.pk)},
         visible=visible_to_resident,
     )
@@ -260,14 +266,20 @@ def case_hold_set(
     case.objection_open = objection_open
     case.save(update_fields=["legal_hold", "legal_hold_reason", "objection_open", "updated_at"])
     held = [
-        *(["Aufbewahrungssperre: " + reason] if legal_hold else []),
-        *(["Einsprache offen"] if objection_open else []),
+        *(
+            [in_languages(_lazy("Aufbewahrungssperre: %(reason)s"), reason=reason)]
+            if legal_hold
+            else []
+        ),
+        *([in_languages(_lazy("Einsprache offen"))] if objection_open else []),
     ]
+    holds = {language: "; ".join(h[language] for h in held) for language in ("de", "en")}
     event_write(
         case=case,
         actor=user,
         kind="hold_set",
-        text="Löschung gesperrt (" + "; ".join(held) + ")" if held else "Löschsperre aufgehoben",
+        code="hold_set" if held else "hold_lifted",
+        params={"holds": holds} if held else None,
         details={"legal_hold": legal_hold, "objection_open": objection_open},
     )
     return case

@@ -21,6 +21,7 @@ from tenants.context import current_commune
 from tenants.selectors import commune_mail_sender
 
 from ..calendar import add_working_days, working_days_between
+from ..event_texts import CODE_KEY, PARAMS_KEY, event_text, in_languages
 from ..exceptions import InvalidTransition
 from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
@@ -35,17 +36,27 @@ def event_write(
     case: Case,
     actor: User | None,
     kind: str,
-    text: str,
+    text: str = "",
+    code: str = "",
+    params: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
     visible: bool = False,
 ) -> CaseEvent:
-    """Append one entry to the case's audit timeline (``actor`` None means the system)."""
+    """Append one entry to the case's audit timeline (``actor`` None means the system).
+
+    With ``code`` (``cases.event_texts.TEXTS``) and ``params`` the German text is made from
+    them and both are kept, so the entry can be shown in English too; ``text`` is for free
+    text (a clerk's note)."""
+    details = dict(details or {})
+    if code:
+        text = event_text(code, params)
+        details[CODE_KEY], details[PARAMS_KEY] = code, params or {}
     return CaseEvent.objects.create(
         case=case,
         actor=actor,
         kind=kind,
         text=text,
-        details=details or {},
+        details=details,
         visible_to_resident=visible,
     )
 
@@ -80,7 +91,8 @@ def status_set(*, case: Case, status: str, actor: User | None, now: dt.datetime)
         case=case,
         actor=actor,
         kind="status",
-        text=f"Status: {CaseStatus(status).label}",
+        code="status",
+        params={"status": in_languages(CaseStatus(status).label)},
         details={"from": old, "to": status},
         visible=True,
     )

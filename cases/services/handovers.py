@@ -120,10 +120,8 @@ def _answer_event_write(*, case: Case, handover: Handover) -> None:
             case=case,
             actor=None,
             kind="handover_acknowledged",
-            text=(
-                f"Zuzug bei der Gemeinde {arrival} automatisch gemeldet und quittiert "
-                f"(Meldung {message_id})"
-            ),
+            code="handover_acknowledged",
+            params={"commune": arrival, "message": message_id},
             details={"handover": str(handover.pk), **plain(handover.result)},
             visible=True,
         )
@@ -132,10 +130,8 @@ def _answer_event_write(*, case: Case, handover: Handover) -> None:
             case=case,
             actor=None,
             kind="handover_failed",
-            text=(
-                f"Die Zuzugsgemeinde {arrival} konnte den Zuzug nicht automatisch erfassen: "
-                f"{handover.error}. Bitte mit der Gemeinde {arrival} klären."
-            ),
+            code="handover_failed",
+            params={"commune": arrival, "error": handover.error},
             details={"handover": str(handover.pk), "error": handover.error},
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from .. import handlers
+from ..event_texts import summary_event
 from ..exceptions import InvalidTransition
 from ..models import CaseStep, StepKind
 from ..selectors import INVOICE_ADAPTER
@@ -55,7 +56,7 @@ def invoice_issue_by_hand(*, step: CaseStep, user) -> dict[str, Any]:
         case=step.case,
         actor=user,
         kind="invoice_issued",
-        text=str(output.get("summary") or "Rechnung erstellt"),
+        **summary_event(output, with_summary="invoice_summary", without="invoice_issued"),
         details={"step": step.key, "by_hand": True},
         visible=True,
     )

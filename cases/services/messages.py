@@ -41,9 +41,7 @@ def message_send(*, case: Case, user: User, body: str) -> Message:
         case=case,
         actor=user,
         kind="message",
-        text="Nachricht der Einwohnerin / des Einwohners"
-        if from_resident
-        else "Nachricht der Verwaltung",
+        code="message_resident" if from_resident else "message_office",
         details={"message": message.pk},
         visible=True,
     )

@@ -87,7 +87,8 @@ def payment_start(*, case: Case, urls: PaymentUrls, language: str = "de") -> str
         case=case,
         actor=case.applicant,
         kind="payment_started",
-        text=f"Online-Zahlung über CHF {payment.amount:.2f} begonnen",
+        code="payment_started",
+        params={"amount": f"{payment.amount:.2f}"},
         details={"transaction_id": session.transaction_id},
     )
     return session.redirect_url
@@ -110,14 +111,13 @@ def payment_status_apply(*, payment: Payment, status: ProviderStatus, source: st
     if status.is_paid:
         payment.status, payment.paid_at = PaymentStatus.PAID, status.changed_at or now
         payment.paid_amount = payment.amount
-        text = f"Gebühr von CHF {payment.amount:.2f} online bezahlt"
         outcome = "paid"
     elif status.is_failed:
         payment.status = PaymentStatus.FAILED
-        text, outcome = "Online-Zahlung fehlgeschlagen", "failed"
+        outcome = "failed"
     elif status.is_canceled:
         payment.transaction_id = ""  # the resident may start again; the status stays open
-        text, outcome = "Online-Zahlung abgebrochen", "canceled"
+        outcome = "canceled"
     else:
         return "unchanged"
     payment.save(update_fields=["status", "paid_at", "paid_amount", "transaction_id", "updated_at"])
@@ -125,7 +125,8 @@ def payment_status_apply(*, payment: Payment, status: ProviderStatus, source: st
         case=payment.case,
         actor=None,
         kind=f"payment_{outcome}",
-        text=text,
+        code=f"payment_{outcome}",
+        params={"amount": f"{payment.amount:.2f}"} if outcome == "paid" else None,
         details={"transaction_id": status.transaction_id, "source": source},
         visible=True,
     )
@@ -195,7 +196,8 @@ def payment_refund(*, payment_id: int) -> bool:
         case=payment.case,
         actor=None,
         kind="payment_refunded",
-        text=f"Gebühr von CHF {payment.amount:.2f} zurückerstattet (Gesuch abgelehnt)",
+        code="payment_refunded",
+        params={"amount": f"{payment.amount:.2f}"},
         details={"refund_id": refund.transaction_id},
         visible=True,
     )

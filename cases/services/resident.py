@@ -51,7 +51,7 @@ def case_answer_info(
         case=case,
         actor=user,
         kind="info_answered",
-        text="Rückfrage beantwortet",
+        code="info_answered",
         details={"message": message.pk, "documents": [str(d.pk) for d in documents]},
         visible=True,
     )
@@ -75,7 +75,8 @@ def case_withdraw(*, case: Case, user: User, reason: str = "") -> Case:
         case=case,
         actor=user,
         kind="withdrawn",
-        text="Geschäft zurückgezogen" + (f": {reason.strip()}" if reason.strip() else ""),
+        code="withdrawn_reason" if reason.strip() else "withdrawn",
+        params={"reason": reason.strip()} if reason.strip() else None,
         visible=True,
     )
     case_close(case=case, actor=user, decision="", now=now, status=CaseStatus.WITHDRAWN)

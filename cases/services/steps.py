@@ -16,6 +16,7 @@ from catalog.models import adapter_reads_register
 from tenants.jobs import enqueue_on_commit
 
 from .. import handlers
+from ..event_texts import step_names, summary_event
 from ..exceptions import InvalidTransition
 from ..fallbacks import IDENTITY_UNVERIFIED_REASON, STAGE_FORM_REASON
 from ..jobs import RUN_STEP
@@ -55,7 +56,8 @@ def _fallback(*, step: CaseStep, reason: str) -> None:
         case=step.case,
         actor=None,
         kind="step_manual_fallback",
-        text=f"Schritt «{step.name_de}» muss von Hand erledigt werden: {reason}",
+        code="step_manual",
+        params={"step": step_names(step), "reason": reason},
         details={"step": step.key, "position": step.position, "attempts": step.attempts},
     )
 
@@ -207,7 +209,8 @@ def step_complete(
         case=case,
         actor=user,
         kind="step_completed",
-        text=f"Schritt «{step.name_de}» erledigt" + (f": {comment}" if comment else ""),
+        code="step_done_comment" if comment else "step_done",
+        params={"step": step_names(step), **({"comment": comment} if comment else {})},
         details={"step": step.key, "position": step.position, "by_hand": True},
         visible=True,
     )
@@ -246,7 +249,8 @@ def step_retry(*, step_id: int, user: User) -> CaseStep:
         case=step.case,
         actor=user,
         kind="step_retry",
-        text=f"Schritt «{step.name_de}» wird erneut automatisch ausgeführt",
+        code="step_retry",
+        params={"step": step_names(step)},
         details={"step": step.key, "position": step.position},
     )
     step_enqueue(step)
@@ -345,7 +349,8 @@ def _step_begin(
         case=step.case,
         actor=None,
         kind="step_started",
-        text=f"Schritt «{step.name_de}» läuft automatisch (Versuch {step.attempts})",
+        code="step_started",
+        params={"step": step_names(step), "attempt": step.attempts},
         details={"step": step.key, "adapter": step.adapter_key, "attempt": step.attempts},
     )
     status_refresh(case=step.case, actor=None, now=now, steps=steps)
@@ -455,7 +460,8 @@ def _step_failed(
             case=step.case,
             actor=None,
             kind="step_failed",
-            text=f"Schritt «{step.name_de}» fehlgeschlagen, wird wiederholt: {error}",
+            code="step_failed",
+            params={"step": step_names(step), "error": error},
             details={"step": step.key, "attempt": step.attempts},
         )
     status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
@@ -490,12 +496,16 @@ def _step_succeeded(
     step.last_error = ""
     step.completed_at = now
     step.save(update_fields=["status", "output", "last_error", "completed_at", "updated_at"])
-    summary = str(output.get("summary") or "") if isinstance(output, dict) else ""
     event_write(
         case=case,
         actor=None,
         kind="step_completed",
-        text=f"Schritt «{step.name_de}» automatisch erledigt" + (f": {summary}" if summary else ""),
+        **summary_event(
+            output,
+            with_summary="step_auto_done_summary",
+            without="step_auto_done",
+            step=step_names(step),
+        ),
         # The timeline is not encrypted: identity numbers stay in the step's output only.
         details={
             "step": step.key,

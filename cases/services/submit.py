@@ -230,7 +230,8 @@ def case_submit(
         case=case,
         actor=user,
         kind="submitted",
-        text=f"Geschäft {case.reference} eingereicht",
+        code="submitted",
+        params={"reference": case.reference},
         details={
             "service": offer.service.key,
             "version": version.number,

@@ -1,8 +1,15 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import get_language
 
 register = template.Library()
+
+
+@register.filter
+def event_text(event) -> str:
+    """A timeline entry in the current language (German where it has no translation)."""
+    return event.text_in((get_language() or "de")[:2])
 
 
 @register.filter

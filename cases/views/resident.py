@@ -183,6 +183,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/my_cases.html", {"page": page, "drafts": drafts})
 
 
+def _round(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 5 else 0
+
+
 @login_required
 def my_case(request: HttpRequest, case_id) -> HttpResponse:
     case = selectors.case_get_for_applicant(user=request.user, case_id=case_id)
@@ -209,8 +213,11 @@ def my_case(request: HttpRequest, case_id) -> HttpResponse:
         else None,
     }
     if request.GET.get("teil") == "stand":
-        # The page's self-refresh (static/js/portal.js) asks for the status block alone.
+        # htmx on the page asks for the status block alone every 3 s while a step runs; it
+        # counts its rounds so that it gives up after ten minutes (a reload starts again).
+        context["refresh_round"] = _round(request.GET.get("runde"))
         return render(request, "cases/_my_case_state.html", context)
+    context["refresh_round"] = 0
     return render(request, "cases/my_case.html", context)
 
 

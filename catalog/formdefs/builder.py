@@ -54,7 +54,7 @@ class DefinitionBoundField(forms.BoundField):
     @property
     def full_help(self) -> str:
         """Help text, the ``show_if`` hint and, for uploads, the allowed types and size."""
-        parts = [str(self.help_text or ""), str(getattr(self.field, "condition_hint", ""))]
+        parts = [str(getattr(self.field, "condition_hint", "")), str(self.help_text or "")]
         if getattr(self.field, "field_type", "") == "file":
             parts.append(
                 str(_("Erlaubt: %(types)s, höchstens %(size)s MB."))
@@ -249,6 +249,16 @@ def _condition_met(show_if: dict, value: Any) -> bool:
     return value is not None and str(value) == str(expected)
 
 
+# The hint beside a field with ``show_if``, read without JavaScript (which hides the field
+# instead), worded after what the visitor did in the field it depends on.
+CONDITION_HINTS = {
+    "yes_no": _("Nur ausfüllen, wenn Sie bei «%(label)s» «%(value)s» gewählt haben."),
+    "choice": _("Nur ausfüllen, wenn Sie bei «%(label)s» «%(value)s» gewählt haben."),
+    "multi_choice": _("Nur ausfüllen, wenn Sie bei «%(label)s» «%(value)s» angekreuzt haben."),
+}
+CONDITION_HINT_OTHER = _("Nur ausfüllen, wenn bei «%(label)s» «%(value)s» steht.")
+
+
 class DefinitionForm(forms.Form):
     """Base of every generated form; applies ``show_if`` and per-type checks after cleaning."""
 
@@ -262,7 +272,9 @@ class DefinitionForm(forms.Form):
         for name, field in self.fields.items():
             if field.show_if:
                 controller = self.fields.get(field.show_if["field"])
-                hint = _("Nur nötig, wenn «%(label)s» = «%(value)s».") % {
+                hint = CONDITION_HINTS.get(
+                    getattr(controller, "field_type", ""), CONDITION_HINT_OTHER
+                ) % {
                     "label": controller.label if controller else field.show_if["field"],
                     "value": self._display_equals(controller, field.show_if["equals"]),
                 }

@@ -13,6 +13,7 @@ from catalog import services
 from catalog.models import Service, ServiceVersion, Topic, adapter_reads_register
 
 from . import SERVICES, TOPICS
+from .reference_en import AUTHORITY_EN, LEGAL_BASIS_EN, document_entry
 
 
 def _default_level(spec: dict) -> str:
@@ -32,9 +33,13 @@ def _version_content(spec: dict) -> dict:
         "description_de": spec.get("description_de", ""),
         "description_en": spec.get("description_en", ""),
         "keywords": spec.get("keywords", ""),
-        "required_documents": spec.get("required_documents", []),
+        "required_documents": [document_entry(d) for d in spec.get("required_documents", [])],
         "legal_basis": spec.get("legal_basis", ""),
+        "legal_basis_en": spec.get("legal_basis_en")
+        or LEGAL_BASIS_EN.get(spec.get("legal_basis", ""), ""),
         "authority_de": spec.get("authority_de", ""),
+        "authority_en": spec.get("authority_en")
+        or AUTHORITY_EN.get(spec.get("authority_de", ""), ""),
         "fee": Decimal(spec.get("fee", "0.00")),
         "service_norm_days": spec.get("service_norm_days", 5),
         "min_auth_level": spec.get("min_auth_level") or _default_level(spec),

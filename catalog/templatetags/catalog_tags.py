@@ -16,7 +16,10 @@ def _lang() -> str:
 
 @register.filter
 def localized(obj, field: str) -> str:
-    """``version|localized:"name"`` → ``name_en`` in English if filled, else ``name_de``."""
+    """``version|localized:"name"`` → ``name_en`` in English if filled, else ``name_de``
+    (``legal_basis`` and ``authority`` of a version too)."""
+    if hasattr(obj, "text_in"):
+        return obj.text_in(field, _lang())
     if _lang() != "de":
         value = getattr(obj, f"{field}_{_lang()}", "")
         if value:

@@ -17,6 +17,7 @@ from catalog.selectors import (
     service_search,
     topic_list,
 )
+from tenants.language_links import with_language
 from tenants.models import Commune
 from tenants.selectors import commune_list, german_sort_key
 
@@ -81,7 +82,7 @@ def service_page(request: HttpRequest, key: str) -> HttpResponse:
         if entry.stage == Stage.LINK and entry.link_url:
             url = entry.link_url
         else:
-            url = f"{base}/dienstleistungen/{key}/"
+            url = with_language(f"{base}/dienstleistungen/{key}/", request)
         rows.append({"commune": entry.commune, "stage": entry.stage, "url": url})
     order = {Stage.AUTOMATED: 0, Stage.FORM: 1, Stage.LINK: 2}
     rows.sort(key=lambda r: (order.get(r["stage"], 3), german_sort_key(r["commune"].name)))

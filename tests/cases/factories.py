@@ -115,6 +115,7 @@ def service_with_steps(
             position=position,
             key=spec["key"],
             name_de=spec.get("name", spec["key"].capitalize()),
+            name_en=spec.get("name_en", ""),
             kind=spec["kind"],
             adapter_key=spec.get("adapter", ""),
             responsible_group=spec.get("group", ""),

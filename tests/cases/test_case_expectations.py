@@ -38,7 +38,7 @@ def test_manual_case_shows_the_norm_date_and_explains_its_status(
     assert case.due_date.strftime("%d.%m.%Y") in html
     assert "in wenigen Minuten" not in html
     assert "Bestellung ist bei der Gemeinde eingegangen" in html
-    assert "data-refresh" not in html
+    assert "hx-get" not in html and "htmx" in html
 
 
 def test_automated_case_says_in_a_few_minutes_and_refreshes_itself(
@@ -55,18 +55,23 @@ def test_automated_case_says_in_a_few_minutes_and_refreshes_itself(
     html = resident_client.get(f"/meine-geschaefte/{case.pk}/").content.decode()
     assert "in wenigen Minuten" in html
     assert case.due_date.strftime("%d.%m.%Y") not in html
-    assert 'data-refresh="?teil=stand"' in html
+    assert 'hx-get="?teil=stand&amp;runde=1" hx-trigger="every 3s" hx-swap="outerHTML"' in html
     part = resident_client.get(f"/meine-geschaefte/{case.pk}/", {"teil": "stand"})
     body = part.content.decode()
     assert part.status_code == 200
     assert body.lstrip().startswith('<div id="case-state"') and "<html" not in body
+    later = resident_client.get(f"/meine-geschaefte/{case.pk}/", {"teil": "stand", "runde": "7"})
+    assert 'hx-get="?teil=stand&amp;runde=8"' in later.content.decode()
+    # After ten minutes (200 rounds) the block stops asking; a reload starts again.
+    last = resident_client.get(f"/meine-geschaefte/{case.pk}/", {"teil": "stand", "runde": "200"})
+    assert "hx-get" not in last.content.decode() and "in wenigen Minuten" in last.content.decode()
 
     with in_commune(kriens):
         case.steps.update(status=StepStatus.DONE)
         case.status = CaseStatus.COMPLETED
         case.save(update_fields=["status"])
     done = resident_client.get(f"/meine-geschaefte/{case.pk}/", {"teil": "stand"})
-    assert "data-refresh" not in done.content.decode()
+    assert "hx-get" not in done.content.decode()
 
 
 def test_withdrawn_case_says_withdrawn_and_no_fee(

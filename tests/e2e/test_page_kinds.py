@@ -88,8 +88,7 @@ RESIDENT = [
 STAFF = [
     "/backoffice/",
     "/backoffice/geschaefte/{case}/",
-    # "/verwaltung/angebot/" (the offers list) is still 5 px too wide at 320 px (cause not
-    # found yet; 390 and 1280 pass): back in this list once fixed.
+    "/verwaltung/angebot/",
     "/verwaltung/angebot/{key}/",
     "/verwaltung/eigene-leistungen/",
     "/verwaltung/eigene-leistungen/vorschlagen/",
