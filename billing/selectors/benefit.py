@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from ..models import ZERO, Deliverable, LedgerEntry, UsageMonthly
 from .report import percent
@@ -61,9 +62,15 @@ def deliverables_report() -> list[DeliverableRow]:
 class UsageRow:
     service_key: str
     month: dt.date
-    orders: int
+    orders: int  # all orders: digital plus recorded by the administration
+    digital: int  # placed online by the resident
     completed: int
     automated: int
+
+    @property
+    def share_digital(self) -> Decimal | None:
+        """Share of the orders the resident placed online (not recorded by a clerk)."""
+        return percent(self.digital, self.orders)
 
     @property
     def share_automated(self) -> Decimal | None:
@@ -71,16 +78,54 @@ class UsageRow:
 
 
 def usage_by_service(*, start: dt.date, end: dt.date) -> list[UsageRow]:
-    """Orders per service and month (all communes), with completed and automated cases."""
+    """Orders per service and month (all communes): all orders, those placed online, completed
+    and completed fully automated."""
     sums = (
         UsageMonthly.objects.filter(month__gte=start, month__lt=end)
         .values("service_key", "month")
         .annotate(
-            orders=Sum("digital_cases"), done=Sum("completed_cases"), auto=Sum("automated_cases")
+            digital=Sum("digital_cases"),
+            recorded=Sum("recorded_cases"),
+            done=Sum("completed_cases"),
+            auto=Sum("automated_cases"),
         )
         .order_by("service_key", "month")
     )
     return [
-        UsageRow(r["service_key"], r["month"], r["orders"] or 0, r["done"] or 0, r["auto"] or 0)
+        UsageRow(
+            r["service_key"],
+            r["month"],
+            (r["digital"] or 0) + (r["recorded"] or 0),
+            r["digital"] or 0,
+            r["done"] or 0,
+            r["auto"] or 0,
+        )
         for r in sums
+    ]
+
+
+USAGE_HEADERS = (
+    _("Leistung"),
+    _("Monat"),
+    _("Bestellungen"),
+    _("davon online"),
+    _("Anteil digital %"),
+    _("abgeschlossen"),
+    _("Anteil automatisiert %"),
+)
+
+
+def usage_table(rows: list[UsageRow]) -> list[list]:
+    """The usage rows as a table (the CSV and the page show the same columns)."""
+    return [
+        [
+            r.service_key,
+            f"{r.month:%Y-%m}",
+            r.orders,
+            r.digital,
+            r.share_digital,
+            r.completed,
+            r.share_automated,
+        ]
+        for r in rows
     ]
