@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from . import exports
 from .charts import (
@@ -53,8 +54,15 @@ def programme_report(request, year: int | None = None):
                 zip(history.months, history.canton, history.reaching(), strict=True)
             ),
             "programme_years": report.all_years,
+            "chart_csv": _chart_csv_urls(year),
         },
     )
+
+
+def _chart_csv_urls(year: int | None) -> dict[str, str]:
+    if year is None:
+        return {key: reverse("programme-chart-csv", args=[key]) for key in CHART_KEYS}
+    return {key: reverse("programme-chart-csv-year", args=[year, key]) for key in CHART_KEYS}
 
 
 def programme_download(request, fmt: str, year: int | None = None):
