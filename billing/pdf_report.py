@@ -117,7 +117,7 @@ def embedded_font(key: str) -> EmbeddedFont:
     cap_height = struct.unpack_from(">h", os2, 88)[0] if len(os2) >= 90 else 0
     return EmbeddedFont(
         name=FONT_FILES[key].removesuffix(".ttf").replace("-Regular", ""),
-        program=zlib.compress(content, 6),
+        program=zlib.compress(content, 1),
         length=len(content),
         widths=tuple(widths),
         bbox=tuple(round(v * scale) for v in bbox),
