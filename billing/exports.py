@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,10 +17,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .charts import (
-    report_charts,
     report_tables,
     rollout_path_table,
-    series_charts,
     series_tables,
 )
 from .selectors.benefit import DeliverableRow, deliverables_report
@@ -315,23 +312,6 @@ def _xlsx_sheet(wb, title: str, rows: list[list]) -> None:
                 cell.number_format = "#,##0.00"
     for index in range(1, ws.max_column + 1):
         ws.column_dimensions[get_column_letter(index)].width = 34 if index <= 2 else 20
-
-
-def report_pdf_document(report: Report):
-    """The laid-out WeasyPrint document of the report (A4, DejaVu fonts)."""
-    from weasyprint import HTML
-
-    html = render_to_string(
-        "billing/report_pdf.html",
-        {
-            "report": report,
-            "charts": report_charts(report),
-            "series_charts": series_charts(report.series),
-            "series_tables": series_tables(report.series),
-            "now": timezone.now(),
-        },
-    )
-    return HTML(string=html).render()
 
 
 def _pdf_finance(canvas, report: Report) -> None:
