@@ -299,7 +299,7 @@ def _xlsx_sheet(wb, title: str, rows: list[list]) -> None:
     """One sheet: bold header row, amounts with two places as money, wide name columns."""
     ws = wb.create_sheet(title[:31])  # Excel's limit for sheet names
     for row in rows:
-        ws.append([str(v) if hasattr(v, "_proxy____cast") else v for v in row])
+        ws.append(row)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in ws.iter_rows():
