@@ -6,7 +6,9 @@ Works in its own database ``<DATABASE_URL name>_bench`` (created and migrated fo
 schema on first use, left in place for re-runs). It imports the 80 Luzern communes (public rows
 only, no schemas), books the 2021 contributions and a budget, generates the per-case usage rows
 with one ``generate_series`` INSERT and derives the monthly counters with one GROUP BY, exactly
-the shape ``billing.services.usage_record_*`` keeps. Then it times the yearly report page
+the shape ``billing.services.usage_record_*`` keeps (7 % of the orders recorded by a clerk,
+not digital), plus the monthly offer snapshots 2021–2024 and 20 paid deliverables that the
+exports' rollout history and deliverables sections read. Then it times the yearly report page
 (GET /programme/2021/ on the public host: queries + charts + HTML) and prints ``report_s``
 (goal ≤ 1 s), the first download of the 2021 report as PDF and XLSX (``pdf_s``, ``xlsx_s``,
 goals ≤ 1 s each; request included) and, as the last line, one JSON object.
@@ -107,6 +109,64 @@ def _seed_public() -> None:
                     stage = ("link", "form", "automated")[(index + position) % 3]
                     offers.append(OfferIndex(commune=commune, service=service, stage=stage))
         OfferIndex.objects.bulk_create(offers)
+    _seed_snapshots()
+
+
+def _seed_snapshots() -> None:
+    """The monthly offer snapshots 2021–2024 (every offer every month, as ``rollout_snapshot``
+    writes them): an offer stays at ``link`` until its month of change, then has its stage."""
+    import datetime as dt
+
+    from catalog.models import OfferIndex, OfferSnapshot
+
+    if OfferSnapshot.objects.exists():
+        return
+    months = [dt.date(year, month, 1) for year in range(2021, 2025) for month in range(1, 13)]
+    rows = []
+    for offer in OfferIndex.objects.order_by("commune_id", "service_id"):
+        change = (offer.commune_id * 5 + offer.service_id * 11) % len(months)
+        for index, month in enumerate(months):
+            stage = offer.stage if index >= change else "link"
+            rows.append(
+                OfferSnapshot(
+                    commune_id=offer.commune_id,
+                    service_id=offer.service_id,
+                    month=month,
+                    stage=stage,
+                )
+            )
+    OfferSnapshot.objects.bulk_create(rows, batch_size=5000)
+
+
+def _seed_deliverables(user) -> None:
+    """20 deliverables of 2021, each paid by one linked expenditure."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from billing.models import Category, Deliverable, ExpenditureLink, Kind
+    from billing.services import ledger_entry_book
+
+    if Deliverable.objects.exists():
+        return
+    for index in range(20):
+        item = Deliverable.objects.create(
+            kind=Deliverable.Kind.STAGE,
+            title=f"Leistung {index:02d} automatisiert",
+            service_key=f"leistung-{index:02d}",
+            stage="automated",
+            communes=10 + index,
+            delivered_on=dt.date(2021, index % 12 + 1, 15),
+        )
+        entry = ledger_entry_book(
+            year=2021,
+            kind=Kind.EXPENDITURE,
+            category=Category.INTERFACES,
+            amount=Decimal("2500.00") + index,
+            text=f"Rechnung Ergebnis {index:02d}",
+            booked_by=user,
+            booking_date=dt.date(2021, index % 12 + 1, 1),
+        )
+        ExpenditureLink.objects.create(entry=entry, deliverable=item)
 
 
 def _seed_ledger() -> None:
@@ -138,12 +198,13 @@ def _seed_ledger() -> None:
                 text="Rechnungen 2021",
                 booked_by=user,
             )
+    _seed_deliverables(user)
 
 
 GENERATE_CASES = """
 INSERT INTO billing_usagecase
     (commune_bfs, case_id, service_key, month, submitted_at, outside_office_hours,
-     completed_at, automated)
+     completed_at, automated, digital)
 SELECT
     b.bfs[1 + (g %% array_length(b.bfs, 1))],
     gen_random_uuid(),
@@ -154,7 +215,8 @@ SELECT
         OR (x.s AT TIME ZONE 'Europe/Zurich')::time < time '08:00'
         OR (x.s AT TIME ZONE 'Europe/Zurich')::time >= time '17:00',
     CASE WHEN x.done THEN x.s + x.duration END,
-    CASE WHEN x.done THEN x.auto END
+    CASE WHEN x.done THEN x.auto END,
+    x.digital
 FROM generate_series(1, %(cases)s) AS g,
      (SELECT %(bfs)s::int[] AS bfs) AS b,
      LATERAL (
@@ -162,15 +224,17 @@ FROM generate_series(1, %(cases)s) AS g,
                  + (g * 0 + random() * 1461 * 86400) * interval '1 second' AS s,
                random() < 0.9 AS done,
                random() * 5 * 86400 * interval '1 second' AS duration,
-               random() < 0.45 AS auto
+               random() < 0.45 AS auto,
+               random() < 0.93 AS digital
      ) AS x
 """
 
 AGGREGATE = """
 INSERT INTO billing_usagemonthly
-    (commune_bfs, service_key, month, digital_cases, outside_office_hours,
+    (commune_bfs, service_key, month, digital_cases, recorded_cases, outside_office_hours,
      completed_cases, automated_cases, processing_seconds)
-SELECT commune_bfs, service_key, month, count(*),
+SELECT commune_bfs, service_key, month, count(*) FILTER (WHERE digital),
+       count(*) FILTER (WHERE NOT digital),
        count(*) FILTER (WHERE outside_office_hours),
        count(completed_at),
        count(*) FILTER (WHERE automated),
@@ -224,12 +288,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from billing.models import UsageMonthly
     from billing.selectors import report_build
+    from catalog.models import OfferSnapshot
 
     print(f"Datenbank: {urlsplit(url).path.lstrip('/')}{' (neu angelegt)' if created else ''}")
     _seed_public()
     _seed_ledger()
     cases, seed_s = _seed_usage(args.cases, args.regenerate)
     months = UsageMonthly.objects.count()
+    snapshots = OfferSnapshot.objects.count()
     print(
         f"Fälle (pro Fall): {cases:,}  Zählerzeilen (Monat): {months:,}  erzeugt in {seed_s:.1f} s"
     )
@@ -260,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         "cases": cases,
         "communes": 80,
         "monthly_rows": months,
+        "snapshot_rows": snapshots,
         "report_s": round(report_s, 4),
         "report_first_s": round(first_s, 4),
         "report_queries_s": round(selector_s, 4),

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 COLOURS = ("#005a9c", "#b35900", "#1b6e20")  # ≥ 3:1 against white (WCAG 1.4.11)
 LABEL_WIDTH = 290
@@ -26,7 +28,8 @@ class Series:
 
 
 def _number(value: Decimal, unit: str) -> str:
-    text = f"{value:,.2f}".replace(",", "’") if unit == "CHF" else f"{value:,}".replace(",", "’")
+    sep = "," if translation.get_language() == "en" else "’"
+    text = f"{value:,.2f}".replace(",", sep) if unit == "CHF" else f"{value:,}".replace(",", sep)
     return f"{text} {unit}".strip()
 
 
@@ -98,7 +101,7 @@ def _target_line(
         height - 4,
         x + 4,
         legend_height + 12,
-        f"Ziel {_number(target, unit)}",
+        _("Ziel %(value)s") % {"value": _number(target, unit)},
     )
 
 
@@ -150,33 +153,43 @@ def report_charts(report) -> dict[str, SafeString]:
     charts = {
         "income": bar_chart(
             chart_id="chart-income",
-            title="Einnahmen nach Quelle",
+            title=_("Einnahmen nach Quelle"),
             description="; ".join(f"{r.label}: {_number(r.amount, 'CHF')}" for r in finance.income),
             labels=[r.label for r in finance.income],
-            series=[Series("Einnahmen", [r.amount for r in finance.income])],
+            series=[Series(_("Einnahmen"), [r.amount for r in finance.income])],
         ),
         "categories": bar_chart(
             chart_id="chart-categories",
-            title="Ausgaben nach Kategorie im Vergleich zum Budget",
+            title=_("Ausgaben nach Kategorie im Vergleich zum Budget"),
             description="; ".join(
-                f"{r.label}: Budget {_number(r.budget, 'CHF')}, Ausgaben {_number(r.spent, 'CHF')}"
+                _("%(label)s: Budget %(budget)s, Ausgaben %(spent)s")
+                % {
+                    "label": r.label,
+                    "budget": _number(r.budget, "CHF"),
+                    "spent": _number(r.spent, "CHF"),
+                }
                 for r in finance.categories
             ),
             labels=[r.label for r in finance.categories],
             series=[
-                Series("Budget", [r.budget for r in finance.categories]),
-                Series("Ausgaben", [r.spent for r in finance.categories]),
+                Series(_("Budget"), [r.budget for r in finance.categories]),
+                Series(_("Ausgaben"), [r.spent for r in finance.categories]),
             ],
         ),
         "rollout": bar_chart(
             chart_id="chart-rollout",
-            title="Rollout: Anteil der Katalogleistungen mit Formular oder automatisiert",
-            description=(
-                f"{report.rollout_reached} von {len(report.rollout)} Gemeinden erreichen das Ziel "
-                f"von {report.rollout_target} %. Die Zahlen pro Gemeinde stehen in der Tabelle."
-            ),
+            title=_("Rollout: Anteil der Katalogleistungen mit Formular oder automatisiert"),
+            description=_(
+                "%(reached)s von %(total)s Gemeinden erreichen das Ziel von %(target)s %%. "
+                "Die Zahlen pro Gemeinde stehen in der Tabelle."
+            )
+            % {
+                "reached": report.rollout_reached,
+                "total": len(report.rollout),
+                "target": report.rollout_target,
+            },
             labels=[r.name for r in report.rollout],
-            series=[Series("Anteil", [r.share for r in report.rollout])],
+            series=[Series(_("Anteil"), [r.share for r in report.rollout])],
             unit="%",
             maximum=Decimal(100),
             target=report.rollout_target,
@@ -270,26 +283,30 @@ def series_tables(series) -> dict[str, dict]:
     total, reserve = series.total, series.reserve
     return {
         "cumulative": {
-            "title": "Kumulierte Ausgaben gegenüber der Budgetlinie",
-            "headers": ["Periode", "Ausgaben kumuliert CHF", "Budget kumuliert CHF"],
+            "title": _("Kumulierte Ausgaben gegenüber der Budgetlinie"),
+            "headers": [_("Periode"), _("Ausgaben kumuliert CHF"), _("Budget kumuliert CHF")],
             "rows": [[p.period.key, p.cumulative_spent, p.cumulative_budget] for p in total.points],
         },
         "income_spend": {
-            "title": "Einnahmen und Ausgaben pro Periode",
-            "headers": ["Periode", "Einnahmen CHF", "Ausgaben CHF"],
+            "title": _("Einnahmen und Ausgaben pro Periode"),
+            "headers": [_("Periode"), _("Einnahmen CHF"), _("Ausgaben CHF")],
             "rows": [[p.period.key, p.income, p.spent] for p in total.points],
         },
         "reserve": {
-            "title": "Reserve im Zeitverlauf (budgetiert minus verwendet, kumuliert)",
-            "headers": ["Periode", "Reserve CHF", "Saldo Einnahmen minus Ausgaben CHF"],
+            "title": _("Reserve im Zeitverlauf (budgetiert minus verwendet, kumuliert)"),
+            "headers": [
+                _("Periode"),
+                _("Reserve CHF"),
+                _("Saldo Einnahmen minus Ausgaben CHF"),
+            ],
             "rows": [
                 [p.period.key, r.remaining, t.cumulative_income - t.cumulative_spent]
                 for p, r, t in zip(total.points, reserve.points, total.points, strict=True)
             ],
         },
         "categories": {
-            "title": "Ausgaben pro Kategorie und Periode",
-            "headers": ["Periode", *[c.label for c in series.categories], "Total"],
+            "title": _("Ausgaben pro Kategorie und Periode"),
+            "headers": [_("Periode"), *[str(c.label) for c in series.categories], _("Total")],
             "rows": [
                 [p.period.key, *[c.points[i].spent for c in series.categories], p.spent]
                 for i, p in enumerate(total.points)
@@ -309,10 +326,11 @@ def series_charts(series) -> dict[str, SafeString]:
         data = [Series(n, list(columns[i + 1]) if columns else []) for i, n in enumerate(names)]
         last = table["rows"][-1] if table["rows"] else None
         description = (
-            f"{len(labels)} Perioden von {labels[0]} bis {labels[-1]}; zuletzt "
+            _("%(n)s Perioden von %(first)s bis %(last)s; zuletzt ")
+            % {"n": len(labels), "first": labels[0], "last": labels[-1]}
             + ", ".join(f"{n} {_number(last[i + 1], 'CHF')}" for i, n in enumerate(names))
             if last
-            else "Keine Perioden."
+            else _("Keine Perioden.")
         )
         return line_chart(
             chart_id=f"chart-{key.replace('_', '-')}",
@@ -323,9 +341,9 @@ def series_charts(series) -> dict[str, SafeString]:
         )
 
     return {
-        "cumulative": chart("cumulative", ["Ausgaben kumuliert", "Budget kumuliert"]),
-        "income_spend": chart("income_spend", ["Einnahmen", "Ausgaben"]),
-        "reserve": chart("reserve", ["Reserve", "Saldo"]),
+        "cumulative": chart("cumulative", [_("Ausgaben kumuliert"), _("Budget kumuliert")]),
+        "income_spend": chart("income_spend", [_("Einnahmen"), _("Ausgaben")]),
+        "reserve": chart("reserve", [_("Reserve"), _("Saldo")]),
     }
 
 
@@ -334,16 +352,92 @@ def rollout_path_chart(path) -> SafeString:
     labels = [f"{m:%Y-%m}" for m in path.months]
     canton = path.canton
     description = (
-        f"Von {labels[0]} bis {labels[-1]}: kantonsweit {canton[0]} % bis {canton[-1]} %, "
-        f"Ziel {path.target} %."
+        _(
+            "Von %(first)s bis %(last)s: kantonsweit %(start)s %% bis %(end)s %%, Ziel %(target)s %%."
+        )
+        % {
+            "first": labels[0],
+            "last": labels[-1],
+            "start": canton[0],
+            "end": canton[-1],
+            "target": path.target,
+        }
         if labels
-        else "Keine Monate."
+        else _("Keine Monate.")
     )
     return line_chart(
         chart_id="chart-rollout-path",
-        title="Weg zum Ziel: Anteil der Angebote mit Formular oder automatisiert, kantonsweit",
+        title=_("Weg zum Ziel: Anteil der Angebote mit Formular oder automatisiert, kantonsweit"),
         description=description,
         labels=labels,
-        series=[Series("Kantonsweit", canton), Series("Ziel", [path.target] * len(labels))],
+        series=[
+            Series(_("Kantonsweit"), canton),
+            Series(_("Ziel"), [path.target] * len(labels)),
+        ],
         unit="%",
     )
+
+
+def report_tables(report) -> dict[str, dict]:
+    """The figures behind the report's bar charts (the same rows as the tables beside them)."""
+    finance = report.finance
+    return {
+        "income": {
+            "title": _("Einnahmen nach Quelle"),
+            "headers": [_("Quelle"), _("Betrag CHF")],
+            "rows": [[r.label, r.amount] for r in finance.income],
+        },
+        "expenditure": {
+            "title": _("Ausgaben nach Kategorie im Vergleich zum Budget"),
+            "headers": [_("Kategorie"), _("Budget CHF"), _("Ausgaben CHF")],
+            "rows": [[r.label, r.budget, r.spent] for r in finance.categories],
+        },
+        "rollout": {
+            "title": _("Rollout: Anteil der Katalogleistungen mit Formular oder automatisiert"),
+            "headers": [
+                _("BFS-Nr."),
+                _("Gemeinde"),
+                _("Leistungen Formular/automatisiert"),
+                _("Leistungen Katalog"),
+                _("Anteil %"),
+            ],
+            "rows": [
+                [r.bfs_number, r.name, r.offered, r.services, r.share] for r in report.rollout
+            ],
+        },
+    }
+
+
+def rollout_path_table(path) -> dict:
+    """The figures behind the rollout path chart: per month the canton-wide share, the target
+    and how many communes reach it, then one column per commune (its share)."""
+    reaching = path.reaching()
+    return {
+        "title": _(
+            "Weg zum Ziel: Anteil der Angebote mit Formular oder automatisiert, kantonsweit"
+        ),
+        "headers": [
+            _("Monat"),
+            _("Anteil kantonsweit %"),
+            _("Ziel %"),
+            _("Gemeinden am Ziel"),
+            *[f"{c.name} %" for c in path.communes],
+        ],
+        "rows": [
+            [
+                f"{month:%Y-%m}",
+                share,
+                path.target,
+                reaching[i],
+                *[c.shares[i] for c in path.communes],
+            ]
+            for i, (month, share) in enumerate(zip(path.months, path.canton, strict=True))
+        ],
+    }
+
+
+# The keys of every chart whose figures can be downloaded as CSV (``grafik-<key>.csv``).
+REPORT_CHARTS = ("income", "expenditure", "rollout")
+SERIES_CHARTS = ("cumulative", "income_spend", "reserve", "categories")
+PATH_CHART = "rollout_path"
+CHART_KEYS = (*REPORT_CHARTS, *SERIES_CHARTS, PATH_CHART)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # Imported with the module (once per process, when the URLs load), not on the first download:
 # openpyxl's import alone takes most of a second.
@@ -15,8 +16,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .charts import report_charts, series_charts, series_tables
+from .charts import (
+    report_tables,
+    rollout_path_table,
+    series_tables,
+)
+from .selectors.benefit import DeliverableRow, deliverables_report
 from .selectors.report import Report
+from .selectors.rollout import OldLinks, RolloutPath, old_links_per_commune, rollout_history
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -25,64 +32,140 @@ CONTENT_TYPES = {
 }
 
 
+@dataclass(frozen=True)
+class ReportExtras:
+    """What the exports carry beside the yearly figures: the rollout path per month, the
+    deliverables and the old Online-Schalter links per commune."""
+
+    history: RolloutPath
+    deliverables: list[DeliverableRow]
+    old_links: list[OldLinks]
+
+
+def report_extras(report: Report) -> ReportExtras:
+    """The rollout history over the report's years, the deliverables, the old links today."""
+    return ReportExtras(
+        history=rollout_history(years=report.years),
+        deliverables=deliverables_report(),
+        old_links=old_links_per_commune(),
+    )
+
+
+def deliverables_table(rows: list[DeliverableRow]) -> dict:
+    """Per deliverable: what it was, when, its cost and what it changed."""
+    return {
+        "title": _("Was das Geld bewirkt hat"),
+        "headers": [
+            _("Ergebnis"),
+            _("Art"),
+            _("geliefert"),
+            _("Gemeinden"),
+            _("Kosten CHF"),
+            _("Digitale Fälle seither"),
+            _("Anteil automatisiert vorher %"),
+            _("Anteil automatisiert nachher %"),
+        ],
+        "rows": [
+            [
+                r.deliverable.title,
+                str(r.deliverable.get_kind_display()),
+                r.deliverable.delivered_on.isoformat(),
+                r.deliverable.communes,
+                r.cost,
+                r.cases_after,
+                r.share_automated_before,
+                r.share_automated_after,
+            ]
+            for r in rows
+        ],
+    }
+
+
+def old_links_table(rows: list[OldLinks]) -> dict:
+    """Per active commune: offers still linking to the old Online-Schalter."""
+    return {
+        "title": _("Verbleibende Links auf den bisherigen Online-Schalter"),
+        "headers": [_("BFS-Nr."), _("Gemeinde"), _("Links auf den alten Online-Schalter")],
+        "rows": [[r.bfs_number, r.name, r.links] for r in rows],
+    }
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     return str(value)
 
 
-def report_rows(report: Report) -> list[list]:
+def report_rows(report: Report, extras: ReportExtras | None = None) -> list[list]:
     """The report as rows: Bereich, Position, BFS-Nr., Kennzahl, Wert (decimal point)."""
     f = report.finance
-    rows: list[list] = [["Bereich", "Position", "BFS-Nr.", "Kennzahl", "Wert"]]
+    chf, share = _("CHF"), _("Anteil %")
+    rows: list[list] = [[_("Bereich"), _("Position"), _("BFS-Nr."), _("Kennzahl"), _("Wert")]]
     scope = str(report.year) if report.year else f"{report.years[0]}–{report.years[-1]}"
-    rows.append(["Bericht", "Zeitraum", "", "Jahre", scope])
+    rows.append([_("Bericht"), _("Zeitraum"), "", _("Jahre"), scope])
+    income, spending, balance = _("Einnahmen"), _("Ausgaben"), _("Saldo")
     for r in f.income:
-        rows.append(["Einnahmen", r.label, "", "CHF", r.amount])
-    rows.append(["Einnahmen", "Total", "", "CHF", f.income_total])
+        rows.append([income, r.label, "", chf, r.amount])
+    rows.append([income, _("Total"), "", chf, f.income_total])
     for r in f.categories:
-        rows.append(["Ausgaben", r.label, "", "Budget CHF", r.budget])
-        rows.append(["Ausgaben", r.label, "", "Ausgaben CHF", r.spent])
-        rows.append(["Ausgaben", r.label, "", "Verbleibend CHF", r.remaining])
-    rows.append(["Ausgaben", "Total", "", "Budget CHF", f.budget_total])
-    rows.append(["Ausgaben", "Total", "", "Ausgaben CHF", f.expenditure_total])
-    rows.append(["Saldo", "Einnahmen minus Ausgaben", "", "CHF", f.balance])
-    rows.append(["Saldo", "Reserve (nicht verwendet)", "", "CHF", f.reserve])
-    rows.append(["Saldo", "Nicht budgetiert", "", "CHF", f.unbudgeted])
+        rows.append([spending, r.label, "", _("Budget CHF"), r.budget])
+        rows.append([spending, r.label, "", _("Ausgaben CHF"), r.spent])
+        rows.append([spending, r.label, "", _("Verbleibend CHF"), r.remaining])
+    rows.append([spending, _("Total"), "", _("Budget CHF"), f.budget_total])
+    rows.append([spending, _("Total"), "", _("Ausgaben CHF"), f.expenditure_total])
+    rows.append([balance, _("Einnahmen minus Ausgaben"), "", chf, f.balance])
+    rows.append([balance, _("Reserve (nicht verwendet)"), "", chf, f.reserve])
+    rows.append([balance, _("Nicht budgetiert"), "", chf, f.unbudgeted])
     for y in report.by_year:
-        rows.append(["Jahre", str(y.year), "", "Einnahmen CHF", y.income])
-        rows.append(["Jahre", str(y.year), "", "Ausgaben CHF", y.expenditure])
-        rows.append(["Jahre", str(y.year), "", "Saldo CHF", y.balance])
+        rows.append([_("Jahre"), str(y.year), "", _("Einnahmen CHF"), y.income])
+        rows.append([_("Jahre"), str(y.year), "", _("Ausgaben CHF"), y.expenditure])
+        rows.append([_("Jahre"), str(y.year), "", _("Saldo CHF"), y.balance])
+    communes = _("Gemeinden")
     for c in [*report.communes, report.total]:
         bfs = c.bfs_number or ""
-        rows.append(["Gemeinden", c.name, bfs, "Beitrag CHF", c.contribution])
-        rows.append(["Gemeinden", c.name, bfs, "Digitale Fälle", c.digital_cases])
-        rows.append(["Gemeinden", c.name, bfs, "Anteil automatisiert %", c.share_automated])
+        name = c.name if bfs else _("Total")
+        rows.append([communes, name, bfs, _("Beitrag CHF"), c.contribution])
+        rows.append([communes, name, bfs, _("Digitale Fälle"), c.digital_cases])
+        rows.append([communes, name, bfs, _("Anteil automatisiert %"), c.share_automated])
         rows.append(
-            [
-                "Gemeinden",
-                c.name,
-                bfs,
-                "Anteil ausserhalb Bürozeiten %",
-                c.share_outside_office_hours,
-            ]
+            [communes, name, bfs, _("Anteil ausserhalb Bürozeiten %"), c.share_outside_office_hours]
         )
         rows.append(
-            ["Gemeinden", c.name, bfs, "Beitrag pro digitalen Fall CHF", c.contribution_per_case]
+            [communes, name, bfs, _("Beitrag pro digitalen Fall CHF"), c.contribution_per_case]
         )
     for r in report.rollout:
         rows.append(
-            ["Rollout", r.name, r.bfs_number, "Leistungen Formular/automatisiert", r.offered]
+            [_("Rollout"), r.name, r.bfs_number, _("Leistungen Formular/automatisiert"), r.offered]
         )
-        rows.append(["Rollout", r.name, r.bfs_number, "Anteil %", r.share])
-    return rows + _series_rows(report)
+        rows.append([_("Rollout"), r.name, r.bfs_number, share, r.share])
+    return rows + _series_rows(report) + _extras_rows(extras or report_extras(report))
+
+
+def _extras_rows(extras: ReportExtras) -> list[list]:
+    rows = []
+    path, history = extras.history, _("Rollout im Zeitverlauf")
+    reaching = path.reaching()
+    for i, month in enumerate(path.months):
+        key = f"{month:%Y-%m}"
+        rows.append([history, key, "", _("Anteil kantonsweit %"), path.canton[i]])
+        rows.append([history, key, "", _("Gemeinden am Ziel"), reaching[i]])
+        for c in path.communes:
+            rows.append([history, key, c.bfs_number, f"{c.name} %", c.shares[i]])
+    table = deliverables_table(extras.deliverables)
+    for row in table["rows"]:
+        for header, value in zip(table["headers"][1:], row[1:], strict=True):
+            rows.append([table["title"], row[0], "", header, value])
+    links = _("Links auf den alten Online-Schalter")
+    for r in extras.old_links:
+        rows.append([_("Alte Online-Schalter"), r.name, r.bfs_number, links, r.links])
+    return rows
 
 
 def table_csv(table: dict) -> bytes:
     """One chart's table as UTF-8 CSV with BOM: header row, then the rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(table["headers"])
+    writer.writerow([str(h) for h in table["headers"]])
     for row in table["rows"]:
         writer.writerow([_text(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -93,24 +176,31 @@ def _series_rows(report: Report) -> list[list]:
     for key, table in series_tables(report.series).items():
         for row in table["rows"]:
             for header, value in zip(table["headers"][1:], row[1:], strict=True):
-                rows.append(["Zeitreihe " + key, row[0], "", header, value])
+                rows.append([_("Zeitreihe") + " " + key, row[0], "", header, value])
     return rows
 
 
-def report_csv(report: Report) -> bytes:
+def report_csv(report: Report, extras: ReportExtras | None = None) -> bytes:
     """UTF-8 CSV with BOM (opens correctly in Excel), comma separated, decimal point."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in report_rows(report):
+    for row in report_rows(report, extras):
         writer.writerow([_text(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def report_xlsx(report: Report) -> bytes:
-    """A workbook with the sheets Übersicht, Ausgaben, Gemeinden and Rollout."""
+def report_xlsx(report: Report, extras: ReportExtras | None = None) -> bytes:
+    """A workbook with one sheet per table: overview, expenditure, communes, rollout, the time
+    series, the rollout path per month, the deliverables and the old Online-Schalter links."""
+    extras = extras or report_extras(report)
     wb = Workbook()
     wb.remove(wb.active)
-    for title, rows in {**_xlsx_sheets(report), **_xlsx_series_sheets(report)}.items():
+    sheets = {
+        **_xlsx_sheets(report),
+        **_xlsx_series_sheets(report),
+        **_xlsx_extras_sheets(extras),
+    }
+    for title, rows in sheets.items():
         _xlsx_sheet(wb, title, rows)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -120,43 +210,54 @@ def report_xlsx(report: Report) -> bytes:
 def _xlsx_overview(report: Report) -> list[list]:
     f = report.finance
     return [
-        ["Digitalisierungsfünfliber", report.title],
+        [_("Digitalisierungsfünfliber"), report.title],
         [],
-        ["Einnahmen nach Quelle", "CHF"],
+        [_("Einnahmen nach Quelle"), _("CHF")],
         *[[r.label, r.amount] for r in f.income],
-        ["Total Einnahmen", f.income_total],
-        ["Total Ausgaben", f.expenditure_total],
-        ["Saldo (Einnahmen minus Ausgaben)", f.balance],
-        ["Reserve (nicht verwendet)", f.reserve],
-        ["Nicht budgetiert", f.unbudgeted],
-        *([[], ["Jahr", "Einnahmen", "Budget", "Ausgaben", "Saldo"]] if report.by_year else []),
+        [_("Total Einnahmen"), f.income_total],
+        [_("Total Ausgaben"), f.expenditure_total],
+        [_("Saldo (Einnahmen minus Ausgaben)"), f.balance],
+        [_("Reserve (nicht verwendet)"), f.reserve],
+        [_("Nicht budgetiert"), f.unbudgeted],
+        *(
+            [[], [_("Jahr"), _("Einnahmen"), _("Budget"), _("Ausgaben"), _("Saldo")]]
+            if report.by_year
+            else []
+        ),
         *[[y.year, y.income, y.budget, y.expenditure, y.balance] for y in report.by_year],
     ]
 
 
 def _xlsx_sheets(report: Report) -> dict[str, list[list]]:
     f = report.finance
+    rollout = report_tables(report)["rollout"]
     return {
-        "Übersicht": _xlsx_overview(report),
-        "Ausgaben": [
-            ["Kategorie", "Budget CHF", "Ausgaben CHF", "Verbleibend CHF", "Ausgeschöpft %"],
-            *[[r.label, r.budget, r.spent, r.remaining, r.share_spent] for r in f.categories],
-            ["Total", f.budget_total, f.expenditure_total, f.budget_total - f.expenditure_total],
-        ],
-        "Gemeinden": [
+        _("Übersicht"): _xlsx_overview(report),
+        _("Ausgaben"): [
             [
-                "BFS-Nr.",
-                "Gemeinde",
-                "Beitrag CHF",
-                "Digitale Fälle",
-                "Anteil automatisiert %",
-                "Anteil ausserhalb Bürozeiten %",
-                "Beitrag pro digitalen Fall CHF",
+                _("Kategorie"),
+                _("Budget CHF"),
+                _("Ausgaben CHF"),
+                _("Verbleibend CHF"),
+                _("Ausgeschöpft %"),
+            ],
+            *[[r.label, r.budget, r.spent, r.remaining, r.share_spent] for r in f.categories],
+            [_("Total"), f.budget_total, f.expenditure_total, f.budget_total - f.expenditure_total],
+        ],
+        _("Gemeinden"): [
+            [
+                _("BFS-Nr."),
+                _("Gemeinde"),
+                _("Beitrag CHF"),
+                _("Digitale Fälle"),
+                _("Anteil automatisiert %"),
+                _("Anteil ausserhalb Bürozeiten %"),
+                _("Beitrag pro digitalen Fall CHF"),
             ],
             *[
                 [
                     c.bfs_number or None,
-                    c.name,
+                    c.name if c.bfs_number else _("Total"),
                     c.contribution,
                     c.digital_cases,
                     c.share_automated,
@@ -166,25 +267,16 @@ def _xlsx_sheets(report: Report) -> dict[str, list[list]]:
                 for c in [*report.communes, report.total]
             ],
         ],
-        "Rollout": [
-            [
-                "BFS-Nr.",
-                "Gemeinde",
-                "Leistungen Formular/automatisiert",
-                "Leistungen Katalog",
-                "Anteil %",
-            ],
-            *[[r.bfs_number, r.name, r.offered, r.services, r.share] for r in report.rollout],
-        ],
+        _("Rollout"): [rollout["headers"], *rollout["rows"]],
     }
 
 
 def _xlsx_series_sheets(report: Report) -> dict[str, list[list]]:
     names = {
-        "cumulative": "Kumuliert",
-        "income_spend": "Einnahmen-Ausgaben",
-        "reserve": "Reserve",
-        "categories": "Kategorien-Zeitreihe",
+        "cumulative": _("Kumuliert"),
+        "income_spend": _("Einnahmen-Ausgaben"),
+        "reserve": _("Reserve"),
+        "categories": _("Kategorien-Zeitreihe"),
     }
     return {
         names[key]: [table["headers"], *table["rows"]]
@@ -192,9 +284,20 @@ def _xlsx_series_sheets(report: Report) -> dict[str, list[list]]:
     }
 
 
+def _xlsx_extras_sheets(extras: ReportExtras) -> dict[str, list[list]]:
+    path = rollout_path_table(extras.history)
+    deliverables = deliverables_table(extras.deliverables)
+    links = old_links_table(extras.old_links)
+    return {
+        _("Rollout-Verlauf"): [path["headers"], *path["rows"]],
+        _("Ergebnisse"): [deliverables["headers"], *deliverables["rows"]],
+        _("Alte Online-Schalter"): [links["headers"], *links["rows"]],
+    }
+
+
 def _xlsx_sheet(wb, title: str, rows: list[list]) -> None:
     """One sheet: bold header row, amounts with two places as money, wide name columns."""
-    ws = wb.create_sheet(title)
+    ws = wb.create_sheet(title[:31])  # Excel's limit for sheet names
     for row in rows:
         ws.append(row)
     for cell in ws[1]:
@@ -211,47 +314,38 @@ def _xlsx_sheet(wb, title: str, rows: list[list]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = 34 if index <= 2 else 20
 
 
-def report_pdf_document(report: Report):
-    """The laid-out WeasyPrint document of the report (A4, DejaVu fonts)."""
-    from weasyprint import HTML
-
-    html = render_to_string(
-        "billing/report_pdf.html",
-        {
-            "report": report,
-            "charts": report_charts(report),
-            "series_charts": series_charts(report.series),
-            "series_tables": series_tables(report.series),
-            "now": timezone.now(),
-        },
-    )
-    return HTML(string=html).render()
-
-
 def _pdf_finance(canvas, report: Report) -> None:
     f = report.finance
-    canvas.heading("Einnahmen nach Quelle")
-    canvas.bars([r.label for r in f.income], [("Einnahmen", [r.amount for r in f.income])], "CHF")
+    canvas.heading(_("Einnahmen nach Quelle"))
+    canvas.bars(
+        [r.label for r in f.income], [(_("Einnahmen"), [r.amount for r in f.income])], "CHF"
+    )
     canvas.table(
-        ["Quelle", "Betrag (CHF)"],
-        [*[[r.label, r.amount] for r in f.income], ["Total Einnahmen", f.income_total]],
+        [_("Quelle"), _("Betrag (CHF)")],
+        [*[[r.label, r.amount] for r in f.income], [_("Total Einnahmen"), f.income_total]],
         ["CHF"],
     )
-    canvas.heading("Ausgaben nach Kategorie im Vergleich zum Budget")
+    canvas.heading(_("Ausgaben nach Kategorie im Vergleich zum Budget"))
     canvas.bars(
         [r.label for r in f.categories],
         [
-            ("Budget", [r.budget for r in f.categories]),
-            ("Ausgaben", [r.spent for r in f.categories]),
+            (_("Budget"), [r.budget for r in f.categories]),
+            (_("Ausgaben"), [r.spent for r in f.categories]),
         ],
         "CHF",
     )
     canvas.table(
-        ["Kategorie", "Budget (CHF)", "Ausgaben (CHF)", "Verbleibend (CHF)", "Ausgeschöpft"],
+        [
+            _("Kategorie"),
+            _("Budget (CHF)"),
+            _("Ausgaben (CHF)"),
+            _("Verbleibend (CHF)"),
+            _("Ausgeschöpft"),
+        ],
         [
             *[[r.label, r.budget, r.spent, r.remaining, r.share_spent] for r in f.categories],
             [
-                "Total",
+                _("Total"),
                 f.budget_total,
                 f.expenditure_total,
                 f.budget_total - f.expenditure_total,
@@ -260,14 +354,17 @@ def _pdf_finance(canvas, report: Report) -> None:
         ],
         ["CHF", "CHF", "CHF", "%"],
     )
-    canvas.heading("Saldo und Reserve")
+    canvas.heading(_("Saldo und Reserve"))
     canvas.table(
-        ["Position", "CHF"],
+        [_("Position"), _("CHF")],
         [
-            ["Saldo (Einnahmen minus Ausgaben)", f.balance],
-            ["Reserve (budgetiert, nicht verwendet)", f.reserve],
-            ["Noch nicht budgetiert", f.unbudgeted],
-            *[[f"Jahr {y.year}: Einnahmen / Ausgaben", y.balance] for y in report.by_year],
+            [_("Saldo (Einnahmen minus Ausgaben)"), f.balance],
+            [_("Reserve (budgetiert, nicht verwendet)"), f.reserve],
+            [_("Noch nicht budgetiert"), f.unbudgeted],
+            *[
+                [_("Jahr %(year)s: Einnahmen / Ausgaben") % {"year": y.year}, y.balance]
+                for y in report.by_year
+            ],
         ],
         ["CHF"],
     )
@@ -276,10 +373,15 @@ def _pdf_finance(canvas, report: Report) -> None:
 def _pdf_series(canvas, report: Report) -> None:
     tables = series_tables(report.series)
     labels = [p.key for p in report.series.periods]
-    canvas.heading("Entwicklung über die Zeit")
+    canvas.heading(_("Entwicklung über die Zeit"))
     canvas.paragraph(
-        ("Pro Monat" if report.year else "Pro Quartal")
-        + " nach Buchungsdatum; kumulierte Werte seit Beginn des Programms."
+        (
+            _("Pro Monat nach Buchungsdatum.")
+            if report.year
+            else _("Pro Quartal nach Buchungsdatum.")
+        )
+        + " "
+        + _("Kumulierte Werte zählen seit Beginn des Programms.")
     )
     for key in ("cumulative", "income_spend", "reserve"):
         table = tables[key]
@@ -297,19 +399,19 @@ def _pdf_series(canvas, report: Report) -> None:
 
 
 def _pdf_communes(canvas, report: Report) -> None:
-    canvas.heading("Was die Gemeinden für ihren Beitrag erhalten")
+    canvas.heading(_("Was die Gemeinden für ihren Beitrag erhalten"))
     canvas.table(
         [
-            "Gemeinde",
-            "Beitrag (CHF)",
-            "Digitale Fälle",
-            "automatisiert",
-            "ausserh. Bürozeiten",
-            "CHF pro Fall",
+            _("Gemeinde"),
+            _("Beitrag (CHF)"),
+            _("Digitale Fälle"),
+            _("automatisiert"),
+            _("ausserh. Bürozeiten"),
+            _("CHF pro Fall"),
         ],
         [
             [
-                c.name,
+                c.name if c.bfs_number else _("Total"),
                 c.contribution,
                 c.digital_cases,
                 c.share_automated,
@@ -320,30 +422,109 @@ def _pdf_communes(canvas, report: Report) -> None:
         ],
         ["CHF", "", "%", "%", "CHF"],
     )
-    canvas.heading("Rollout in den Gemeinden")
+    canvas.heading(_("Rollout in den Gemeinden"))
     canvas.paragraph(
-        f"Anteil der {report.services_total} Leistungen des kantonalen Katalogs mit Formular "
-        f"oder automatisiert; Ziel {report.rollout_target} %. {report.rollout_reached} von "
-        f"{len(report.rollout)} Gemeinden erreichen es."
+        _(
+            "Anteil der %(services)s Leistungen des kantonalen Katalogs mit Formular oder "
+            "automatisiert; Ziel %(target)s %%. %(reached)s von %(total)s Gemeinden erreichen es."
+        )
+        % {
+            "services": report.services_total,
+            "target": report.rollout_target,
+            "reached": report.rollout_reached,
+            "total": len(report.rollout),
+        }
     )
     canvas.bars(
         [r.name for r in report.rollout],
-        [("Anteil", [r.share for r in report.rollout])],
+        [(_("Anteil"), [r.share for r in report.rollout])],
         "%",
         maximum=Decimal(100),
         target=report.rollout_target,
     )
     canvas.table(
-        ["Gemeinde", "Leistungen Formular/automatisiert", "Anteil"],
+        [_("Gemeinde"), _("Leistungen Formular/automatisiert"), _("Anteil")],
         [[r.name, r.offered, r.share] for r in report.rollout],
         ["", "%"],
     )
 
 
-def report_pdf(report: Report) -> bytes:
+def _pdf_rollout_history(canvas, extras: ReportExtras) -> None:
+    path = extras.history
+    canvas.heading(_("Rollout im Zeitverlauf"))
+    canvas.paragraph(
+        _(
+            "Weg zum Ziel von %(target)s %%: Anteil der Angebote mit Formular oder automatisiert "
+            "pro Monat, kantonsweit und pro Gemeinde (Stand jeweils Ende Jahr; alle Monate in "
+            "der XLSX-Datei und im CSV)."
+        )
+        % {"target": path.target}
+    )
+    labels = [f"{m:%Y-%m}" for m in path.months]
+    canvas.lines(
+        labels,
+        [(_("Kantonsweit"), path.canton), (_("Ziel"), [path.target] * len(labels))],
+        "%",
+    )
+    reaching = path.reaching()
+    canvas.table(
+        [_("Monat"), _("Anteil kantonsweit"), _("Gemeinden am Ziel")],
+        [[label, path.canton[i], reaching[i]] for i, label in enumerate(labels)],
+        ["%", ""],
+    )
+    # Per commune: the share at the last month of each year (a column per year).
+    last = {}
+    for i, month in enumerate(path.months):
+        last[month.year] = i
+    if last:
+        canvas.table(
+            [_("Gemeinde"), *[str(y) for y in last]],
+            [[c.name, *[c.shares[i] for i in last.values()]] for c in path.communes],
+            ["%"] * len(last),
+        )
+
+
+def _pdf_deliverables(canvas, extras: ReportExtras) -> None:
+    table = deliverables_table(extras.deliverables)
+    canvas.heading(table["title"])
+    if not table["rows"]:
+        canvas.paragraph(_("Noch keine Ergebnisse erfasst."))
+        return
+    canvas.table(
+        [
+            _("Ergebnis"),
+            _("geliefert"),
+            _("Kosten (CHF)"),
+            _("Fälle seither"),
+            _("autom. vorher"),
+            _("autom. nachher"),
+        ],
+        [[r[0], r[2], r[4], r[5], r[6], r[7]] for r in table["rows"]],
+        ["", "CHF", "", "%", "%"],
+    )
+
+
+def _pdf_old_links(canvas, extras: ReportExtras) -> None:
+    table = old_links_table(extras.old_links)
+    canvas.heading(table["title"])
+    canvas.paragraph(
+        _(
+            "Angebote, die noch auf der Stufe «Link» stehen: so viele alte "
+            "Online-Schalter-Angebote ersetzt das Portal in der Gemeinde noch nicht."
+        )
+    )
+    canvas.table(
+        [_("Gemeinde"), _("Links auf den alten Online-Schalter")],
+        [[r[1], r[2]] for r in table["rows"]],
+        [""],
+    )
+
+
+def report_pdf(report: Report, extras: ReportExtras | None = None) -> bytes:
     """A printable A4 PDF with the charts and tables (drawn directly, see ``pdf_report``)."""
     from .pdf_report import BLUE, LEFT, Canvas
 
+    extras = extras or report_extras(report)
     canvas = Canvas()
     canvas.y -= 16
     canvas.text(LEFT, canvas.y, report.title, size=16, bold=True, colour=BLUE)
@@ -351,7 +532,10 @@ def report_pdf(report: Report) -> bytes:
     canvas.text(
         LEFT,
         canvas.y,
-        "Kostentransparenz und Nutzen des Einwohnerportals Luzern · Stand "
+        _("Kostentransparenz und Nutzen des Einwohnerportals Luzern")
+        + " · "
+        + _("Stand")
+        + " "
         + timezone.localtime().strftime("%d.%m.%Y %H:%M"),
         size=8,
     )
@@ -359,4 +543,7 @@ def report_pdf(report: Report) -> bytes:
     _pdf_finance(canvas, report)
     _pdf_series(canvas, report)
     _pdf_communes(canvas, report)
+    _pdf_rollout_history(canvas, extras)
+    _pdf_deliverables(canvas, extras)
+    _pdf_old_links(canvas, extras)
     return canvas.write()

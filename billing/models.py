@@ -197,6 +197,8 @@ class UsageCase(models.Model):
     month = models.DateField(help_text="First day of the month of submission (Europe/Zurich).")
     submitted_at = models.DateTimeField()
     outside_office_hours = models.BooleanField()
+    # False: a clerk recorded the order for the resident (counter, phone, letter).
+    digital = models.BooleanField(default=True, db_default=True)
     completed_at = models.DateTimeField(null=True)
     automated = models.BooleanField(null=True)
 
@@ -212,12 +214,20 @@ class UsageCase(models.Model):
 
 
 class UsageMonthly(models.Model):
-    """Counters per commune, service and month of submission."""
+    """Counters per commune, service and month of submission.
+
+    An order is either digital (the resident placed it online: portal form or API) or recorded
+    (a clerk entered it for the resident); ``digital_cases + recorded_cases`` are all orders.
+    The other counters cover all orders.
+    """
 
     commune_bfs = models.PositiveIntegerField(_("BFS-Nummer"))
     service_key = models.CharField(_("Dienstleistung"), max_length=80)
     month = models.DateField(_("Monat"))
     digital_cases = models.PositiveIntegerField(_("digitale Fälle"), default=0)
+    recorded_cases = models.PositiveIntegerField(
+        _("durch Verwaltung erfasst"), default=0, db_default=0
+    )
     outside_office_hours = models.PositiveIntegerField(_("ausserhalb Bürozeiten"), default=0)
     completed_cases = models.PositiveIntegerField(_("abgeschlossen"), default=0)
     automated_cases = models.PositiveIntegerField(_("vollautomatisch"), default=0)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("programme/<int:year>/", views.programme_report, name="programme-report-year"),
     path("programme/vergleich/", views.programme_compare, name="programme-compare"),
     path("programme/<int:year>/nutzung/", views.programme_usage, name="programme-usage"),
+    path("programme/<int:year>/nutzung.csv", views.programme_usage_csv, name="programme-usage-csv"),
     path("programme/bericht.<str:fmt>", views.programme_download, name="programme-download"),
     path(
         "programme/<int:year>/bericht.<str:fmt>",

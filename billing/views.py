@@ -6,11 +6,22 @@ import datetime as dt
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from . import exports
-from .charts import report_charts, rollout_path_chart, series_charts, series_tables
+from .charts import (
+    CHART_KEYS,
+    PATH_CHART,
+    REPORT_CHARTS,
+    report_charts,
+    report_tables,
+    rollout_path_chart,
+    rollout_path_table,
+    series_charts,
+    series_tables,
+)
 from .selectors import report_build
-from .selectors.benefit import deliverables_report, usage_by_service
+from .selectors.benefit import USAGE_HEADERS, deliverables_report, usage_by_service, usage_table
 from .selectors.compare import compare_rows
 from .selectors.rollout import old_links_per_commune, rollout_go_live, rollout_history
 from .selectors.years import programme_years, years_message
@@ -43,8 +54,15 @@ def programme_report(request, year: int | None = None):
                 zip(history.months, history.canton, history.reaching(), strict=True)
             ),
             "programme_years": report.all_years,
+            "chart_csv": _chart_csv_urls(year),
         },
     )
+
+
+def _chart_csv_urls(year: int | None) -> dict[str, str]:
+    if year is None:
+        return {key: reverse("programme-chart-csv", args=[key]) for key in CHART_KEYS}
+    return {key: reverse("programme-chart-csv-year", args=[year, key]) for key in CHART_KEYS}
 
 
 def programme_download(request, fmt: str, year: int | None = None):
@@ -52,11 +70,12 @@ def programme_download(request, fmt: str, year: int | None = None):
     if fmt not in exports.CONTENT_TYPES:
         raise Http404("Unbekanntes Format.")
     report = _report(year)
+    extras = exports.report_extras(report)
     content = {
         "csv": exports.report_csv,
         "xlsx": exports.report_xlsx,
         "pdf": exports.report_pdf,
-    }[fmt](report)
+    }[fmt](report, extras)
     name = f"fuenfliber-{year or 'programm'}.{fmt}"
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -64,14 +83,17 @@ def programme_download(request, fmt: str, year: int | None = None):
 
 
 def programme_chart_csv(request, chart: str, year: int | None = None):
-    """The figures of one time chart as CSV (the same rows as the table beside it)."""
-    report = _report(year)
-    tables = series_tables(report.series)
-    if chart not in tables:
+    """The figures of one chart as CSV (the same rows as the table beside it)."""
+    if chart not in CHART_KEYS:
         raise Http404("Unbekannte Grafik.")
-    response = HttpResponse(
-        exports.table_csv(tables[chart]), content_type=exports.CONTENT_TYPES["csv"]
-    )
+    report = _report(year)
+    if chart == PATH_CHART:
+        table = rollout_path_table(rollout_history(years=report.years))
+    elif chart in REPORT_CHARTS:
+        table = report_tables(report)[chart]
+    else:
+        table = series_tables(report.series)[chart]
+    response = HttpResponse(exports.table_csv(table), content_type=exports.CONTENT_TYPES["csv"])
     name = f"fuenfliber-{year or 'programm'}-{chart}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -123,3 +145,14 @@ def programme_usage(request, year: int):
         "billing/usage.html",
         {"year": year, "rows": rows, "programme_years": years},
     )
+
+
+def programme_usage_csv(request, year: int):
+    """The usage table of one programme year as CSV (the same columns as the page)."""
+    if year not in programme_years():
+        raise Http404("Kein Programmjahr.")
+    rows = usage_by_service(start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1))
+    table = {"headers": [str(h) for h in USAGE_HEADERS], "rows": usage_table(rows)}
+    response = HttpResponse(exports.table_csv(table), content_type=exports.CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="nutzung-{year}.csv"'
+    return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from .report import Report
 
 
@@ -27,20 +29,20 @@ def compare_rows(left: Report, right: Report) -> list[CompareRow]:
     lf, rf = left.finance, right.finance
     rows = [
         *[
-            CompareRow(f"Einnahmen: {a.label}", a.amount, b.amount)
+            CompareRow(_("Einnahmen: %(label)s") % {"label": a.label}, a.amount, b.amount)
             for a, b in zip(lf.income, rf.income, strict=True)
         ],
-        CompareRow("Total Einnahmen", lf.income_total, rf.income_total),
+        CompareRow(_("Total Einnahmen"), lf.income_total, rf.income_total),
     ]
     for a, b in zip(lf.categories, rf.categories, strict=True):
-        rows.append(CompareRow(f"Budget: {a.label}", a.budget, b.budget))
-        rows.append(CompareRow(f"Ausgaben: {a.label}", a.spent, b.spent))
+        rows.append(CompareRow(_("Budget: %(label)s") % {"label": a.label}, a.budget, b.budget))
+        rows.append(CompareRow(_("Ausgaben: %(label)s") % {"label": a.label}, a.spent, b.spent))
     rows += [
-        CompareRow("Total Ausgaben", lf.expenditure_total, rf.expenditure_total),
-        CompareRow("Saldo (Einnahmen minus Ausgaben)", lf.balance, rf.balance),
-        CompareRow("Digitale Fälle", left.total.digital_cases, right.total.digital_cases, ""),
+        CompareRow(_("Total Ausgaben"), lf.expenditure_total, rf.expenditure_total),
+        CompareRow(_("Saldo (Einnahmen minus Ausgaben)"), lf.balance, rf.balance),
+        CompareRow(_("Digitale Fälle"), left.total.digital_cases, right.total.digital_cases, ""),
         CompareRow(
-            "Anteil automatisiert (%)",
+            _("Anteil automatisiert (%)"),
             left.total.share_automated,
             right.total.share_automated,
             "%",

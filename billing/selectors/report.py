@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Service
 from tenants.models import Commune
@@ -23,9 +24,9 @@ from .years import programme_years, years_message
 ROLLOUT_TARGET = Decimal("80")
 ROLLOUT_STAGES = ("form", "automated")
 INCOME_SOURCES = (
-    (Kind.COMMUNE_CONTRIBUTION, "Beiträge der Gemeinden"),
-    (Kind.CANTON_CASH, "Beitrag des Kantons (Geld)"),
-    (Kind.CANTON_IN_KIND, "Beitrag des Kantons (Sachleistungen)"),
+    (Kind.COMMUNE_CONTRIBUTION, gettext_lazy("Beiträge der Gemeinden")),
+    (Kind.CANTON_CASH, gettext_lazy("Beitrag des Kantons (Geld)")),
+    (Kind.CANTON_IN_KIND, gettext_lazy("Beitrag des Kantons (Sachleistungen)")),
 )
 
 
@@ -227,7 +228,7 @@ def _finance(years: tuple[int, ...]) -> tuple[Finance, list[YearRow]]:
             bucket = "income"
         per_year[row["year"]][bucket] = per_year[row["year"]].get(bucket, ZERO) + total
     finance = Finance(
-        income=[IncomeRow(k, label, income.get(k, ZERO)) for k, label in INCOME_SOURCES],
+        income=[IncomeRow(k, str(label), income.get(k, ZERO)) for k, label in INCOME_SOURCES],
         categories=[
             CategoryRow(key, str(label), budget.get(key, ZERO), spent.get(key, ZERO))
             for key, label in Category.choices

@@ -17,17 +17,23 @@ from tenants.models import Commune
 from .report import ROLLOUT_STAGES, ROLLOUT_TARGET, catalogue_services, percent
 from .series import add_months
 
+# One pass over the snapshots: per offer, the months where it turns live (form/automated) or
+# stops being live, as +1/-1 per commune and month (changes before ``start`` fold into
+# ``start``); the counts per month are the running sum. (A LATERAL "latest row per offer" for
+# every month took seconds over 92,000 rows and grew with the number of months.)
 _PATH = """
-SELECT m.month::date, s.commune_id,
-       count(*) FILTER (WHERE s.stage = ANY(%(stages)s))
-FROM generate_series(%(start)s::date, %(last)s::date, interval '1 month') AS m(month)
-CROSS JOIN LATERAL (
-    SELECT DISTINCT ON (o.commune_id, o.service_id) o.commune_id, o.service_id, o.stage
+WITH flagged AS (
+    SELECT o.commune_id, o.month,
+           (o.stage = ANY(%(stages)s))::int AS live,
+           lag((o.stage = ANY(%(stages)s))::int, 1, 0)
+               OVER (PARTITION BY o.commune_id, o.service_id ORDER BY o.month) AS before
     FROM catalog_offersnapshot o
     JOIN catalog_service sv ON sv.id = o.service_id
-    WHERE o.month <= m.month AND sv.owner_commune_id IS NULL AND sv.retired_at IS NULL
-    ORDER BY o.commune_id, o.service_id, o.month DESC
-) s
+    WHERE o.month <= %(last)s AND sv.owner_commune_id IS NULL AND sv.retired_at IS NULL
+)
+SELECT greatest(month, %(start)s::date), commune_id, sum(live - before)
+FROM flagged
+WHERE live <> before
 GROUP BY 1, 2
 """
 
@@ -93,21 +99,29 @@ def rollout_path(*, start: dt.date, end: dt.date) -> RolloutPath:
         month = add_months(month, 1)
     services = catalogue_services().count()
     communes = list(Commune.objects.filter(status=Commune.Status.ACTIVE).order_by("name"))
-    counts: dict[tuple[dt.date, int], int] = {}
+    changes: dict[tuple[dt.date, int], int] = {}
     if months:
         with connection.cursor() as cursor:
             cursor.execute(
                 _PATH, {"stages": list(ROLLOUT_STAGES), "start": months[0], "last": months[-1]}
             )
-            counts = {(m, commune_id): n for m, commune_id, n in cursor.fetchall()}
+            changes = {(m, commune_id): int(n) for m, commune_id, n in cursor.fetchall()}
     return RolloutPath(
         months=months,
         communes=[
-            CommunePath(c.bfs_number, c.name, [counts.get((m, c.pk), 0) for m in months], services)
+            CommunePath(c.bfs_number, c.name, _running(months, changes, c.pk), services)
             for c in communes
         ],
         services=services,
     )
+
+
+def _running(months: list[dt.date], changes: dict[tuple[dt.date, int], int], pk: int) -> list[int]:
+    total, counts = 0, []
+    for month in months:
+        total += changes.get((month, pk), 0)
+        counts.append(total)
+    return counts
 
 
 def rollout_go_live() -> list[GoLive]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from ..models import Phase, ProgrammeYear
 
 
@@ -16,11 +18,14 @@ def programme_year(year: int) -> ProgrammeYear | None:
 
 
 def years_message(years: tuple[int, ...] | None = None) -> str:
-    """The German error for a year outside the programme, naming the booked range."""
+    """The error for a year outside the programme, naming the booked range."""
     years = programme_years() if years is None else years
     if not years:
-        return "Es sind noch keine Programmjahre erfasst."
-    return f"Das Jahr muss im Programm liegen ({years[0]}–{years[-1]})."
+        return gettext("Es sind noch keine Programmjahre erfasst.")
+    return gettext("Das Jahr muss im Programm liegen (%(first)s–%(last)s).") % {
+        "first": years[0],
+        "last": years[-1],
+    }
 
 
 def is_operations(year: ProgrammeYear | None) -> bool:

@@ -3,6 +3,9 @@
 Each case is counted once: a per-case row (unique commune BFS number + case UUID) decides
 whether a call counts, and the monthly counters (per commune, service and month of submission)
 are incremented in the same statement sequence. A redelivered job therefore counts nothing.
+An order counts as digital (``digital_cases``) when the resident placed it online, else as
+recorded by the administration (``recorded_cases``); the reports' "share digital" is
+digital / (digital + recorded).
 Office hours are Monday–Friday 08:00–17:00 Europe/Zurich; public holidays are not considered.
 """
 
@@ -43,7 +46,12 @@ def _month(moment: dt.datetime) -> dt.date:
 
 
 def _record_submission(
-    cursor, commune_bfs: int, service_key: str, case_id: uuid.UUID, submitted_at: dt.datetime
+    cursor,
+    commune_bfs: int,
+    service_key: str,
+    case_id: uuid.UUID,
+    submitted_at: dt.datetime,
+    digital: bool,
 ) -> bool:
     # One statement: the per-case row decides, the monthly counter follows only when it was new.
     month = _month(submitted_at)
@@ -51,16 +59,19 @@ def _record_submission(
     cursor.execute(
         f"""WITH counted AS (
               INSERT INTO {_CASES}
-                (commune_bfs, case_id, service_key, month, submitted_at, outside_office_hours)
-              VALUES (%(bfs)s, %(case)s, %(key)s, %(month)s, %(at)s, %(outside)s)
+                (commune_bfs, case_id, service_key, month, submitted_at, outside_office_hours,
+                 digital)
+              VALUES (%(bfs)s, %(case)s, %(key)s, %(month)s, %(at)s, %(outside)s, %(digital)s)
               ON CONFLICT (commune_bfs, case_id) DO NOTHING RETURNING id
             )
             INSERT INTO {_MONTHLY} AS m
-              (commune_bfs, service_key, month, digital_cases, outside_office_hours,
-               completed_cases, automated_cases, processing_seconds)
-            SELECT %(bfs)s, %(key)s, %(month)s, 1, %(outside_n)s, 0, 0, 0 FROM counted
+              (commune_bfs, service_key, month, digital_cases, recorded_cases,
+               outside_office_hours, completed_cases, automated_cases, processing_seconds)
+            SELECT %(bfs)s, %(key)s, %(month)s, %(digital_n)s, 1 - %(digital_n)s,
+                   %(outside_n)s, 0, 0, 0 FROM counted
             ON CONFLICT (commune_bfs, service_key, month) DO UPDATE SET
-              digital_cases = m.digital_cases + 1,
+              digital_cases = m.digital_cases + EXCLUDED.digital_cases,
+              recorded_cases = m.recorded_cases + EXCLUDED.recorded_cases,
               outside_office_hours = m.outside_office_hours + EXCLUDED.outside_office_hours
             RETURNING 1""",  # noqa: S608
         {
@@ -71,19 +82,29 @@ def _record_submission(
             "at": submitted_at,
             "outside": outside,
             "outside_n": int(outside),
+            "digital": digital,
+            "digital_n": int(digital),
         },
     )
     return cursor.fetchone() is not None
 
 
 def usage_record_submission(
-    *, commune_bfs: int, service_key: str, case_id: uuid.UUID, submitted_at: dt.datetime
+    *,
+    commune_bfs: int,
+    service_key: str,
+    case_id: uuid.UUID,
+    submitted_at: dt.datetime,
+    digital: bool = True,
 ) -> None:
-    """Count a digitally submitted case once (a repeated call for the same case does nothing)."""
+    """Count a submitted case once (a repeated call for the same case does nothing).
+
+    ``digital``: the resident ordered online; False when a clerk recorded the order for them.
+    """
     _aware(submitted_at, "submitted_at")
     # A single statement: atomic by itself, no savepoint inside the case's transaction.
     with connection.cursor() as cursor:
-        _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at)
+        _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at, digital)
 
 
 def usage_record_completion(
@@ -94,6 +115,7 @@ def usage_record_completion(
     submitted_at: dt.datetime,
     completed_at: dt.datetime,
     automated: bool,
+    digital: bool = True,
 ) -> None:
     """Count a completed case once: completed, fully automated or not, processing time.
 
@@ -104,7 +126,7 @@ def usage_record_completion(
     _aware(completed_at, "completed_at")
     # Inside the case's transaction no savepoint is needed: a failure rolls the case back too.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at)
+        _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at, digital)
         cursor.execute(
             f"""UPDATE {_CASES} SET completed_at = %s, automated = %s
                 WHERE commune_bfs = %s AND case_id = %s AND completed_at IS NULL

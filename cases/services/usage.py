@@ -26,8 +26,9 @@ def _usage_args(case: Case) -> dict:
 
 
 def on_submitted(case: Case) -> None:
-    """Count a submitted case."""
-    usage_record_submission(**_usage_args(case))
+    """Count a submitted case: digital when the resident ordered it online, not digital when a
+    clerk's account entered it (an order taken at the counter, by phone or by letter)."""
+    usage_record_submission(**_usage_args(case), digital=not case.applicant.is_clerk)
 
 
 def on_completed(case: Case, *, automated: bool) -> None:

@@ -178,7 +178,7 @@ def test_csv_download(programme, public_client, kriens):
 
 
 def test_xlsx_download(programme, public_client):
-    """The workbook has the four sheets and the amounts as numbers."""
+    """The workbook has a sheet per table and the amounts as numbers."""
     response = public_client.get("/programme/2021/bericht.xlsx")
     assert response.status_code == 200
     assert (
@@ -195,6 +195,9 @@ def test_xlsx_download(programme, public_client):
         "Einnahmen-Ausgaben",
         "Reserve",
         "Kategorien-Zeitreihe",
+        "Rollout-Verlauf",
+        "Ergebnisse",
+        "Alte Online-Schalter",
     ]
     gemeinden = list(wb["Gemeinden"].values)
     total = gemeinden[-1]

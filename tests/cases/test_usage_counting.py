@@ -33,3 +33,20 @@ def test_a_refused_order_counts_nothing(kriens, in_commune, kriens_setup, versio
         case_submit(user=kriens_setup["resident"], service_key="parkkarte-test", data={})
     assert not UsageCase.objects.exists()
     assert not UsageMonthly.objects.exists()
+
+
+def test_an_order_a_clerk_enters_counts_as_recorded_not_digital(
+    kriens, in_commune, kriens_setup, version
+):
+    """An order entered with a clerk's account (taken at the counter or by phone) is counted
+    as recorded by the administration; the resident's own order as digital."""
+    with in_commune(kriens):
+        clerk_case = case_submit(
+            user=kriens_setup["clerk"], service_key="parkkarte-test", data={"reason": "x"}
+        )
+        case_submit(
+            user=kriens_setup["resident"], service_key="parkkarte-test", data={"reason": "y"}
+        )
+    assert UsageCase.objects.get(case_id=clerk_case.pk).digital is False
+    monthly = UsageMonthly.objects.get(commune_bfs=1059, service_key="parkkarte-test")
+    assert (monthly.digital_cases, monthly.recorded_cases) == (1, 1)

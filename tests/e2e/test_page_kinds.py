@@ -55,6 +55,11 @@ PUBLIC = [
     "/katalog/wohnsitzbestaetigung/",
     "/katalog/wohnsitzbestaetigung/?gemeinde=gibt-es-nicht",
     "/programme/",
+    # A year's report (monthly series, rollout history with the cases of today), two years
+    # compared, the usage table with the share digital.
+    "/programme/2026/",
+    "/programme/vergleich/?a=2021&b=2026",
+    "/programme/2026/nutzung/",
     "/anmelden/",
     "/kontakt/",
     "/hilfe/",
@@ -258,6 +263,20 @@ def test_every_page_kind_reflows_and_passes_axe(kriens_states, chromium, portal_
         )
         for path in ("/", "/hilfe/", "/backoffice/"):
             _check(page, axe, portal_server.url(commune.slug, path.format(**fill)), problems)
+        # The programme report in English (public host).
+        context.add_cookies(
+            [
+                {
+                    "name": settings.LANGUAGE_COOKIE_NAME,
+                    "value": "en",
+                    "domain": "localhost",
+                    "path": "/",
+                }
+            ]
+        )
+        _check(page, axe, portal_server.url(None, "/programme/2026/"), problems)
+        english = page.evaluate("() => document.documentElement.lang")
+        assert english == "en", english
     finally:
         context.close()
     assert problems == [], "\n".join(problems)
