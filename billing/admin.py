@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, redirect
@@ -23,7 +24,6 @@ from .models import (
     Category,
     ContributionRate,
     Deliverable,
-    ExpenditureLink,
     Kind,
     LedgerEntry,
     ProgrammeYear,
@@ -278,43 +278,6 @@ class DeliverableForm(forms.ModelForm):
         return data
 
 
-class ExpenditureLinkInline(admin.TabularInline):
-    """The expenditures linked to a deliverable (read-only: links are added on the page)."""
-
-    model = ExpenditureLink
-    fields = ("entry", "booking_date", "category", "amount", "reversed", "linked_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name = _("verknüpfte Ausgabe")
-    verbose_name_plural = _("verknüpfte Ausgaben")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    @admin.display(description=_("Buchungsdatum"))
-    def booking_date(self, link) -> str:
-        return link.entry.booking_date.strftime("%d.%m.%Y") if link.entry.booking_date else "–"
-
-    @admin.display(description=_("Kategorie"))
-    def category(self, link) -> str:
-        return link.entry.get_category_display()
-
-    @admin.display(description=_("Betrag (CHF)"))
-    def amount(self, link) -> Decimal:
-        return link.entry.amount
-
-    @admin.display(description=_("storniert"), boolean=True)
-    def reversed(self, link) -> bool:
-        return LedgerEntry.objects.filter(reverses_id=link.entry_id).exists()
-
-
 def linked_cost(deliverable: Deliverable) -> Decimal:
     """Net cost of the linked expenditures (a reversal of a linked entry counts against it)."""
     ids = list(deliverable.links.values_list("entry_id", flat=True))
@@ -347,8 +310,8 @@ class DeliverableAdmin(admin.ModelAdmin):
     list_filter = ("kind", "stage")
     search_fields = ("title", "service_key", "description")
     date_hierarchy = "delivered_on"
-    inlines = [ExpenditureLinkInline]
     change_form_template = "admin/billing/deliverable/change_form.html"
+    change_list_template = "admin/billing/deliverable/change_list.html"
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -358,10 +321,6 @@ class DeliverableAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_staff
-
-    def get_inline_instances(self, request, obj=None):
-        # A new deliverable has no links yet; they are added on its page afterwards.
-        return super().get_inline_instances(request, obj) if obj is not None else []
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff
@@ -402,21 +361,37 @@ class DeliverableAdmin(admin.ModelAdmin):
         return urls + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        deliverable = get_object_or_404(Deliverable, pk=object_id)
-        linked = deliverable.links.values_list("entry_id", flat=True)
+        deliverable = self.get_object(request, unquote(object_id))
+        if deliverable is not None:
+            extra_context = {**(extra_context or {}), **self._links_context(deliverable)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _links_context(self, deliverable: Deliverable) -> dict:
+        links = list(deliverable.links.select_related("entry").order_by("entry__booking_date"))
+        reversed_ids = set(
+            LedgerEntry.objects.filter(
+                reverses_id__in=[link.entry_id for link in links]
+            ).values_list("reverses_id", flat=True)
+        )
         candidates = (
             LedgerEntry.objects.filter(
                 kind=Kind.EXPENDITURE, reverses__isnull=True, reversed_by__isnull=True
             )
-            .exclude(pk__in=linked)
+            .exclude(pk__in=[link.entry_id for link in links])
             .order_by("-booking_date", "-pk")
         )
-        extra_context = {
-            **(extra_context or {}),
+        return {
+            "links": [
+                {
+                    "entry": link.entry,
+                    "amount": swiss_amount(link.entry.amount),
+                    "reversed": link.entry_id in reversed_ids,
+                }
+                for link in links
+            ],
             "linkable": candidates,
             "linked_cost": swiss_amount(linked_cost(deliverable)),
         }
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def link_view(self, request, pk: int):
         """POST: link the chosen ledger entry (``expenditure_link``); refusals as a message."""

@@ -141,8 +141,9 @@ class ServiceAdmin(admin.ModelAdmin):
         canton_decider_check(user=request.user)
         error_service, error_messages = None, []
         if request.method == "POST":
+            raw = request.POST.get("service", "")
             service = get_object_or_404(
-                Service, pk=request.POST.get("service"), owner_commune__isnull=False
+                Service, pk=int(raw) if raw.isdigit() else None, owner_commune__isnull=False
             )
             approve = request.POST.get("decision") == "approve"
             try:

@@ -98,6 +98,7 @@ def test_reject_needs_a_reason_that_the_commune_sees(
     """Rejecting without a reason is refused and changes nothing; with a reason the proposal is
     rejected, the commune sees the reason and cannot offer it."""
     own = _propose(kriens, in_commune)
+    assert canton_client.post(QUEUE, {"service": "x", "decision": "reject"}).status_code == 404
     response = canton_client.post(QUEUE, {"service": own.pk, "decision": "reject", "reason": " "})
     assert response.status_code == 400
     assert "Bitte begründen Sie die Ablehnung" in response.content.decode()
