@@ -400,3 +400,21 @@ class DeletionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.deleted_at:%d.%m.%Y})"
+
+
+class NotificationSent(models.Model):
+    """A notification e-mail that went out, by its job's key: a redelivered job sends nothing.
+
+    Only identifiers (no address, no content); retention deletes the rows with their case.
+    """
+
+    key = models.CharField(max_length=32, primary_key=True)
+    case_id = models.UUIDField(db_index=True)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("versandte Benachrichtigung")
+        verbose_name_plural = _("versandte Benachrichtigungen")
+
+    def __str__(self) -> str:
+        return self.key

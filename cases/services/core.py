@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from tenants.context import current_commune
-from tenants.selectors import commune_mail_sender
+from tenants.jobs import enqueue_on_commit
 
 from ..calendar import add_working_days, working_days_between
 from ..exceptions import InvalidTransition
+from ..jobs import SEND_NOTIFICATION
 from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
 from .index import case_index_write
@@ -211,28 +212,12 @@ def backoffice_url(case: Case) -> str:
 
 
 def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = False) -> None:
-    """E-mail ``recipient`` that there is news in the case, once the transaction commits.
+    """E-mail ``recipient`` that there is news in the case: a job, enqueued once the
+    transaction commits (``cases.services.notifications`` builds and sends the mail).
 
-    The mail carries the reference and a link only: no names, no data, no decision.
+    The mail carries the reference and a link only: no names, no data, no decision. The job's
+    message carries ids and a fresh key (idempotent sending), never the address.
     """
     if recipient is None or not recipient.email:
         return
-    reference = case.reference
-    url = backoffice_url(case) if for_clerk else case_url(case)
-    address = recipient.email
-    subject = (
-        f"Neuigkeiten im Geschäft {reference}"
-        if for_clerk
-        else f"Neuigkeiten in Ihrem Geschäft {reference}"
-    )
-    body = (
-        "Guten Tag\n\n"
-        f"Es gibt Neuigkeiten {'im' if for_clerk else 'in Ihrem'} Geschäft {reference}.\n"
-        f"Bitte melden Sie sich an, um sie zu lesen:\n{url}\n\n"
-        "Aus Datenschutzgründen enthält diese E-Mail keine weiteren Angaben.\n\n"
-        "Freundliche Grüsse\nEinwohnerportal Luzern\n"
-    )
-    # The commune's sender and reply-to, taken now: on commit the schema may have changed.
-    sender, reply_to = commune_mail_sender(current_commune())
-    mail = EmailMessage(subject, body, sender, [address], reply_to=reply_to or None)
-    transaction.on_commit(lambda: mail.send(fail_silently=True))
+    enqueue_on_commit(SEND_NOTIFICATION, uuid.uuid4().hex, str(case.pk), recipient.pk, for_clerk)

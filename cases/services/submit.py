@@ -223,7 +223,7 @@ def case_submit(
     now = timezone.now()
     case = _case_create(user=user, offer=offer, version=version, data=json_data, now=now)
     _uploads_attach(case=case, uploads=uploads, user=user)
-    payment_open(case=case)
+    payment_open(case=case, new_case=True)
     _version, definitions = published_version(version.pk)
     steps = _steps_create(case=case, definitions=definitions, offer=offer)
     event_write(
