@@ -22,7 +22,9 @@ token. Then it measures
 - ``submit_ratio`` = ``submit_per_s / trivial_per_s`` (goal ≥ 0.3, issue 13), and
   ``submit_ratio_vs_home`` against the start page (the old, flattering figure);
 - ``statements_per_submission``: every statement one submission sends to PostgreSQL, BEGIN and
-  COMMIT included (``submit_statements`` lists them, abbreviated).
+  COMMIT included (``submit_statements`` lists them, abbreviated), and
+  ``round_trips_per_submission``: how many times it waits for PostgreSQL (statements sent
+  together in one query string count once).
 
 Jobs go to ``BROKER_URL`` if set; otherwise to the bench's own Redis database
 (``redis://127.0.0.1:6379/15``, emptied at the end) when Redis runs, so that the bench's mail
@@ -201,10 +203,17 @@ def _rate(func, rounds: int) -> float:
     return rounds / (time.perf_counter() - start)
 
 
-def _statements(submit) -> list[str]:
+def _statements(submit) -> tuple[list[str], int]:
+    """The SQL statements of one submission (those sent together in one query string, as
+    ``cases.services.batch.WriteBatch`` does, listed one by one) and the round trips."""
     with CaptureQueriesContext(connection) as captured:
         submit()
-    return [" ".join(q["sql"].split())[:90] for q in captured.captured_queries]
+    statements = [
+        " ".join(part.split())[:90]
+        for query in captured.captured_queries
+        for part in query["sql"].split(";\n")
+    ]
+    return statements, len(captured.captured_queries)
 
 
 def measure_submission(commune: Commune, token: str, rounds: int) -> dict:
@@ -234,14 +243,15 @@ def measure_submission(commune: Commune, token: str, rounds: int) -> dict:
     trivial_per_s = statistics.mean(trivial_rates)
     home_per_s = statistics.mean(home_rates)
     submit_per_s = statistics.mean(submit_rates)
-    statements = _statements(submit)
+    statements, round_trips = _statements(submit)
     ratio = submit_per_s / trivial_per_s
     print(f"Triviale Ansicht {TRIVIAL_PATH} (JSON): {trivial_per_s:.0f} Anfragen/s")
     print(f"Startseite der Gemeinde (früherer Vergleich): {home_per_s:.0f} Anfragen/s")
     print(f"Bestellungen über POST /api/cases/: {submit_per_s:.0f} pro Sekunde")
     print(
         f"Verhältnis: {ratio:.3f} (Ziel ≥ 0.3; gegen die Startseite "
-        f"{submit_per_s / home_per_s:.3f}); {len(statements)} SQL-Anweisungen pro Bestellung:"
+        f"{submit_per_s / home_per_s:.3f}); {len(statements)} SQL-Anweisungen in "
+        f"{round_trips} Round-Trips pro Bestellung:"
     )
     for sql in statements:
         print(f"  {sql}")
@@ -252,6 +262,7 @@ def measure_submission(commune: Commune, token: str, rounds: int) -> dict:
         "submit_ratio": round(ratio, 3),
         "submit_ratio_vs_home": round(submit_per_s / home_per_s, 3),
         "statements_per_submission": len(statements),
+        "round_trips_per_submission": round_trips,
         "submit_statements": statements,
     }
 

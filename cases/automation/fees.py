@@ -16,12 +16,23 @@ def payment_open(*, case: Case, new_case: bool = False) -> Payment | None:
     """
     has_fee = bool(case.fee) and case.fee > 0
     if new_case:
-        return Payment.objects.create(case=case, **_payment_terms(case)) if has_fee else None
+        payment = payment_new(case=case)
+        if payment is not None:
+            payment.save(force_insert=True)
+        return payment
     existing = Payment.objects.filter(case=case).first()
     if existing is not None or not has_fee:
         return existing
     payment, _created = Payment.objects.get_or_create(case=case, defaults=_payment_terms(case))
     return payment
+
+
+def payment_new(*, case: Case) -> Payment | None:
+    """The open payment of a case created in this transaction, not yet saved (for a batch);
+    None for a case without fee."""
+    if not case.fee or case.fee <= 0:
+        return None
+    return Payment(case=case, **_payment_terms(case))
 
 
 def _payment_terms(case: Case) -> dict:

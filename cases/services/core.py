@@ -41,7 +41,24 @@ def event_write(
     visible: bool = False,
 ) -> CaseEvent:
     """Append one entry to the case's audit timeline (``actor`` None means the system)."""
-    return CaseEvent.objects.create(
+    event = event_new(
+        case=case, actor=actor, kind=kind, text=text, details=details, visible=visible
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def event_new(
+    *,
+    case: Case,
+    actor: User | None,
+    kind: str,
+    text: str,
+    details: dict[str, Any] | None = None,
+    visible: bool = False,
+) -> CaseEvent:
+    """The entry ``event_write`` appends, not yet saved (for a ``WriteBatch``)."""
+    return CaseEvent(
         case=case,
         actor=actor,
         kind=kind,
@@ -143,7 +160,7 @@ def require_open(case: Case) -> None:
 # One statement: create the missing groups, then grant each group view_case and change_case
 # on the case (guardian's direct-FK group permission table).
 _GRANT_GROUPS_SQL = """
-WITH wanted AS (SELECT unnest(%(names)s::text[]) AS name),
+WITH wanted AS (SELECT unnest(%s::text[]) AS name),
 created AS (
     INSERT INTO auth_group (name) SELECT name FROM wanted
     ON CONFLICT (name) DO NOTHING RETURNING id
@@ -153,7 +170,7 @@ chosen AS (
     UNION SELECT g.id FROM auth_group g JOIN wanted w ON w.name = g.name
 )
 INSERT INTO cases_casegroupobjectpermission (permission_id, group_id, content_object_id)
-SELECT p.id, chosen.id, %(case_id)s
+SELECT p.id, chosen.id, %s
 FROM chosen
 CROSS JOIN auth_permission p
 JOIN django_content_type ct ON ct.id = p.content_type_id
@@ -169,7 +186,12 @@ def groups_grant(*, case: Case, group_names: set[str]) -> None:
     if not group_names:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_GRANT_GROUPS_SQL, {"names": sorted(group_names), "case_id": case.pk})
+        cursor.execute(*groups_grant_statement(case=case, group_names=group_names))
+
+
+def groups_grant_statement(*, case: Case, group_names: set[str]) -> tuple[str, list[Any]]:
+    """The one statement of ``groups_grant`` (SQL, positional parameters), for a batch."""
+    return _GRANT_GROUPS_SQL, [sorted(group_names), case.pk]
 
 
 def group_grant(*, case: Case, group_name: str) -> Group:

@@ -22,10 +22,17 @@ from tenants.context import current_commune
 from ..exceptions import ServiceNotOrderable
 from ..models import Case, CaseStatus, CaseStep, Document, StepKind
 from . import usage
-from .core import DEFAULT_GROUP_NAME, due_date_for, event_write, groups_grant, notify_on_commit
+from .batch import WriteBatch
+from .core import (
+    DEFAULT_GROUP_NAME,
+    due_date_for,
+    event_new,
+    groups_grant_statement,
+    notify_on_commit,
+)
 from .forms import order_validate
 from .index import case_index_write
-from .payments import payment_open
+from .payments import payment_new
 from .steps import case_advance
 from .versions import published_version
 
@@ -73,11 +80,15 @@ def _current_version() -> RawSQL:
 def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
     """The commune's active offer of ``service_key`` and its published version, if orderable
     online; raises ServiceNotOrderable with a clear message otherwise."""
-    offer = (
-        ServiceOffer.objects.select_related("service", "responsible_group")
-        .filter(service__key=service_key, active=True)
-        .annotate(published_version_id=_current_version())
-        .first()
+    # One offer per service (one-to-one): no ordering to compile and sort.
+    offer = next(
+        iter(
+            ServiceOffer.objects.select_related("service", "responsible_group")
+            .filter(service__key=service_key, active=True)
+            .annotate(published_version_id=_current_version())
+            .order_by()[:1]
+        ),
+        None,
     )
     if offer is None or offer.service.retired_at is not None:
         raise ServiceNotOrderable(
@@ -129,8 +140,10 @@ def _document_from_upload(
 
 
 def _steps_create(
-    *, case: Case, definitions: list[StepDefinition], offer: ServiceOffer
+    *, case: Case, definitions: list[StepDefinition], offer: ServiceOffer, batch: WriteBatch
 ) -> list[CaseStep]:
+    """The case's steps from the version's definitions and the grants of their groups, added
+    to ``batch`` (the steps get their ids when it runs)."""
     offer_group = offer.responsible_group.name if offer.responsible_group_id else ""
     if not definitions:
         # A version without declared steps still needs someone to handle it.
@@ -159,17 +172,19 @@ def _steps_create(
         )
         for d in definitions
     ]
-    CaseStep.objects.bulk_create(steps)
-    groups_grant(
-        case=case,
-        group_names={s.group_name for s in steps} | ({offer_group} if offer_group else set()),
+    batch.insert(steps)
+    batch.add(
+        *groups_grant_statement(
+            case=case,
+            group_names={s.group_name for s in steps} | ({offer_group} if offer_group else set()),
+        )
     )
     return steps
 
 
-def _case_create(*, user: User, offer, version, data: dict, now) -> Case:
-    """The new case with its reference, fee (the commune's override, else the version's),
-    verified identity of the login and due date."""
+def _case_new(*, user: User, offer, version, data: dict, now) -> Case:
+    """The new case (not yet saved) with its reference, fee (the commune's override, else the
+    version's), verified identity of the login and due date."""
     fee = offer.fee_override if offer.fee_override is not None else version.fee
     case = Case(
         reference=reference_next(year=timezone.localdate(now).year),
@@ -184,7 +199,6 @@ def _case_create(*, user: User, offer, version, data: dict, now) -> Case:
         norm_days=version.service_norm_days,
     )
     case.due_date = due_date_for(case)
-    case.save(force_insert=True)
     return case
 
 
@@ -221,27 +235,37 @@ def case_submit(
     order_level_check(user=user, version=version)
     json_data, uploads = order_validate(version=version, data=data, files=files, language=language)
     now = timezone.now()
-    case = _case_create(user=user, offer=offer, version=version, data=json_data, now=now)
-    _uploads_attach(case=case, uploads=uploads, user=user)
-    payment_open(case=case, new_case=True)
+    case = _case_new(user=user, offer=offer, version=version, data=json_data, now=now)
+    # The case, its payment, steps, grants, first event and usage count: one round trip.
+    batch = WriteBatch()
+    batch.insert([case])
+    payment = payment_new(case=case)
+    if payment is not None:
+        batch.insert([payment])
     _version, definitions = published_version(version.pk)
-    steps = _steps_create(case=case, definitions=definitions, offer=offer)
-    event_write(
-        case=case,
-        actor=user,
-        kind="submitted",
-        text=f"Geschäft {case.reference} eingereicht",
-        details={
-            "service": offer.service.key,
-            "version": version.number,
-            "stage": offer.stage,
-            "steps": [s.key for s in steps],
-        },
-        visible=True,
+    steps = _steps_create(case=case, definitions=definitions, offer=offer, batch=batch)
+    batch.insert(
+        [
+            event_new(
+                case=case,
+                actor=user,
+                kind="submitted",
+                text=f"Geschäft {case.reference} eingereicht",
+                details={
+                    "service": offer.service.key,
+                    "version": version.number,
+                    "stage": offer.stage,
+                    "steps": [s.key for s in steps],
+                },
+                visible=True,
+            )
+        ]
     )
+    batch.add(*usage.submitted_statement(case))
+    batch.run()
+    _uploads_attach(case=case, uploads=uploads, user=user)
     case_advance(case=case, actor=user, now=now, steps=steps)
     if case.status == CaseStatus.SUBMITTED:  # unchanged: status_set did not index it
         case_index_write(case)
     notify_on_commit(recipient=user, case=case)
-    usage.on_submitted(case)
     return case

@@ -7,7 +7,11 @@ call for the same case, so a redelivered step never counts twice.
 
 from __future__ import annotations
 
-from billing.services import usage_record_completion, usage_record_submission
+from billing.services import (
+    usage_record_completion,
+    usage_record_submission,
+    usage_submission_statement,
+)
 from tenants.context import current_commune
 
 from ..models import Case
@@ -28,6 +32,11 @@ def _usage_args(case: Case) -> dict:
 def on_submitted(case: Case) -> None:
     """Count a submitted case."""
     usage_record_submission(**_usage_args(case))
+
+
+def submitted_statement(case: Case) -> tuple[str, list]:
+    """The statement ``on_submitted`` runs (SQL, positional parameters), for a batch."""
+    return usage_submission_statement(**_usage_args(case))
 
 
 def on_completed(case: Case, *, automated: bool) -> None:
