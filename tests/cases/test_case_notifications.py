@@ -149,3 +149,28 @@ def test_no_job_for_a_recipient_without_address_and_none_after_deletion(
         )
         assert Case.objects.count() == 1 and NotificationSent.objects.count() == 0
     assert mail.outbox == []
+
+
+def test_retention_deletes_the_sent_marks_with_their_case(kriens, in_commune, kriens_setup):
+    """The sent-notification marks of a case go when retention deletes the case; others stay."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.services import case_submit, case_withdraw
+    from cases.services.retention import retention_apply
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        old, kept = (
+            case_submit(user=resident, service_key="parkkarte-test", data={"reason": "x"})
+            for _ in range(2)
+        )
+        case_withdraw(case=old, user=resident)
+        Case.objects.filter(pk=old.pk).update(closed_at=timezone.now() - dt.timedelta(days=9999))
+        for number, case in enumerate((old, kept)):
+            NotificationSent.objects.create(
+                key=f"{number:032d}", case_id=case.pk, sent_at=timezone.now()
+            )
+        assert retention_apply().deleted == 1
+        assert list(NotificationSent.objects.values_list("case_id", flat=True)) == [kept.pk]
