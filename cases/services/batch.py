@@ -37,9 +37,10 @@ class WriteBatch:
         it returns once the batch has run."""
         self._statements.append((sql, tuple(params), on_rows))
 
-    def insert(self, objs: Sequence[Model]) -> None:
-        """Add one INSERT of ``objs`` (all of one model); generated primary keys are set on the
-        objects when the batch has run, and they then count as saved."""
+    def insert(self, objs: Sequence[Model], *, returning: Sequence[str] = ()) -> None:
+        """Add one INSERT of ``objs`` (all of one model); generated primary keys, and the
+        fields named in ``returning`` (values given as SQL expressions), are set on the objects
+        when the batch has run, and they then count as saved."""
         model = type(objs[0])
         opts = model._meta
         generated_pk = isinstance(opts.pk, AutoField) and objs[0].pk is None
@@ -47,13 +48,14 @@ class WriteBatch:
         query = InsertQuery(model)
         query.insert_values(fields, objs)
         compiler = query.get_compiler(connection=connection)
-        compiler.returning_fields = [opts.pk] if generated_pk else None
+        returned = ([opts.pk] if generated_pk else []) + [opts.get_field(n) for n in returning]
+        compiler.returning_fields = returned or None
         [(sql, params)] = compiler.as_sql()
 
         def saved(rows: list[tuple]) -> None:
-            for index, obj in enumerate(objs):
-                if generated_pk:
-                    obj.pk = rows[index][0]
+            for obj, row in zip(objs, rows or [()] * len(objs), strict=True):
+                for field, value in zip(returned, row, strict=True):
+                    setattr(obj, field.attname, value)
                 obj._state.adding = False
                 obj._state.db = connection.alias
 

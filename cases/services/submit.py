@@ -64,6 +64,23 @@ def reference_next(*, year: int) -> str:
     return f"{reference_prefix()}-{year}-{number:06d}"
 
 
+def reference_in_batch(*, batch: WriteBatch, year: int) -> RawSQL:
+    """Take the next number in ``batch`` (the upsert of ``reference_next``, gapless in the same
+    way) and return the reference as an SQL expression for the case's INSERT that follows it in
+    the batch; the reference text comes back from that INSERT."""
+    batch.add(_NEXT_NUMBER_SQL, [year])
+    return RawSQL(_REFERENCE_SQL, [f"{reference_prefix()}-{year}-", year])  # noqa: S611
+
+
+# The number just taken by the upsert above it in the same transaction (row-locked by it).
+_REFERENCE_SQL = (
+    "(SELECT %s || lpad(last_number::text, 6, '0') FROM cases_referencecounter WHERE year = %s)"
+)
+
+
+_SUBMITTED_TEXT_SQL = "(SELECT %s || reference || %s FROM cases_case WHERE id = %s)"
+
+
 # The published version of the offer's service, in the offer's query. Written as SQL: the same
 # subquery through OuterRef/Subquery costs the ORM ~0.4 ms of CPU to compile on every order.
 _CURRENT_VERSION_SQL = (
@@ -182,12 +199,12 @@ def _steps_create(
     return steps
 
 
-def _case_new(*, user: User, offer, version, data: dict, now) -> Case:
-    """The new case (not yet saved) with its reference, fee (the commune's override, else the
-    version's), verified identity of the login and due date."""
+def _case_new(*, user: User, offer, version, data: dict, now, reference: Any) -> Case:
+    """The new case (not yet saved) with its reference (text or SQL expression), fee (the
+    commune's override, else the version's), verified identity of the login and due date."""
     fee = offer.fee_override if offer.fee_override is not None else version.fee
     case = Case(
-        reference=reference_next(year=timezone.localdate(now).year),
+        reference=reference,
         service=offer.service,
         version=version,
         stage=offer.stage,
@@ -235,32 +252,34 @@ def case_submit(
     order_level_check(user=user, version=version)
     json_data, uploads = order_validate(version=version, data=data, files=files, language=language)
     now = timezone.now()
-    case = _case_new(user=user, offer=offer, version=version, data=json_data, now=now)
-    # The case, its payment, steps, grants, first event and usage count: one round trip.
+    # The reference number, case, payment, steps, grants, first event and usage count: one
+    # round trip. The reference is made in SQL from the number and comes back from the INSERT.
     batch = WriteBatch()
-    batch.insert([case])
+    reference = reference_in_batch(batch=batch, year=timezone.localdate(now).year)
+    case = _case_new(
+        user=user, offer=offer, version=version, data=json_data, now=now, reference=reference
+    )
+    batch.insert([case], returning=["reference"])
     payment = payment_new(case=case)
     if payment is not None:
         batch.insert([payment])
     _version, definitions = published_version(version.pk)
     steps = _steps_create(case=case, definitions=definitions, offer=offer, batch=batch)
-    batch.insert(
-        [
-            event_new(
-                case=case,
-                actor=user,
-                kind="submitted",
-                text=f"Geschäft {case.reference} eingereicht",
-                details={
-                    "service": offer.service.key,
-                    "version": version.number,
-                    "stage": offer.stage,
-                    "steps": [s.key for s in steps],
-                },
-                visible=True,
-            )
-        ]
+    submitted = event_new(
+        case=case,
+        actor=user,
+        kind="submitted",
+        # "Geschäft KRI-2026-000123 eingereicht", with the reference the case's INSERT made.
+        text=RawSQL(_SUBMITTED_TEXT_SQL, ["Geschäft ", " eingereicht", case.pk]),  # noqa: S611
+        details={
+            "service": offer.service.key,
+            "version": version.number,
+            "stage": offer.stage,
+            "steps": [s.key for s in steps],
+        },
+        visible=True,
     )
+    batch.insert([submitted], returning=["text"])
     batch.add(*usage.submitted_statement(case))
     batch.run()
     _uploads_attach(case=case, uploads=uploads, user=user)
