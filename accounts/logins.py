@@ -308,10 +308,14 @@ def token_issue(
 def token_authenticate(key: str) -> AuthToken | None:
     """The valid (not expired, not revoked, active user) token with this key, or None."""
     now = timezone.now()
-    token = (
-        AuthToken.objects.select_related("user", "identity_login")
-        .filter(key_hash=_hash(key), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
+    # The key hash is unique: no ordering to compile and sort (``first()`` would add one).
+    token = next(
+        iter(
+            AuthToken.objects.select_related("user", "identity_login")
+            .filter(key_hash=_hash(key), revoked_at__isnull=True, expires_at__gt=now)
+            .order_by()[:1]
+        ),
+        None,
     )
     if token is None or not token.user.is_active:
         return None

@@ -8,13 +8,28 @@ catalogue, a bench service offered by Kriens at stage ``form`` and a bench resid
 token. Then it measures
 - ``search_median_ms`` / ``search_p95_ms``: ``GET /api/catalog/services/?q=…`` on the public host
   (middleware, DRF, search), twelve queries in ten rounds;
-- ``trivial_per_s``: the commune's start page for an anonymous visitor, through the same stack;
+- ``trivial_per_s``: the honest baseline: ``GET /bench/trivial/`` on the commune's host, a view
+  the bench adds to the commune URLconf for its own run (no such URL in the portal). It goes
+  through the whole stack of every commune request (host → commune routing and schema, every
+  middleware of ``settings.MIDDLEWARE`` incl. session, authentication, login context, CSP and
+  security headers) and answers ``{"commune": <slug>, "authenticated": false}`` as JSON: no
+  template, no query of its own, anonymous (no session cookie);
+- ``home_per_s``: the commune's start page for an anonymous visitor (the baseline until
+  issue 13.3; it now shows search, popular services and contact, so it is no longer trivial);
 - ``submit_per_s``: ``POST /api/cases/`` with a token (middleware, token authentication, DRF,
-  forms engine, reference counter, case, steps, permissions, audit event, case index, usage
-  counter, notification e-mail on commit), one after the other;
-- ``submit_ratio`` = ``submit_per_s / trivial_per_s`` (goal ≥ 0.3, issue 13);
+  forms engine, reference counter, case, steps, payment, permissions, audit event, case index,
+  usage counter, the notification e-mail's job enqueued on commit), one after the other;
+- ``submit_ratio`` = ``submit_per_s / trivial_per_s`` (goal ≥ 0.3, issue 13), and
+  ``submit_ratio_vs_home`` against the start page (the old, flattering figure);
 - ``statements_per_submission``: every statement one submission sends to PostgreSQL, BEGIN and
-  COMMIT included (``submit_statements`` lists them, abbreviated).
+  COMMIT included (``submit_statements`` lists them, abbreviated), and
+  ``round_trips_per_submission``: how many times it waits for PostgreSQL (statements sent
+  together in one query string count once).
+
+Jobs go to ``BROKER_URL`` if set; otherwise to the bench's own Redis database
+(``redis://127.0.0.1:6379/15``, emptied at the end) when Redis runs, so that the bench's mail
+jobs never land in a queue a worker of another database reads; else the detected broker. The
+enqueue (one publish) is part of every submission, the mail itself is the worker's.
 
 The last line is one JSON object.
 """
@@ -22,6 +37,7 @@ The last line is one JSON object.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
@@ -33,16 +49,31 @@ os.environ.setdefault("DJANGO_DEBUG", "0")
 # Notification mails of the submissions must not flood the console.
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+BENCH_BROKER_URL = "redis://127.0.0.1:6379/15"
 
-import django
+
+def _bench_broker() -> None:
+    """Publish the bench's jobs to its own Redis database unless BROKER_URL names a broker."""
+    from config.broker import reachable
+
+    if not os.environ.get("BROKER_URL") and reachable("127.0.0.1", 6379, timeout=0.25):
+        os.environ["BROKER_URL"] = BENCH_BROKER_URL
+
+
+_bench_broker()
+
+import django  # noqa: E402
 
 django.setup()
 
+import dramatiq  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.http import HttpRequest, JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import clear_url_caches, path  # noqa: E402
 
 from accounts import logins  # noqa: E402
 from accounts.services import user_upsert  # noqa: E402
@@ -124,6 +155,26 @@ def prepare_submission() -> tuple[Commune, str]:
     return commune, key
 
 
+TRIVIAL_PATH = "/bench/trivial/"
+
+
+def trivial_view(request: HttpRequest) -> JsonResponse:
+    """The baseline: the commune and whether someone is logged in, as JSON; nothing else."""
+    return JsonResponse(
+        {"commune": request.commune.slug, "authenticated": request.user.is_authenticated}
+    )
+
+
+def install_trivial_view() -> None:
+    """Add ``/bench/trivial/`` to the commune URLconf of this process (never to the portal's)."""
+    urls = importlib.import_module(settings.ROOT_URLCONF)
+    if not any(getattr(p, "name", None) == "bench-trivial" for p in urls.urlpatterns):
+        urls.urlpatterns.insert(
+            0, path(TRIVIAL_PATH.lstrip("/"), trivial_view, name="bench-trivial")
+        )
+        clear_url_caches()
+
+
 def measure_search(rounds: int) -> dict:
     client = Client(HTTP_HOST=settings.PORTAL_DOMAIN)
     for q in QUERIES:  # warm-up
@@ -152,19 +203,31 @@ def _rate(func, rounds: int) -> float:
     return rounds / (time.perf_counter() - start)
 
 
-def _statements(submit) -> list[str]:
+def _statements(submit) -> tuple[list[str], int]:
+    """The SQL statements of one submission (those sent together in one query string, as
+    ``cases.services.batch.WriteBatch`` does, listed one by one) and the round trips."""
     with CaptureQueriesContext(connection) as captured:
         submit()
-    return [" ".join(q["sql"].split())[:90] for q in captured.captured_queries]
+    statements = [
+        " ".join(part.split())[:90]
+        for query in captured.captured_queries
+        for part in query["sql"].split(";\n")
+    ]
+    return statements, len(captured.captured_queries)
 
 
 def measure_submission(commune: Commune, token: str, rounds: int) -> dict:
+    install_trivial_view()
     host = commune.primary_domain
     anonymous = Client(HTTP_HOST=host)
     api = Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Token {token}")
     body = json.dumps({"service": SERVICE_KEY, "data": {"reason": "Messung", "copies": 1}})
 
     def trivial() -> None:
+        response = anonymous.get(TRIVIAL_PATH)
+        assert response.status_code == 200 and response.json()["commune"], response.content
+
+    def home() -> None:
         assert anonymous.get("/").status_code == 200
 
     def submit() -> None:
@@ -172,28 +235,42 @@ def measure_submission(commune: Commune, token: str, rounds: int) -> dict:
         assert response.status_code == 201, response.content
 
     # Alternating halves, so a change in the machine's load hits both alike.
-    trivial_rates, submit_rates = [], []
+    trivial_rates, home_rates, submit_rates = [], [], []
     for _half in range(2):
         trivial_rates.append(_rate(trivial, rounds // 2))
+        home_rates.append(_rate(home, rounds // 2))
         submit_rates.append(_rate(submit, rounds // 2))
     trivial_per_s = statistics.mean(trivial_rates)
+    home_per_s = statistics.mean(home_rates)
     submit_per_s = statistics.mean(submit_rates)
-    statements = _statements(submit)
+    statements, round_trips = _statements(submit)
     ratio = submit_per_s / trivial_per_s
-    print(f"Startseite der Gemeinde (trivial): {trivial_per_s:.0f} Anfragen/s")
+    print(f"Triviale Ansicht {TRIVIAL_PATH} (JSON): {trivial_per_s:.0f} Anfragen/s")
+    print(f"Startseite der Gemeinde (früherer Vergleich): {home_per_s:.0f} Anfragen/s")
     print(f"Bestellungen über POST /api/cases/: {submit_per_s:.0f} pro Sekunde")
     print(
-        f"Verhältnis: {ratio:.3f} (Ziel ≥ 0.3); {len(statements)} SQL-Anweisungen pro Bestellung:"
+        f"Verhältnis: {ratio:.3f} (Ziel ≥ 0.3; gegen die Startseite "
+        f"{submit_per_s / home_per_s:.3f}); {len(statements)} SQL-Anweisungen in "
+        f"{round_trips} Round-Trips pro Bestellung:"
     )
     for sql in statements:
         print(f"  {sql}")
     return {
         "submit_per_s": round(submit_per_s, 1),
         "trivial_per_s": round(trivial_per_s, 1),
+        "home_per_s": round(home_per_s, 1),
         "submit_ratio": round(ratio, 3),
+        "submit_ratio_vs_home": round(submit_per_s / home_per_s, 3),
         "statements_per_submission": len(statements),
+        "round_trips_per_submission": round_trips,
         "submit_statements": statements,
     }
+
+
+def flush_bench_jobs() -> None:
+    """Drop the queued mail jobs of the bench's submissions (only from the bench's own broker)."""
+    if os.environ.get("BROKER_URL") == BENCH_BROKER_URL:
+        dramatiq.get_broker().flush_all()
 
 
 def main() -> int:
@@ -203,8 +280,12 @@ def main() -> int:
     args = parser.parse_args()
     prepare_public()
     commune, token = prepare_submission()
-    figures = measure_search(args.searches)
-    figures.update(measure_submission(commune, token, args.rounds))
+    try:
+        figures = measure_search(args.searches)
+        figures.update(measure_submission(commune, token, args.rounds))
+    finally:
+        flush_bench_jobs()
+    figures["broker"] = settings.DRAMATIQ_BROKER["BROKER"].rsplit(".", 1)[-1]
     print(json.dumps(figures))
     return 0
 

@@ -17,6 +17,7 @@ from tenants.scheduler import periodic
 from . import jobs
 from .services import payments_sweep, step_run, steps_sweep
 from .services.handovers import handover_answer_record, handover_incoming_process, handovers_sweep
+from .services.notifications import notification_send
 from .services.retention import retention_apply
 
 MAX_RETRIES = 5
@@ -109,3 +110,16 @@ def apply_retention() -> None:
     if not cache.add("cases:retention-ran", 1, timeout=interval):
         return
     retention_apply(limit=RETENTION_PER_RUN)
+
+
+@dramatiq.actor(
+    actor_name=jobs.SEND_NOTIFICATION,
+    queue_name=jobs.NOTIFICATION_QUEUE,
+    max_retries=5,
+    min_backoff=10_000,
+    max_backoff=600_000,
+    time_limit=60_000,
+)
+def send_case_notification(key: str, case_id: str, recipient_id: int, for_clerk: bool) -> None:
+    """Send one "Neuigkeiten in Ihrem Geschäft" e-mail, once per key (a redelivery sends none)."""
+    notification_send(key=key, case_id=case_id, recipient_id=recipient_id, for_clerk=for_clerk)

@@ -474,3 +474,21 @@ class DraftFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NotificationSent(models.Model):
+    """A notification e-mail that went out, by its job's key: a redelivered job sends nothing.
+
+    Only identifiers (no address, no content); retention deletes the rows with their case.
+    """
+
+    key = models.CharField(max_length=32, primary_key=True)
+    case_id = models.UUIDField(db_index=True)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("versandte Benachrichtigung")
+        verbose_name_plural = _("versandte Benachrichtigungen")
+
+    def __str__(self) -> str:
+        return self.key

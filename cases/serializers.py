@@ -29,10 +29,16 @@ class CaseFilterSerializer(QuerySerializer):
     service = serializers.CharField(max_length=100, required=False, help_text="Schlüssel")
 
 
-class CaseCreatedSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Case
-        fields = ["id", "reference", "status"]
+class CaseCreatedSerializer(serializers.Serializer):
+    """The answer to an order. Fields declared, not derived from the model: a ModelSerializer
+    builds its fields from the model on every response, which cost more than the rest of the
+    answer."""
+
+    id = serializers.UUIDField(read_only=True)
+    reference = serializers.CharField(
+        read_only=True, label=Case._meta.get_field("reference").verbose_name
+    )
+    status = serializers.ChoiceField(choices=CaseStatus.choices, read_only=True)
 
 
 class CaseListSerializer(serializers.ModelSerializer):

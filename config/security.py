@@ -53,7 +53,12 @@ class PortalCSPMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        targets = portal_form_targets(request)
-        targets += [o for o in (identity_provider_origin(), payment_provider_origin()) if o]
-        parts.update = {**(parts.update or {}), "form-action": targets}
+        # django-csp asks once per policy (enforced and report-only): the targets, which read
+        # the commune's payment configuration, are worked out once per request.
+        targets = getattr(request, "_portal_form_action", None)
+        if targets is None:
+            targets = portal_form_targets(request)
+            targets += [o for o in (identity_provider_origin(), payment_provider_origin()) if o]
+            request._portal_form_action = targets
+        parts.update = {**(parts.update or {}), "form-action": list(targets)}
         return parts

@@ -7,7 +7,12 @@ from .contributions import ContributionResult, contributions_book
 from .errors import BillingError, MissingPopulationError, PopulationFileError
 from .ledger import canton_matching_sync, ledger_entry_book, ledger_entry_reverse
 from .population import PopulationImportResult, population_import_csv
-from .usage import outside_office_hours, usage_record_completion, usage_record_submission
+from .usage import (
+    outside_office_hours,
+    usage_record_completion,
+    usage_record_submission,
+    usage_submission_statement,
+)
 
 __all__ = [
     "BillingError",
@@ -23,4 +28,5 @@ __all__ = [
     "population_import_csv",
     "usage_record_completion",
     "usage_record_submission",
+    "usage_submission_statement",
 ]

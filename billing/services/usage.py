@@ -45,6 +45,57 @@ def _month(moment: dt.datetime) -> dt.date:
     return moment.astimezone(OFFICE_TZ).date().replace(day=1)
 
 
+_SUBMISSION_SQL = f"""WITH counted AS (
+      INSERT INTO {_CASES}
+        (commune_bfs, case_id, service_key, month, submitted_at, outside_office_hours, digital)
+      VALUES (%s, %s, %s, %s, %s, %s, %s)
+      ON CONFLICT (commune_bfs, case_id) DO NOTHING RETURNING id
+    )
+    INSERT INTO {_MONTHLY} AS m
+      (commune_bfs, service_key, month, digital_cases, recorded_cases, outside_office_hours,
+       completed_cases, automated_cases, processing_seconds)
+    SELECT %s, %s, %s, %s, %s, %s, 0, 0, 0 FROM counted
+    ON CONFLICT (commune_bfs, service_key, month) DO UPDATE SET
+      digital_cases = m.digital_cases + EXCLUDED.digital_cases,
+      recorded_cases = m.recorded_cases + EXCLUDED.recorded_cases,
+      outside_office_hours = m.outside_office_hours + EXCLUDED.outside_office_hours
+    RETURNING 1"""  # noqa: S608
+
+
+def usage_submission_statement(
+    *,
+    commune_bfs: int,
+    service_key: str,
+    case_id: uuid.UUID,
+    submitted_at: dt.datetime,
+    digital: bool = True,
+) -> tuple[str, list]:
+    """The one statement that counts a submitted case (SQL, positional parameters), for a
+    caller that sends it together with its own writes; it returns a row when it counted.
+
+    ``digital``: the resident ordered online; False when a clerk recorded the order for them.
+    """
+    _aware(submitted_at, "submitted_at")
+    # One statement: the per-case row decides, the monthly counter follows only when it was new.
+    month = _month(submitted_at)
+    outside = outside_office_hours(submitted_at)
+    return _SUBMISSION_SQL, [
+        commune_bfs,
+        case_id,
+        service_key,
+        month,
+        submitted_at,
+        outside,
+        digital,
+        commune_bfs,
+        service_key,
+        month,
+        int(digital),
+        1 - int(digital),
+        int(outside),
+    ]
+
+
 def _record_submission(
     cursor,
     commune_bfs: int,
@@ -53,38 +104,14 @@ def _record_submission(
     submitted_at: dt.datetime,
     digital: bool,
 ) -> bool:
-    # One statement: the per-case row decides, the monthly counter follows only when it was new.
-    month = _month(submitted_at)
-    outside = outside_office_hours(submitted_at)
     cursor.execute(
-        f"""WITH counted AS (
-              INSERT INTO {_CASES}
-                (commune_bfs, case_id, service_key, month, submitted_at, outside_office_hours,
-                 digital)
-              VALUES (%(bfs)s, %(case)s, %(key)s, %(month)s, %(at)s, %(outside)s, %(digital)s)
-              ON CONFLICT (commune_bfs, case_id) DO NOTHING RETURNING id
-            )
-            INSERT INTO {_MONTHLY} AS m
-              (commune_bfs, service_key, month, digital_cases, recorded_cases,
-               outside_office_hours, completed_cases, automated_cases, processing_seconds)
-            SELECT %(bfs)s, %(key)s, %(month)s, %(digital_n)s, 1 - %(digital_n)s,
-                   %(outside_n)s, 0, 0, 0 FROM counted
-            ON CONFLICT (commune_bfs, service_key, month) DO UPDATE SET
-              digital_cases = m.digital_cases + EXCLUDED.digital_cases,
-              recorded_cases = m.recorded_cases + EXCLUDED.recorded_cases,
-              outside_office_hours = m.outside_office_hours + EXCLUDED.outside_office_hours
-            RETURNING 1""",  # noqa: S608
-        {
-            "bfs": commune_bfs,
-            "case": case_id,
-            "key": service_key,
-            "month": month,
-            "at": submitted_at,
-            "outside": outside,
-            "outside_n": int(outside),
-            "digital": digital,
-            "digital_n": int(digital),
-        },
+        *usage_submission_statement(
+            commune_bfs=commune_bfs,
+            service_key=service_key,
+            case_id=case_id,
+            submitted_at=submitted_at,
+            digital=digital,
+        )
     )
     return cursor.fetchone() is not None
 

@@ -5,24 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from tenants.context import current_commune
-from tenants.selectors import commune_mail_sender
+from tenants.jobs import enqueue_on_commit
 
 from ..calendar import add_working_days, working_days_between
 from ..event_texts import CODE_KEY, PARAMS_KEY, event_text, in_languages
 from ..exceptions import InvalidTransition
+from ..jobs import SEND_NOTIFICATION
 from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
 from .index import case_index_write
@@ -47,11 +48,37 @@ def event_write(
     With ``code`` (``cases.event_texts.TEXTS``) and ``params`` the German text is made from
     them and both are kept, so the entry can be shown in English too; ``text`` is for free
     text (a clerk's note)."""
+    event = event_new(
+        case=case,
+        actor=actor,
+        kind=kind,
+        text=text,
+        code=code,
+        params=params,
+        details=details,
+        visible=visible,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def event_new(
+    *,
+    case: Case,
+    actor: User | None,
+    kind: str,
+    text: str = "",
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+    visible: bool = False,
+) -> CaseEvent:
+    """The entry ``event_write`` appends, not yet saved (for a ``WriteBatch``)."""
     details = dict(details or {})
     if code:
         text = event_text(code, params)
         details[CODE_KEY], details[PARAMS_KEY] = code, params or {}
-    return CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         actor=actor,
         kind=kind,
@@ -154,7 +181,7 @@ def require_open(case: Case) -> None:
 # One statement: create the missing groups, then grant each group view_case and change_case
 # on the case (guardian's direct-FK group permission table).
 _GRANT_GROUPS_SQL = """
-WITH wanted AS (SELECT unnest(%(names)s::text[]) AS name),
+WITH wanted AS (SELECT unnest(%s::text[]) AS name),
 created AS (
     INSERT INTO auth_group (name) SELECT name FROM wanted
     ON CONFLICT (name) DO NOTHING RETURNING id
@@ -164,7 +191,7 @@ chosen AS (
     UNION SELECT g.id FROM auth_group g JOIN wanted w ON w.name = g.name
 )
 INSERT INTO cases_casegroupobjectpermission (permission_id, group_id, content_object_id)
-SELECT p.id, chosen.id, %(case_id)s
+SELECT p.id, chosen.id, %s
 FROM chosen
 CROSS JOIN auth_permission p
 JOIN django_content_type ct ON ct.id = p.content_type_id
@@ -180,7 +207,12 @@ def groups_grant(*, case: Case, group_names: set[str]) -> None:
     if not group_names:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_GRANT_GROUPS_SQL, {"names": sorted(group_names), "case_id": case.pk})
+        cursor.execute(*groups_grant_statement(case=case, group_names=group_names))
+
+
+def groups_grant_statement(*, case: Case, group_names: set[str]) -> tuple[str, list[Any]]:
+    """The one statement of ``groups_grant`` (SQL, positional parameters), for a batch."""
+    return _GRANT_GROUPS_SQL, [sorted(group_names), case.pk]
 
 
 def group_grant(*, case: Case, group_name: str) -> Group:
@@ -223,28 +255,12 @@ def backoffice_url(case: Case) -> str:
 
 
 def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = False) -> None:
-    """E-mail ``recipient`` that there is news in the case, once the transaction commits.
+    """E-mail ``recipient`` that there is news in the case: a job, enqueued once the
+    transaction commits (``cases.services.notifications`` builds and sends the mail).
 
-    The mail carries the reference and a link only: no names, no data, no decision.
+    The mail carries the reference and a link only: no names, no data, no decision. The job's
+    message carries ids and a fresh key (idempotent sending), never the address.
     """
     if recipient is None or not recipient.email:
         return
-    reference = case.reference
-    url = backoffice_url(case) if for_clerk else case_url(case)
-    address = recipient.email
-    subject = (
-        f"Neuigkeiten im Geschäft {reference}"
-        if for_clerk
-        else f"Neuigkeiten in Ihrem Geschäft {reference}"
-    )
-    body = (
-        "Guten Tag\n\n"
-        f"Es gibt Neuigkeiten {'im' if for_clerk else 'in Ihrem'} Geschäft {reference}.\n"
-        f"Bitte melden Sie sich an, um sie zu lesen:\n{url}\n\n"
-        "Aus Datenschutzgründen enthält diese E-Mail keine weiteren Angaben.\n\n"
-        "Freundliche Grüsse\nEinwohnerportal Luzern\n"
-    )
-    # The commune's sender and reply-to, taken now: on commit the schema may have changed.
-    sender, reply_to = commune_mail_sender(current_commune())
-    mail = EmailMessage(subject, body, sender, [address], reply_to=reply_to or None)
-    transaction.on_commit(lambda: mail.send(fail_silently=True))
+    enqueue_on_commit(SEND_NOTIFICATION, uuid.uuid4().hex, str(case.pk), recipient.pk, for_clerk)

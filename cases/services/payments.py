@@ -27,7 +27,7 @@ from integrations.adapters.payment.data import (
 from integrations.base import IntegrationError
 from integrations.registry import registry
 
-from ..automation.fees import payment_invoice_record, payment_open  # noqa: F401
+from ..automation.fees import payment_invoice_record, payment_new, payment_open  # noqa: F401
 from ..exceptions import InvalidTransition
 from ..models import Case, CaseStatus, Payment, PaymentMethod, PaymentStatus
 from .core import event_write

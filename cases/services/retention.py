@@ -80,6 +80,7 @@ _DELETE = (
     "DELETE FROM cases_document WHERE case_id = ANY(%(ids)s)",
     "DELETE FROM cases_caseevent WHERE case_id = ANY(%(ids)s)",
     "DELETE FROM cases_casestep WHERE case_id = ANY(%(ids)s)",
+    "DELETE FROM cases_notificationsent WHERE case_id = ANY(%(ids)s)",
     # Bank credits stay for the books (amount, reference, date), without the payer's name and
     # the link to the payment; the payment record goes with its case.
     "UPDATE cases_bankcredit SET payment_id = NULL, debtor = '' WHERE payment_id IN "

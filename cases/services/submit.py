@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -19,13 +20,21 @@ from catalog.models import ServiceVersion, StepDefinition
 from catalog.offers.models import ServiceOffer, Stage
 from tenants.context import current_commune
 
+from ..event_texts import CODE_KEY, PARAMS_KEY, event_text
 from ..exceptions import ServiceNotOrderable
 from ..models import Case, CaseStatus, CaseStep, Document, StepKind
 from . import usage
-from .core import DEFAULT_GROUP_NAME, due_date_for, event_write, groups_grant, notify_on_commit
+from .batch import WriteBatch
+from .core import (
+    DEFAULT_GROUP_NAME,
+    due_date_for,
+    event_new,
+    groups_grant_statement,
+    notify_on_commit,
+)
 from .forms import order_validate
 from .index import case_index_write
-from .payments import payment_open
+from .payments import payment_new
 from .steps import case_advance
 from .versions import published_version
 
@@ -57,6 +66,34 @@ def reference_next(*, year: int) -> str:
     return f"{reference_prefix()}-{year}-{number:06d}"
 
 
+def reference_in_batch(*, batch: WriteBatch, year: int) -> RawSQL:
+    """Take the next number in ``batch`` (the upsert of ``reference_next``, gapless in the same
+    way) and return the reference as an SQL expression for the case's INSERT that follows it in
+    the batch; the reference text comes back from that INSERT."""
+    batch.add(_NEXT_NUMBER_SQL, [year])
+    return RawSQL(_REFERENCE_SQL, [f"{reference_prefix()}-{year}-", year])  # noqa: S611
+
+
+# The number just taken by the upsert above it in the same transaction (row-locked by it).
+_REFERENCE_SQL = (
+    "(SELECT %s || lpad(last_number::text, 6, '0') FROM cases_referencecounter WHERE year = %s)"
+)
+
+
+_SUBMITTED_TEXT_SQL = "(SELECT %s || reference || %s FROM cases_case WHERE id = %s)"
+_SUBMITTED_DETAILS_SQL = (
+    "(SELECT %s::jsonb || jsonb_build_object(%s::text, jsonb_build_object('reference', reference)) "
+    "FROM cases_case WHERE id = %s)"
+)
+
+
+def _submitted_text_parts() -> list[str]:
+    """The German text of the ``submitted`` timeline code before and after the reference."""
+    mark = "\x00"
+    before, after = event_text("submitted", {"reference": mark}).split(mark)
+    return [before, after]
+
+
 # The published version of the offer's service, in the offer's query. Written as SQL: the same
 # subquery through OuterRef/Subquery costs the ORM ~0.4 ms of CPU to compile on every order.
 _CURRENT_VERSION_SQL = (
@@ -73,11 +110,15 @@ def _current_version() -> RawSQL:
 def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
     """The commune's active offer of ``service_key`` and its published version, if orderable
     online; raises ServiceNotOrderable with a clear message otherwise."""
-    offer = (
-        ServiceOffer.objects.select_related("service", "responsible_group")
-        .filter(service__key=service_key, active=True)
-        .annotate(published_version_id=_current_version())
-        .first()
+    # One offer per service (one-to-one): no ordering to compile and sort.
+    offer = next(
+        iter(
+            ServiceOffer.objects.select_related("service", "responsible_group")
+            .filter(service__key=service_key, active=True)
+            .annotate(published_version_id=_current_version())
+            .order_by()[:1]
+        ),
+        None,
     )
     if offer is None or offer.service.retired_at is not None:
         raise ServiceNotOrderable(
@@ -129,8 +170,10 @@ def _document_from_upload(
 
 
 def _steps_create(
-    *, case: Case, definitions: list[StepDefinition], offer: ServiceOffer
+    *, case: Case, definitions: list[StepDefinition], offer: ServiceOffer, batch: WriteBatch
 ) -> list[CaseStep]:
+    """The case's steps from the version's definitions and the grants of their groups, added
+    to ``batch`` (the steps get their ids when it runs)."""
     offer_group = offer.responsible_group.name if offer.responsible_group_id else ""
     if not definitions:
         # A version without declared steps still needs someone to handle it.
@@ -159,20 +202,22 @@ def _steps_create(
         )
         for d in definitions
     ]
-    CaseStep.objects.bulk_create(steps)
-    groups_grant(
-        case=case,
-        group_names={s.group_name for s in steps} | ({offer_group} if offer_group else set()),
+    batch.insert(steps)
+    batch.add(
+        *groups_grant_statement(
+            case=case,
+            group_names={s.group_name for s in steps} | ({offer_group} if offer_group else set()),
+        )
     )
     return steps
 
 
-def _case_create(*, user: User, offer, version, data: dict, now) -> Case:
-    """The new case with its reference, fee (the commune's override, else the version's),
-    verified identity of the login and due date."""
+def _case_new(*, user: User, offer, version, data: dict, now, reference: Any) -> Case:
+    """The new case (not yet saved) with its reference (text or SQL expression), fee (the
+    commune's override, else the version's), verified identity of the login and due date."""
     fee = offer.fee_override if offer.fee_override is not None else version.fee
     case = Case(
-        reference=reference_next(year=timezone.localdate(now).year),
+        reference=reference,
         service=offer.service,
         version=version,
         stage=offer.stage,
@@ -184,7 +229,6 @@ def _case_create(*, user: User, offer, version, data: dict, now) -> Case:
         norm_days=version.service_norm_days,
     )
     case.due_date = due_date_for(case)
-    case.save(force_insert=True)
     return case
 
 
@@ -221,17 +265,25 @@ def case_submit(
     order_level_check(user=user, version=version)
     json_data, uploads = order_validate(version=version, data=data, files=files, language=language)
     now = timezone.now()
-    case = _case_create(user=user, offer=offer, version=version, data=json_data, now=now)
-    _uploads_attach(case=case, uploads=uploads, user=user)
-    payment_open(case=case)
+    # The reference number, case, payment, steps, grants, first event and usage count: one
+    # round trip. The reference is made in SQL from the number and comes back from the INSERT.
+    batch = WriteBatch()
+    reference = reference_in_batch(batch=batch, year=timezone.localdate(now).year)
+    case = _case_new(
+        user=user, offer=offer, version=version, data=json_data, now=now, reference=reference
+    )
+    batch.insert([case], returning=["reference"])
+    payment = payment_new(case=case)
+    if payment is not None:
+        batch.insert([payment])
     _version, definitions = published_version(version.pk)
-    steps = _steps_create(case=case, definitions=definitions, offer=offer)
-    event_write(
+    steps = _steps_create(case=case, definitions=definitions, offer=offer, batch=batch)
+    submitted = event_new(
         case=case,
         actor=user,
         kind="submitted",
-        code="submitted",
-        params={"reference": case.reference},
+        # "Geschäft KRI-2026-000123 eingereicht", with the reference the case's INSERT made.
+        text=RawSQL(_SUBMITTED_TEXT_SQL, [*_submitted_text_parts(), case.pk]),  # noqa: S611
         details={
             "service": offer.service.key,
             "version": version.number,
@@ -240,9 +292,18 @@ def case_submit(
         },
         visible=True,
     )
+    # The timeline code and its parameter (the reference made in SQL), for the English text.
+    details = {**submitted.details, CODE_KEY: "submitted"}
+    submitted.details = RawSQL(  # noqa: S611
+        _SUBMITTED_DETAILS_SQL, [json.dumps(details), PARAMS_KEY, case.pk]
+    )
+    batch.insert([submitted], returning=["text"])
+    batch.add(*usage.submitted_statement(case))
+    batch.run()
+    submitted.details = {**details, PARAMS_KEY: {"reference": case.reference}}
+    _uploads_attach(case=case, uploads=uploads, user=user)
     case_advance(case=case, actor=user, now=now, steps=steps)
     if case.status == CaseStatus.SUBMITTED:  # unchanged: status_set did not index it
         case_index_write(case)
     notify_on_commit(recipient=user, case=case)
-    usage.on_submitted(case)
     return case

@@ -7,7 +7,11 @@ call for the same case, so a redelivered step never counts twice.
 
 from __future__ import annotations
 
-from billing.services import usage_record_completion, usage_record_submission
+from billing.services import (
+    usage_record_completion,
+    usage_record_submission,
+    usage_submission_statement,
+)
 from tenants.context import current_commune
 
 from ..models import Case
@@ -29,6 +33,11 @@ def on_submitted(case: Case) -> None:
     """Count a submitted case: digital when the resident ordered it online, not digital when a
     clerk's account entered it (an order taken at the counter, by phone or by letter)."""
     usage_record_submission(**_usage_args(case), digital=not case.applicant.is_clerk)
+
+
+def submitted_statement(case: Case) -> tuple[str, list]:
+    """The statement ``on_submitted`` runs (SQL, positional parameters), for a batch."""
+    return usage_submission_statement(**_usage_args(case), digital=not case.applicant.is_clerk)
 
 
 def on_completed(case: Case, *, automated: bool) -> None:

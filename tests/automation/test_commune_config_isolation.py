@@ -8,6 +8,7 @@ import pytest
 
 from accounts.actors import MAIL_QUEUE
 from accounts.mails import PASSWORD_RESET, account_mail_enqueue
+from cases.jobs import NOTIFICATION_QUEUE
 from cases.models import CaseStatus
 from cases.services import case_submit
 from integrations.reference import processes
@@ -63,9 +64,11 @@ def two_communes(kriens, emmen, own_registers, resident_of):
         residents[commune.slug] = resident_of(commune)
     flush_queue("steps")
     flush_queue(MAIL_QUEUE)
+    flush_queue(NOTIFICATION_QUEUE)
     yield residents
     flush_queue("steps")
     flush_queue(MAIL_QUEUE)
+    flush_queue(NOTIFICATION_QUEUE)
 
 
 def _calls(urls: dict[str, str]) -> dict[str, int]:
@@ -83,6 +86,7 @@ def _submit_and_run_jobs(commune, user, in_commune, capture):
         with capture(execute=True):
             if not run_queued("steps"):
                 break
+    run_queued(NOTIFICATION_QUEUE)  # the notification e-mails, sent by their job
     with in_commune(commune):
         case.refresh_from_db()
         invoice = case.steps.get(key="invoice")

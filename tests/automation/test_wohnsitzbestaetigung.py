@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from cases import handlers
+from cases.jobs import NOTIFICATION_QUEUE
 from cases.models import CaseStatus, Document, StepStatus
 from cases.services import case_submit, step_run
 from cases.services.seals import seal_check
 from integrations.models import AdapterFailure
 from integrations.reference import demo_person
+from tests.jobs import flush_queue, run_queued
 
 from .helpers import run_automated
 
@@ -76,14 +78,17 @@ def test_redelivered_steps_store_nothing_twice(
     resident = resident_of(kriens)
     with in_commune(kriens):
         case = _submit(resident)
+        flush_queue(NOTIFICATION_QUEUE)
         with django_capture_on_commit_callbacks(execute=True):
             case = run_automated(case)
+        assert run_queued(NOTIFICATION_QUEUE) == 1  # the completion notice, by its job
         assert [m.to for m in mailoutbox] == [[resident.email]]
         events = case.events.count()
         with django_capture_on_commit_callbacks(execute=True):
             for step in case.steps.all():
                 assert step_run(step_id=step.pk) is None
         assert case.documents.count() == 3 and case.events.count() == events
+        assert run_queued(NOTIFICATION_QUEUE) == 0
         assert len(mailoutbox) == 1
         for step in case.steps.filter(key__in=["certificate", "invoice"]):
             call = handlers.StepCall(

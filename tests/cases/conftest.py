@@ -60,3 +60,15 @@ def _german():
 def _media_in_tmp(settings, tmp_path):
     """Uploaded and generated documents go to a temporary media root, not the worktree."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def notification_jobs():
+    """Runs the notification e-mail jobs queued so far, as the worker would (in the commune
+    each was sent from); returns how many ran. The queue starts empty in each test."""
+    from cases.jobs import NOTIFICATION_QUEUE
+    from tests.jobs import flush_queue, run_queued
+
+    flush_queue(NOTIFICATION_QUEUE)
+    yield lambda: run_queued(NOTIFICATION_QUEUE)
+    flush_queue(NOTIFICATION_QUEUE)

@@ -271,7 +271,12 @@ def test_clerk_of_another_group_cannot_act_through_the_api(
 
 
 def test_decision_mail_has_no_personal_content(
-    kriens, in_commune, token_client, kriens_setup, django_capture_on_commit_callbacks
+    kriens,
+    in_commune,
+    token_client,
+    kriens_setup,
+    django_capture_on_commit_callbacks,
+    notification_jobs,
 ):
     """The mail about a rejection names neither the reason nor the person."""
     from django.core import mail
@@ -288,6 +293,8 @@ def test_decision_mail_has_no_personal_content(
             {"approve": False, "reason": "Schulden beim Betreibungsamt"},
             content_type="application/json",
         )
+    assert mail.outbox == []  # the request only enqueued it
+    assert notification_jobs() == 1
     assert len(mail.outbox) == 1
     text = mail.outbox[0].subject + mail.outbox[0].body
     assert case.reference in text

@@ -171,7 +171,7 @@ def test_submission_grants_the_step_groups(kriens, in_commune, kriens_setup):
 
 
 def test_submission_mail_has_no_personal_content(
-    kriens, in_commune, kriens_setup, django_capture_on_commit_callbacks
+    kriens, in_commune, kriens_setup, django_capture_on_commit_callbacks, notification_jobs
 ):
     """The confirmation mail names the reference and a link only: no name, no data."""
     with in_commune(kriens), django_capture_on_commit_callbacks(execute=True):
@@ -180,6 +180,7 @@ def test_submission_mail_has_no_personal_content(
             service_key="parkkarte-test",
             data={"reason": "Geheimer Zweck"},
         )
+    assert notification_jobs() == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [kriens_setup["resident"].email]

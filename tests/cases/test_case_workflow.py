@@ -237,7 +237,7 @@ def test_notes_are_internal(kriens, in_commune, kriens_setup):
 
 
 def test_messages_notify_the_other_side_without_content(
-    kriens, in_commune, kriens_setup, django_capture_on_commit_callbacks
+    kriens, in_commune, kriens_setup, django_capture_on_commit_callbacks, notification_jobs
 ):
     """A clerk's message e-mails the applicant, the applicant's the assignee; neither mail
     contains the message, a name or case data."""
@@ -252,6 +252,7 @@ def test_messages_notify_the_other_side_without_content(
         with pytest.raises(PermissionDenied):
             message_send(case=case, user=kriens_setup["stranger_clerk"], body="Hallo")
         assert Message.objects.filter(case=case).count() == 2
+    assert notification_jobs() == 2
     assert [m.to for m in mail.outbox] == [
         [kriens_setup["resident"].email],
         [kriens_setup["clerk"].email],

@@ -1,0 +1,77 @@
+"""Several writes of one transaction in one round trip to PostgreSQL.
+
+The connection's cursor binds parameters on the client and sends the simple query protocol
+(``tenants/db_backend``), so ``INSERT …; INSERT …; WITH … INSERT …`` travels as one query
+string and PostgreSQL answers each statement in turn. Inserts are compiled by Django's own
+insert compiler (field defaults, ``auto_now_add``, encryption of encrypted fields, JSON
+adaptation), so the rows are exactly those ``Model.save()`` would write; only the round trips
+are saved. A failing statement fails the whole query and, with it, the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import AutoField, Model
+from django.db.models.sql import InsertQuery
+
+
+class WriteBatch:
+    """Statements collected in order and sent together by ``run()`` (inside a transaction)."""
+
+    def __init__(self) -> None:
+        self._statements: list[tuple[str, Sequence[Any], Callable[[list[tuple]], None] | None]] = []
+
+    def __len__(self) -> int:
+        return len(self._statements)
+
+    def add(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        on_rows: Callable[[list[tuple]], None] | None = None,
+    ) -> None:
+        """Add one statement with positional (``%s``) parameters; ``on_rows`` receives the rows
+        it returns once the batch has run."""
+        self._statements.append((sql, tuple(params), on_rows))
+
+    def insert(self, objs: Sequence[Model], *, returning: Sequence[str] = ()) -> None:
+        """Add one INSERT of ``objs`` (all of one model); generated primary keys, and the
+        fields named in ``returning`` (values given as SQL expressions), are set on the objects
+        when the batch has run, and they then count as saved."""
+        model = type(objs[0])
+        opts = model._meta
+        generated_pk = isinstance(opts.pk, AutoField) and objs[0].pk is None
+        fields = [f for f in opts.concrete_fields if not (generated_pk and f is opts.pk)]
+        query = InsertQuery(model)
+        query.insert_values(fields, objs)
+        compiler = query.get_compiler(connection=connection)
+        returned = ([opts.pk] if generated_pk else []) + [opts.get_field(n) for n in returning]
+        compiler.returning_fields = returned or None
+        [(sql, params)] = compiler.as_sql()
+
+        def saved(rows: list[tuple]) -> None:
+            for obj, row in zip(objs, rows or [()] * len(objs), strict=True):
+                for field, value in zip(returned, row, strict=True):
+                    setattr(obj, field.attname, value)
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+        self.add(sql, params, saved)
+
+    def run(self) -> None:
+        """Send every statement in one query string and hand each its rows."""
+        if not self._statements:
+            return
+        statements, self._statements = self._statements, []
+        sql = ";\n".join(s for s, _params, _on_rows in statements)
+        params = [p for _sql, ps, _on_rows in statements for p in ps]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for index, (_sql, _params, on_rows) in enumerate(statements):
+                if index:
+                    cursor.nextset()
+                if on_rows is not None:
+                    on_rows(cursor.fetchall() if cursor.description else [])

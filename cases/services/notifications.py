@@ -1,0 +1,66 @@
+"""Notification e-mails about a case ("Es gibt Neuigkeiten …"), sent by a job.
+
+``core.notify_on_commit`` only enqueues the job once the transaction commits, in its commune:
+neither the mail server nor the commune's sender configuration is waited for in the request.
+The job builds the very mail the request used to send (reference and link only, no personal
+content) and claims the job's key in the same transaction as the send: a redelivered message
+finds the key and sends nothing, a failed send rolls the claim back and the retry sends.
+"""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from tenants.context import current_commune
+from tenants.selectors import commune_mail_sender
+
+from ..models import Case, NotificationSent
+from .core import backoffice_url, case_url
+
+_CLAIM_SQL = (
+    f"INSERT INTO {NotificationSent._meta.db_table} (key, case_id, sent_at) "  # noqa: S608
+    "VALUES (%s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING key"
+)
+
+
+def notification_message(*, case: Case, address: str, for_clerk: bool) -> EmailMessage:
+    """The mail: the reference and a link, from the commune's sender (the portal's default)."""
+    reference = case.reference
+    url = backoffice_url(case) if for_clerk else case_url(case)
+    subject = (
+        f"Neuigkeiten im Geschäft {reference}"
+        if for_clerk
+        else f"Neuigkeiten in Ihrem Geschäft {reference}"
+    )
+    body = (
+        "Guten Tag\n\n"
+        f"Es gibt Neuigkeiten {'im' if for_clerk else 'in Ihrem'} Geschäft {reference}.\n"
+        f"Bitte melden Sie sich an, um sie zu lesen:\n{url}\n\n"
+        "Aus Datenschutzgründen enthält diese E-Mail keine weiteren Angaben.\n\n"
+        "Freundliche Grüsse\nEinwohnerportal Luzern\n"
+    )
+    sender, reply_to = commune_mail_sender(current_commune())
+    return EmailMessage(subject, body, sender, [address], reply_to=reply_to or None)
+
+
+def notification_send(*, key: str, case_id: str, recipient_id: int, for_clerk: bool) -> bool:
+    """Send the notification ``key`` once (the job's body, in the case's commune).
+
+    Returns False when there is nothing to send: the key was sent already (a redelivery), the
+    case is gone (retention) or the recipient has no address any more. A failing mail server
+    raises, so the job is retried.
+    """
+    case = Case.objects.filter(pk=case_id).only("id", "reference").first()
+    address = User.objects.filter(pk=recipient_id).values_list("email", flat=True).first()
+    if case is None or not address:
+        return False
+    message = notification_message(case=case, address=address, for_clerk=for_clerk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [key, case.pk, timezone.now()])
+        if cursor.fetchone() is None:
+            return False
+        message.send()
+    return True

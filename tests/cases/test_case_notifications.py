@@ -1,0 +1,176 @@
+"""Notification e-mails go out from a job: the request enqueues, the worker sends, once."""
+
+from smtplib import SMTPServerDisconnected
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+
+from cases.jobs import NOTIFICATION_QUEUE, SEND_NOTIFICATION
+from cases.models import Case, NotificationSent
+from cases.services.notifications import notification_send
+from tenants.jobs import SCHEMA_OPTION
+from tests.identity import api_token
+from tests.jobs import queued
+
+pytestmark = pytest.mark.django_db
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that hangs up."""
+
+    def send_messages(self, email_messages):
+        raise SMTPServerDisconnected("Verbindung getrennt")
+
+
+def _order(commune_client, kriens, in_commune, resident, capture):
+    with in_commune(kriens):
+        token = api_token(resident)
+    client = commune_client(kriens, HTTP_AUTHORIZATION=f"Token {token}")
+    with capture(execute=True):
+        response = client.post(
+            "/api/cases/",
+            {"service": "parkkarte-test", "data": {"reason": "Geheimer Zweck"}},
+            content_type="application/json",
+        )
+    assert response.status_code == 201
+    return response.json()
+
+
+def test_the_request_enqueues_the_mail_and_the_job_sends_it(
+    kriens,
+    in_commune,
+    commune_client,
+    kriens_setup,
+    django_capture_on_commit_callbacks,
+    notification_jobs,
+):
+    """POST /api/cases/ sends no mail itself: it leaves one job for Kriens that carries ids
+    only; the job sends the confirmation with the reference, the link and no personal data."""
+    resident = kriens_setup["resident"]
+    body = _order(commune_client, kriens, in_commune, resident, django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+    [message] = queued(NOTIFICATION_QUEUE)
+    assert message.actor_name == SEND_NOTIFICATION
+    assert message.options[SCHEMA_OPTION] == kriens.schema_name
+    assert resident.email not in repr(message.args)
+    assert message.args[1:] == (body["id"], resident.pk, False)
+
+    assert notification_jobs() == 1
+    [sent] = mail.outbox
+    assert sent.to == [resident.email]
+    assert sent.subject == f"Neuigkeiten in Ihrem Geschäft {body['reference']}"
+    assert f"/meine-geschaefte/{body['id']}/" in sent.body
+    for personal in ("Anna", "Muster", "Geheimer Zweck", "parkkarte"):
+        assert personal not in sent.subject + sent.body
+    with in_commune(kriens):
+        assert NotificationSent.objects.filter(case_id=body["id"]).count() == 1
+
+
+def test_a_redelivered_job_sends_nothing(
+    kriens,
+    in_commune,
+    commune_client,
+    kriens_setup,
+    django_capture_on_commit_callbacks,
+    notification_jobs,
+):
+    """The same message run twice (the broker redelivers after a lost ack) sends one mail."""
+    _order(
+        commune_client,
+        kriens,
+        in_commune,
+        kriens_setup["resident"],
+        django_capture_on_commit_callbacks,
+    )
+    [message] = queued(NOTIFICATION_QUEUE)
+    assert notification_jobs() == 1
+    with in_commune(kriens):
+        assert notification_send(**dict(zip(_ARGS, message.args, strict=True))) is False
+        assert NotificationSent.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+_ARGS = ("key", "case_id", "recipient_id", "for_clerk")
+
+
+def test_a_failed_send_is_retried_and_then_sent_once(
+    kriens,
+    in_commune,
+    commune_client,
+    kriens_setup,
+    django_capture_on_commit_callbacks,
+    notification_jobs,
+    settings,
+):
+    """When the mail server fails the job raises (Dramatiq retries it) and claims nothing;
+    the retry sends the mail."""
+    _order(
+        commune_client,
+        kriens,
+        in_commune,
+        kriens_setup["resident"],
+        django_capture_on_commit_callbacks,
+    )
+    [message] = queued(NOTIFICATION_QUEUE)
+    kwargs = dict(zip(_ARGS, message.args, strict=True))
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    with in_commune(kriens):
+        with pytest.raises(SMTPServerDisconnected):
+            notification_send(**kwargs)
+        assert NotificationSent.objects.count() == 0
+    assert mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notification_jobs() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_no_job_for_a_recipient_without_address_and_none_after_deletion(
+    kriens, in_commune, kriens_setup, django_capture_on_commit_callbacks, notification_jobs
+):
+    """A recipient without e-mail gets no job; a job whose case is gone sends nothing."""
+    from cases.services import case_submit
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        resident.email = None
+        resident.save(update_fields=["email"])
+        with django_capture_on_commit_callbacks(execute=True):
+            case_submit(user=resident, service_key="parkkarte-test", data={"reason": "x"})
+        assert queued(NOTIFICATION_QUEUE) == []
+        assert (
+            notification_send(
+                key="0" * 32,
+                case_id="00000000-0000-0000-0000-000000000000",
+                recipient_id=kriens_setup["other_resident"].pk,
+                for_clerk=False,
+            )
+            is False
+        )
+        assert Case.objects.count() == 1 and NotificationSent.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_retention_deletes_the_sent_marks_with_their_case(kriens, in_commune, kriens_setup):
+    """The sent-notification marks of a case go when retention deletes the case; others stay."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.services import case_submit, case_withdraw
+    from cases.services.retention import retention_apply
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        old, kept = (
+            case_submit(user=resident, service_key="parkkarte-test", data={"reason": "x"})
+            for _ in range(2)
+        )
+        case_withdraw(case=old, user=resident)
+        Case.objects.filter(pk=old.pk).update(closed_at=timezone.now() - dt.timedelta(days=9999))
+        for number, case in enumerate((old, kept)):
+            NotificationSent.objects.create(
+                key=f"{number:032d}", case_id=case.pk, sent_at=timezone.now()
+            )
+        assert retention_apply().deleted == 1
+        assert list(NotificationSent.objects.values_list("case_id", flat=True)) == [kept.pk]

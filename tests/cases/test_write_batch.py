@@ -1,0 +1,81 @@
+"""A submission's writes travel in one round trip (cases.services.batch.WriteBatch)."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from billing.models import UsageCase
+from cases.models import Case, CaseEvent, CaseStep, Payment, PaymentMethod, PaymentStatus
+from cases.services import case_submit
+from cases.services.batch import WriteBatch
+from cases.services.core import event_new
+
+pytestmark = pytest.mark.django_db
+
+
+def test_submission_writes_case_payment_steps_grants_event_and_usage_in_one_query(
+    kriens, in_commune, kriens_setup
+):
+    """One query string holds the case, payment, steps, grants, event and usage count; every
+    row is there afterwards, as the ORM would have written it."""
+    resident = kriens_setup["resident"]
+    with in_commune(kriens), CaptureQueriesContext(connection) as captured:
+        case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
+    batches = [
+        q["sql"] for q in captured.captured_queries if 'INSERT INTO "cases_case"' in q["sql"]
+    ]
+    assert len(batches) == 1
+    for table in ("cases_payment", "cases_casestep", "cases_casegroupobjectpermission"):
+        assert table in batches[0]
+    assert "cases_caseevent" in batches[0] and "billing_usagecase" in batches[0]
+    with in_commune(kriens):
+        stored = Case.objects.get(pk=case.pk)
+        assert stored.reference == case.reference and stored.data == {"reason": "a"}
+        payment = Payment.objects.get(case=stored)
+        assert (payment.amount, payment.method, payment.status) == (
+            Decimal("30.00"),
+            PaymentMethod.QR_BILL,
+            PaymentStatus.OPEN,
+        )
+        [step] = CaseStep.objects.filter(case=stored)
+        assert step.pk == case.steps.get().pk and step.idempotency_key == f"{case.pk}:1"
+        [event] = CaseEvent.objects.filter(case=stored)
+        assert event.text == f"Geschäft {case.reference} eingereicht" and event.created_at
+        assert kriens_setup["clerk"].has_perm("cases.view_case", stored)
+    assert UsageCase.objects.filter(case_id=case.pk, commune_bfs=kriens.bfs_number).count() == 1
+
+
+def test_a_failing_statement_in_a_batch_writes_nothing(kriens, in_commune, kriens_setup):
+    """When one statement of the query string fails, none of the batch's rows remain."""
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
+        events = CaseEvent.objects.count()
+        batch = WriteBatch()
+        batch.insert([event_new(case=case, actor=resident, kind="note", text="eins")])
+        batch.add('INSERT INTO "cases_case" (id) VALUES (%s)', [case.pk])  # duplicate key
+        with pytest.raises(IntegrityError), transaction.atomic():
+            batch.run()
+        assert CaseEvent.objects.count() == events
+        assert len(batch) == 0  # sent once, not again
+
+
+def test_batch_sets_generated_ids_and_marks_objects_saved(kriens, in_commune, kriens_setup):
+    """Inserted objects get their generated ids and count as saved (a later save updates)."""
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
+        first = event_new(case=case, actor=resident, kind="note", text="eins")
+        second = event_new(case=case, actor=None, kind="note", text="zwei")
+        batch = WriteBatch()
+        batch.insert([first, second])
+        with transaction.atomic():
+            batch.run()
+        assert first.pk and second.pk > first.pk
+        assert not first._state.adding
+        first.text = "geändert"
+        first.save()
+        assert CaseEvent.objects.get(pk=first.pk).text == "geändert"
+        assert CaseEvent.objects.filter(case=case).count() == 3
