@@ -28,6 +28,8 @@ MIGRATIONS = "bench.scaleapp.migrations_v{}"
 LATENCY_STAGES = (10, 500)
 LATENCY_COMMUNES = 10
 LATENCY_PASSES = 3  # requests per commune and database in one round
+ONBOARD_PROBE_ROUNDS = 8  # rounds that also onboard one more commune (rolled back) per database
+PROBE_BFS = 990000  # BFS numbers of the probe communes, beyond the official ones
 
 
 def _install_scale_app() -> None:
@@ -84,6 +86,20 @@ def _logged_in_clients(communes) -> list:
     return clients
 
 
+def _onboard_probe(session, bfs_number: int) -> float:
+    """Seconds to onboard one more commune (row, clone, domain), rolled back."""
+    from django.db import connection, transaction
+
+    connection.set_schema_to_public()
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        session.onboard(bfs_number=bfs_number, name=f"Probe {bfs_number}", canton="ZZ")
+        elapsed = time.perf_counter() - t0
+        transaction.set_rollback(True)
+    connection.set_schema_to_public()
+    return elapsed
+
+
 def _interleaved_latency(clients: list, databases: dict[int, str], rounds: int) -> dict:
     """Median seconds of a commune page per database (10, 500, all communes), measured in
     interleaved rounds: each round visits every database once (rotating order) with a fresh
@@ -92,9 +108,12 @@ def _interleaved_latency(clients: list, databases: dict[int, str], rounds: int) 
     from django.db import connection
 
     main = connection.settings_dict["NAME"]
+    from tenants.services import OnboardingSession
+
     order = list(databases)
     times: dict[int, list[float]] = {n: [] for n in order}
     per_round: dict[int, list[float]] = {n: [] for n in order}
+    probes: dict[int, list[float]] = {n: [] for n in order}
     for round_ in range(rounds):
         shift = round_ % len(order)
         for n in order[shift:] + order[:shift]:
@@ -111,6 +130,8 @@ def _interleaved_latency(clients: list, databases: dict[int, str], rounds: int) 
                     raise RuntimeError(f"GET {PAGE} ({databases[n]}): {response.status_code}")
             times[n] += measured
             per_round[n].append(statistics.median(measured))
+            if round_ < ONBOARD_PROBE_ROUNDS:
+                probes[n].append(_onboard_probe(OnboardingSession(), PROBE_BFS + round_))
     connection.close()
     connection.settings_dict["NAME"] = main
     connection.set_schema_to_public()
@@ -126,6 +147,9 @@ def _interleaved_latency(clients: list, databases: dict[int, str], rounds: int) 
         f"latency_ratio_{last}_vs_{first}_round_medians": statistics.median(
             b / a for a, b in zip(per_round[first], per_round[last], strict=True)
         ),
+        **{f"onboard_probe_median_s_{n}": statistics.median(probes[n]) for n in order},
+        f"onboard_probe_ratio_{last}_vs_{first}": statistics.median(probes[last])
+        / statistics.median(probes[first]),
     }
 
 
@@ -264,7 +288,9 @@ def _onboard(wanted, latency_rounds: int, workers: int) -> dict:
         "  "
         + PAGE
         + ", verschränkt: "
-        + ", ".join(f"{n}: {latency[f'latency_median_ms_{n}']:.2f} ms" for n in stages),
+        + ", ".join(f"{n}: {latency[f'latency_median_ms_{n}']:.2f} ms" for n in stages)
+        + "\n  eine Gemeinde mehr (zurückgerollt), verschränkt: "
+        + ", ".join(f"{n}: {latency[f'onboard_probe_median_s_{n}']:.3f} s" for n in stages),
         flush=True,
     )
     tenth = max(1, len(times) // 10)
