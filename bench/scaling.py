@@ -5,8 +5,10 @@
 
 Measures, in a dedicated database <DATABASE_URL's name>_scale, starting empty: onboarding time
 per commune (clone of the template, the path of `manage.py onboard_communes`) and its trend
-(`onboard_last_vs_first`), the latency of a commune page with 10, 500 and all communes in the
-database (`latency_ratio_<N>_vs_10`, N = 2110 for --all-switzerland), disk per commune schema,
+(`onboard_last_vs_first`); copies of the database at 10 and 500 communes, over which, with the
+full database, a commune page (`latency_ratio_<N>_vs_10`, N = 2110 for --all-switzerland) and
+the onboarding of one more commune (`onboard_probe_ratio_<N>_vs_10`, rolled back) are measured
+in interleaved rounds, so that load from elsewhere falls on all stages alike; disk per schema,
 catalog-cache memory a PostgreSQL backend keeps per schema it touched, and `migrate_communes`
 (SQL replay, the operator command) for a small migration (one AddField) across all the schemas
 (`migrate_all_s`); `--executors` also times django-tenants' migrate_schemas for another one.
