@@ -5,8 +5,10 @@
 
 Measures, in a dedicated database <DATABASE_URL's name>_scale, starting empty: onboarding time
 per commune (clone of the template, the path of `manage.py onboard_communes`) and its trend
-(`onboard_last_vs_first`), the latency of a commune page with 10, 500 and all communes in the
-database (`latency_ratio_<N>_vs_10`, N = 2110 for --all-switzerland), disk per commune schema,
+(`onboard_last_vs_first`); copies of the database at 10 and 500 communes, over which, with the
+full database, a commune page (`latency_ratio_<N>_vs_10`, N = 2110 for --all-switzerland) and
+the onboarding of one more commune (`onboard_probe_ratio_<N>_vs_10`, rolled back) are measured
+in interleaved rounds, so that load from elsewhere falls on all stages alike; disk per schema,
 catalog-cache memory a PostgreSQL backend keeps per schema it touched, and `migrate_communes`
 (SQL replay, the operator command) for a small migration (one AddField) across all the schemas
 (`migrate_all_s`); `--executors` also times django-tenants' migrate_schemas for another one.
@@ -27,6 +29,9 @@ from bench._db import bench_database, prepare_environment
 MIGRATIONS = "bench.scaleapp.migrations_v{}"
 LATENCY_STAGES = (10, 500)
 LATENCY_COMMUNES = 10
+LATENCY_PASSES = 3  # requests per commune and database in one round
+ONBOARD_PROBE_ROUNDS = 8  # rounds that also onboard one more commune (rolled back) per database
+PROBE_BFS = 990000  # BFS numbers of the probe communes, beyond the official ones
 
 
 def _install_scale_app() -> None:
@@ -83,22 +88,129 @@ def _logged_in_clients(communes) -> list:
     return clients
 
 
-def _page_latency(clients: list, rounds: int) -> float:
-    """Median seconds of a commune page, consecutive requests alternating communes."""
+def _onboard_probe(session, bfs_number: int) -> float:
+    """Seconds to onboard one more commune (row, clone, domain), rolled back."""
+    from django.db import connection, transaction
+
+    connection.set_schema_to_public()
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        session.onboard(bfs_number=bfs_number, name=f"Probe {bfs_number}", canton="ZZ")
+        elapsed = time.perf_counter() - t0
+        transaction.set_rollback(True)
+    connection.set_schema_to_public()
+    return elapsed
+
+
+def _interleaved_latency(clients: list, databases: dict[int, str], rounds: int) -> dict:
+    """Median seconds of a commune page per database (10, 500, all communes), measured in
+    interleaved rounds: each round visits every database once (rotating order) with a fresh
+    backend, warms it up, then times consecutive requests alternating over the communes. Load
+    from elsewhere falls on all databases alike."""
     from django.db import connection
 
-    for client in clients * 3:  # warm up: connection, templates, catalog cache of the 10
-        client.get(PAGE)
-    times = []
-    for _ in range(rounds):
-        for client in clients:
-            t0 = time.perf_counter()
-            response = client.get(PAGE)
-            times.append(time.perf_counter() - t0)
-            if response.status_code != 200:
-                raise RuntimeError(f"GET {PAGE}: {response.status_code}")
+    main = connection.settings_dict["NAME"]
+    from tenants.services import OnboardingSession
+
+    order = list(databases)
+    times: dict[int, list[float]] = {n: [] for n in order}
+    per_round: dict[int, list[float]] = {n: [] for n in order}
+    probes: dict[int, list[float]] = {n: [] for n in order}
+    for round_ in range(rounds):
+        shift = round_ % len(order)
+        for n in order[shift:] + order[:shift]:
+            connection.close()
+            connection.settings_dict["NAME"] = databases[n]
+            for client in clients * 2:  # warm up: connection, catalog cache of the 10 schemas
+                client.get(PAGE)
+            measured = []
+            for client in clients * LATENCY_PASSES:
+                t0 = time.perf_counter()
+                response = client.get(PAGE)
+                measured.append(time.perf_counter() - t0)
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET {PAGE} ({databases[n]}): {response.status_code}")
+            times[n] += measured
+            per_round[n].append(statistics.median(measured))
+            if round_ < ONBOARD_PROBE_ROUNDS:
+                probes[n].append(_onboard_probe(OnboardingSession(), PROBE_BFS + round_))
+    connection.close()
+    connection.settings_dict["NAME"] = main
     connection.set_schema_to_public()
-    return statistics.median(times)
+    first, last = order[0], order[-1]
+    return {
+        "latency_requests_per_stage": len(times[first]),
+        **{f"latency_median_ms_{n}": statistics.median(times[n]) * 1000 for n in order},
+        **{
+            f"latency_ratio_{n}_vs_{first}": statistics.median(times[n])
+            / statistics.median(times[first])
+            for n in order[1:]
+        },
+        f"latency_ratio_{last}_vs_{first}_round_medians": statistics.median(
+            b / a for a, b in zip(per_round[first], per_round[last], strict=True)
+        ),
+        **{f"onboard_probe_median_s_{n}": statistics.median(probes[n]) for n in order},
+        f"onboard_probe_ratio_{last}_vs_{first}": statistics.median(probes[last])
+        / statistics.median(probes[first]),
+    }
+
+
+def _copy_database(source: str, target: str) -> None:
+    """A file copy of the bench database as it is now (no session may be connected to it)."""
+    import os
+    from urllib.parse import urlparse, urlunparse
+
+    import psycopg
+    from django.db import connections
+    from psycopg import sql
+
+    from bench._db import _admin, _terminate_and_drop
+
+    connections.close_all()
+    url = urlunparse(urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{source}"))
+    with psycopg.connect(_admin(url), autocommit=True) as conn:
+        _terminate_and_drop(conn, target)
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(target), sql.Identifier(source)
+            )
+        )
+
+
+def _drop_databases(names: list[str]) -> None:
+    import os
+
+    import psycopg
+
+    from bench._db import _admin, _terminate_and_drop
+
+    with psycopg.connect(_admin(os.environ["DATABASE_URL"]), autocommit=True) as conn:
+        for name in names:
+            _terminate_and_drop(conn, name)
+
+
+def _public_fk_ms() -> float:
+    """Milliseconds to add a clone's foreign keys into public tables (cases → catalogue), in a
+    scratch schema that is rolled back: each such key adds two triggers to the public table,
+    and PostgreSQL reloads all of them for the next key."""
+    from django.db import connection, transaction
+
+    from tenants import schema_clone
+
+    script = schema_clone.build_clone_script()
+    split = len(script.statements) - script.crossing
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA bench_probe")
+        cursor.execute("SET LOCAL search_path = bench_probe, public")
+        cursor.execute(";\n".join(script.statements[:split]))
+        t0 = time.perf_counter()
+        for statement in script.statements[split:]:
+            cursor.execute(statement)
+        elapsed = time.perf_counter() - t0
+        transaction.set_rollback(True)
+    connection.search_path_set_schemas = None
+    connection.set_schema_to_public()
+    return elapsed * 1000
 
 
 _SESSION: list = []
@@ -119,54 +231,77 @@ def _onboard_one(entry) -> float:
 
 
 def _onboard(wanted, latency_rounds: int, workers: int) -> dict:
-    """Onboard in order, `workers` processes each with its own OnboardingSession; the page
-    latency is measured when 10, 500 and all communes are in the database."""
+    """Onboard in order, `workers` processes each with its own OnboardingSession. When 10 and
+    500 communes are in the database it is copied aside; at the end the page latency is
+    measured in interleaved rounds over the copies and the full database."""
     import multiprocessing
 
-    from django.db import connections
+    from django.db import connection, connections
 
     from tenants.models import Commune
 
     stages = sorted({n for n in (*LATENCY_STAGES, len(wanted)) if n <= len(wanted)})
-    latencies: dict[int, float] = {}
+    main = connection.settings_dict["NAME"]
+    databases: dict[int, str] = {}
+    public_fk: dict[int, float] = {}
     clients: list = []
-    connections.close_all()
-    pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
-    onboard = pool.imap if pool else map
     started = time.perf_counter()
     times: list[float] = []
     done = 0
-    for stage in stages:
-        for seconds in onboard(_onboard_one, wanted[done:stage]):
-            times.append(seconds)
-            if len(times) % 100 == 0 or len(times) == len(wanted):
-                print(
-                    f"  {len(times):5d}/{len(wanted)} Gemeinden, letzte 100: "
-                    f"{statistics.mean(times[-100:]):.3f} s pro Gemeinde",
-                    flush=True,
-                )
-        done = stage
-        pause = time.perf_counter()
-        clients = clients or _logged_in_clients(
-            Commune.objects.order_by("pk")[:LATENCY_COMMUNES].prefetch_related("domains")
-        )
-        latencies[stage] = _page_latency(clients, latency_rounds)
-        print(f"  {PAGE} bei {stage} Gemeinden: Median {latencies[stage] * 1000:.2f} ms")
-        started += time.perf_counter() - pause
-    total = time.perf_counter() - started
-    if pool:
-        pool.close()
-        pool.join()
+    try:
+        for stage in stages:
+            connections.close_all()
+            pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+            onboard = pool.imap if pool else map
+            for seconds in onboard(_onboard_one, wanted[done:stage]):
+                times.append(seconds)
+                if len(times) % 100 == 0 or len(times) == len(wanted):
+                    print(
+                        f"  {len(times):5d}/{len(wanted)} Gemeinden, letzte 100: "
+                        f"{statistics.mean(times[-100:]):.3f} s pro Gemeinde",
+                        flush=True,
+                    )
+            if pool:
+                pool.close()
+                pool.join()
+            _SESSION.clear()  # the main process's backend and session start afresh
+            done = stage
+            pause = time.perf_counter()
+            clients = clients or _logged_in_clients(
+                Commune.objects.order_by("pk")[:LATENCY_COMMUNES].prefetch_related("domains")
+            )
+            public_fk[stage] = _public_fk_ms()
+            print(
+                f"  bei {stage} Gemeinden: Fremdschlüssel in public-Tabellen "
+                f"{public_fk[stage]:.0f} ms pro Klon",
+                flush=True,
+            )
+            if stage != stages[-1]:
+                databases[stage] = f"{main}_at{stage}"
+                _copy_database(main, databases[stage])
+            started += time.perf_counter() - pause
+        total = time.perf_counter() - started
+        databases[stages[-1]] = main
+        latency = _interleaved_latency(clients, databases, latency_rounds)
+    finally:
+        connections.close_all()
+        _drop_databases([name for name in databases.values() if name != main])
+    print(
+        "  "
+        + PAGE
+        + ", verschränkt: "
+        + ", ".join(f"{n}: {latency[f'latency_median_ms_{n}']:.2f} ms" for n in stages)
+        + "\n  eine Gemeinde mehr (zurückgerollt), verschränkt: "
+        + ", ".join(f"{n}: {latency[f'onboard_probe_median_s_{n}']:.3f} s" for n in stages),
+        flush=True,
+    )
     tenth = max(1, len(times) // 10)
     first, last = statistics.mean(times[:tenth]), statistics.mean(times[-tenth:])
     return {
         "communes": len(times),
         "onboard_workers": workers,
-        **{f"latency_median_ms_{n}": latencies[n] * 1000 for n in stages},
-        **{
-            f"latency_ratio_{n}_vs_{stages[0]}": latencies[n] / latencies[stages[0]]
-            for n in stages[1:]
-        },
+        **latency,
+        **{f"public_fk_ms_per_clone_{n}": public_fk[n] for n in stages},
         "onboard_last_vs_first": last / first,
         "onboard_total_s": total,
         "onboard_s_per_commune_wall": total / len(times),
@@ -259,7 +394,9 @@ def main() -> int:
     scope.add_argument("--all-switzerland", action="store_true")
     parser.add_argument("--communes", type=int, default=0, help="only the first N (development)")
     parser.add_argument("--workers", type=int, default=2, help="migrate_communes workers")
-    parser.add_argument("--latency-rounds", type=int, default=60)
+    parser.add_argument(
+        "--latency-rounds", type=int, default=20, help="interleaved rounds over 10/500/all"
+    )
     parser.add_argument(
         "--onboard-workers", type=int, default=1, help="onboarding processes (default 1)"
     )

@@ -77,6 +77,8 @@ class CloneScript:
 
     template: str
     statements: tuple[str, ...]
+    # The last `crossing` statements add the foreign keys into public tables.
+    crossing: int = 0
 
     def sql(self) -> str:
         return ";\n".join(self.statements) + ";"
@@ -110,11 +112,16 @@ def build_clone_script() -> CloneScript:
             "INCLUDING COMMENTS)"
             for table in tables
         ]
-        statements += _constraint_statements(cursor, template)
+        local, to_public = _constraint_statements(cursor, template)
+        statements += local
         statements += _index_statements(cursor, template)
         statements += _row_statements(cursor, template, tables)
+        # Last, just before the commit: a foreign key into a public table takes a
+        # SHARE ROW EXCLUSIVE lock on that table until the transaction ends, which makes every
+        # other onboarding (and migrate_communes worker) wait at its own foreign key.
+        statements += to_public
     connection.search_path_set_schemas = None
-    return CloneScript(template=template, statements=tuple(statements))
+    return CloneScript(template=template, statements=tuple(statements), crossing=len(to_public))
 
 
 def _refuse_unsupported(cursor, template: str) -> None:
@@ -139,25 +146,30 @@ def _refuse_unsupported(cursor, template: str) -> None:
         )
 
 
-def _constraint_statements(cursor, template: str) -> list[str]:
+def _constraint_statements(cursor, template: str) -> tuple[list[str], list[str]]:
     """Primary keys and unique constraints first (foreign keys need them), then checks, then
-    foreign keys; each under its original name."""
+    foreign keys; each under its original name. Returns the constraints within the schema and,
+    apart, the foreign keys into tables of other schemas (public)."""
     constraints = _fetch(
         cursor,
         """
-        SELECT cl.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
+        SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid),
+               con.contype = 'f' AND ref.relnamespace <> n.oid
         FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid
         JOIN pg_namespace n ON n.oid = cl.relnamespace
+        LEFT JOIN pg_class ref ON ref.oid = con.confrelid
         WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'x', 'c', 'f')
         ORDER BY array_position(ARRAY['p', 'u', 'x', 'c', 'f'], con.contype::text),
                  cl.relname, con.conname
         """,
         [template],
     )
-    return [
-        f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
-        for table, name, _kind, definition in constraints
-    ]
+    local: list[str] = []
+    to_public: list[str] = []
+    for table, name, definition, crosses in constraints:
+        statement = f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
+        (to_public if crosses else local).append(statement)
+    return local, to_public
 
 
 def _index_statements(cursor, template: str) -> list[str]:

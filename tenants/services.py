@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from . import schema_clone
 from .importer import LUZERN_DIR, CommuneRecord, read_luzern_communes
@@ -35,12 +35,21 @@ def commune_domain(slug: str) -> str:
     return f"{slug}.{settings.PORTAL_DOMAIN}"
 
 
+# A PostgreSQL backend keeps the catalog entries of every relation it has created and never
+# frees them (measured: 13 → 35 MiB over 300 communes, ~75 KiB per schema; ~160 MiB for all
+# 2,110). A session starts a fresh backend after this many communes, so a run over all of
+# Switzerland keeps its backend as small as at its start (one reconnect, a few ms, per 50).
+ONBOARD_COMMUNES_PER_CONNECTION = 50
+
+
 class OnboardingSession:
     """Onboards communes one after another from one introspection of the template."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, communes_per_connection: int = ONBOARD_COMMUNES_PER_CONNECTION) -> None:
         schema_clone.template_ensure()
         self.script = schema_clone.build_clone_script()
+        self.communes_per_connection = communes_per_connection
+        self._on_this_connection = 0
 
     def onboard(
         self,
@@ -68,7 +77,16 @@ class OnboardingSession:
             )
             schema_clone.clone_schema(commune.schema_name, self.script)
             Domain.objects.create(domain=commune_domain(slug), tenant=commune, is_primary=True)
+        self._count_on_connection()
         return commune
+
+    def _count_on_connection(self) -> None:
+        # Never inside a caller's transaction (communes_import): closing would lose it.
+        self._on_this_connection += 1
+        if self._on_this_connection >= self.communes_per_connection:
+            if not connection.in_atomic_block:
+                connection.close()
+            self._on_this_connection = 0
 
 
 def commune_onboard(**fields) -> Commune:

@@ -102,3 +102,13 @@ def test_onboard_command_refuses_unknown_numbers():
 def test_commune_slug(name, slug):
     """Host labels are lower case ASCII with hyphens, umlauts transliterated."""
     assert commune_slug(name) == slug
+
+
+def test_foreign_keys_into_public_tables_come_last_in_the_clone_script():
+    """The clone adds its foreign keys into public tables (cases → catalogue) after everything
+    else, so the lock they take on the public table is held only until the commit."""
+    script = OnboardingSession().script
+    split = len(script.statements) - script.crossing
+    assert script.crossing >= 1
+    assert all("REFERENCES public." in s for s in script.statements[split:])
+    assert not any("REFERENCES public." in s for s in script.statements[:split])
