@@ -56,11 +56,19 @@ class Case(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(_("Geschäftsnummer"), max_length=20, unique=True)
     # Catalogue rows are retired, never deleted; a case keeps the version it was ordered under.
+    # References into the public catalogue carry no database constraint (here, on steps, drafts
+    # and offers): one per commune schema put thousands of triggers on the catalogue tables and
+    # made every onboarding slower than the last (docs/scaling.md). Catalogue rows are retired,
+    # never deleted: a published version refuses deletion (catalog.models).
     service = models.ForeignKey(
-        "catalog.Service", on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("Dienst")
+        "catalog.Service",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        verbose_name=_("Dienst"),
+        db_constraint=False,
     )
     version = models.ForeignKey(
-        "catalog.ServiceVersion", on_delete=models.DO_NOTHING, related_name="+"
+        "catalog.ServiceVersion", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )
     stage = models.CharField(_("Stufe bei Einreichung"), max_length=10)
     applicant = models.ForeignKey(
@@ -179,6 +187,7 @@ class CaseStep(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
     )
     position = models.PositiveSmallIntegerField()
     key = models.SlugField(max_length=60)
@@ -430,10 +439,12 @@ class Draft(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
     )
-    service = models.ForeignKey("catalog.Service", on_delete=models.DO_NOTHING, related_name="+")
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     # The version the values were typed for: resuming on a newer one drops vanished fields.
     version = models.ForeignKey(
-        "catalog.ServiceVersion", on_delete=models.DO_NOTHING, related_name="+"
+        "catalog.ServiceVersion", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )
     values = EncryptedJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

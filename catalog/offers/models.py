@@ -13,8 +13,9 @@ class Stage(models.TextChoices):
 
 class ServiceOffer(models.Model):
     # Points into the public catalogue; catalogue rows are retired, never deleted (DO_NOTHING).
+    # No database constraint: see cases.models.Case.service.
     service = models.OneToOneField(
-        "catalog.Service", on_delete=models.DO_NOTHING, related_name="+", db_constraint=True
+        "catalog.Service", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )
     stage = models.CharField(_("Stufe"), max_length=10, choices=Stage.choices, default=Stage.FORM)
     active = models.BooleanField(_("aufgeschaltet"), default=True)
