@@ -7,7 +7,7 @@ Other apps use the names re-exported by ``tenants.selectors`` and ``tenants.serv
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,46 +65,49 @@ def commune_config(commune: Commune) -> CommuneConfig | None:
     return CommuneConfig.objects.filter(commune_id=commune.pk).first()
 
 
-def _blocks(config: CommuneConfig) -> dict[str, dict[str, Any]]:
-    """The adapter configuration blocks (``INTEGRATIONS`` shape) of one commune, decrypted."""
-    raw = {
-        "resident_register": {
-            "url": config.resident_register_url,
-            "api_key": crypto.decrypt(config.resident_register_api_key_enc),
-            "sender_id": config.resident_register_sender_id,
-            "product": config.resident_register_product,
-        },
-        "dog_register": {
-            "url": config.dog_register_url,
-            "api_key": crypto.decrypt(config.dog_register_api_key_enc),
-            "product": config.dog_register_product,
-        },
-        "payment": {
-            "url": config.payment_url,
-            "provider": config.payment_provider,
-            "merchant_id": config.payment_merchant_id,
-            # The adapter's names (integrations/adapters/payment): API password as bearer
-            # key, the notifications' HMAC key ("Sign key", hexadecimal).
-            "api_key": crypto.decrypt(config.payment_api_password_enc),
-            "hmac_key": crypto.decrypt(config.payment_sign_key_enc),
-        },
-        # Document seal (integrations/adapters/documents/seal.py): key and certificate (PEM;
-        # the certificate may be followed by its issuing chain).
-        "sealing": {
-            "key_pem": crypto.decrypt(config.seal_key_pem_enc),
-            "cert_pem": crypto.decrypt(config.seal_certificate_pem_enc),
-        },
-        "billing": {"qr_iban": config.qr_iban or config.iban, "iban": config.iban},
-    }
-    return {name: {k: v for k, v in block.items() if v} for name, block in raw.items()}
+_BLOCKS: dict[str, Callable[[CommuneConfig], dict[str, Any]]] = {
+    "resident_register": lambda config: {
+        "url": config.resident_register_url,
+        "api_key": crypto.decrypt(config.resident_register_api_key_enc),
+        "sender_id": config.resident_register_sender_id,
+        "product": config.resident_register_product,
+    },
+    "dog_register": lambda config: {
+        "url": config.dog_register_url,
+        "api_key": crypto.decrypt(config.dog_register_api_key_enc),
+        "product": config.dog_register_product,
+    },
+    "payment": lambda config: {
+        "url": config.payment_url,
+        "provider": config.payment_provider,
+        "merchant_id": config.payment_merchant_id,
+        # The adapter's names (integrations/adapters/payment): API password as bearer
+        # key, the notifications' HMAC key ("Sign key", hexadecimal).
+        "api_key": crypto.decrypt(config.payment_api_password_enc),
+        "hmac_key": crypto.decrypt(config.payment_sign_key_enc),
+    },
+    # Document seal (integrations/adapters/documents/seal.py): key and certificate (PEM;
+    # the certificate may be followed by its issuing chain).
+    "sealing": lambda config: {
+        "key_pem": crypto.decrypt(config.seal_key_pem_enc),
+        "cert_pem": crypto.decrypt(config.seal_certificate_pem_enc),
+    },
+    "billing": lambda config: {"qr_iban": config.qr_iban or config.iban, "iban": config.iban},
+}
+"""The adapter configuration blocks (``INTEGRATIONS`` shape) of one commune; a block's secrets
+are decrypted only when that block is asked for (the security headers of every page read the
+payment block)."""
 
 
 def commune_integration_config(commune: Commune, config_name: str) -> dict[str, Any]:
     """The commune's own values for adapter block ``config_name`` (empty values left out, so
     that ``settings.INTEGRATIONS`` defaults fill them in development). Read on every call (one
     indexed query): a change in the admin applies to the next job in every process."""
-    config = commune_config(commune)
-    return _blocks(config).get(config_name, {}) if config else {}
+    build = _BLOCKS.get(config_name)
+    config = commune_config(commune) if build else None
+    if config is None:
+        return {}
+    return {k: v for k, v in build(config).items() if v}
 
 
 @dataclass(frozen=True)
