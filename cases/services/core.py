@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -39,8 +42,11 @@ def event_write(
     details: dict[str, Any] | None = None,
     visible: bool = False,
 ) -> CaseEvent:
-    """Append one entry to the case's audit timeline (``actor`` None means the system)."""
-    return CaseEvent.objects.create(
+    """Append one entry to the case's audit timeline (``actor`` None means the system).
+
+    Inside ``events_batched()`` the entry is inserted with the block's others at its end.
+    """
+    event = CaseEvent(
         case=case,
         actor=actor,
         kind=kind,
@@ -48,6 +54,30 @@ def event_write(
         details=details or {},
         visible_to_resident=visible,
     )
+    batch = _events_batch.get()
+    if batch is not None:
+        batch.append(event)
+    else:
+        event.save(force_insert=True)
+    return event
+
+
+_events_batch: ContextVar[list[CaseEvent] | None] = ContextVar("case_events_batch", default=None)
+
+
+@contextmanager
+def events_batched() -> Iterator[None]:
+    """Insert the audit events written inside the block in one statement when it ends without
+    an error (use it inside the transaction, so they commit with the rest); after an error they
+    are dropped, like the transaction's other writes. Their order is kept (ids ascending)."""
+    batch: list[CaseEvent] = []
+    token = _events_batch.set(batch)
+    try:
+        yield
+    finally:
+        _events_batch.reset(token)
+    if batch:
+        CaseEvent.objects.bulk_create(batch)
 
 
 def due_date_for(case: Case) -> dt.date:
