@@ -4,7 +4,7 @@
   first and the last message of a run write a timestamp file, outside the per-message path.
 - ``noop_step``: the handler of adapter key ``bench.noop``, declared pure (three of them make
   the ``bench-leer`` service: the case machine without any adapter work);
-  ``noop_effects_step`` (``bench.noop-effects``, service ``bench-leer-wirkung``) the same
+  ``noop_effects_step`` (``bench.noop_effects``, service ``bench-leer-wirkung``) the same
   without the declaration, i.e. treated like an adapter with effects.
 - ``profile_for``: the bench residents' identity for the automated steps
   (``CASES_APPLICANT_PROFILE``): ``bench-<bfs>@example.ch`` is the commune's demo person in
@@ -38,7 +38,7 @@ def noop_step(call: handlers.StepCall) -> dict:
     return {}
 
 
-@handlers.register("bench.noop-effects")
+@handlers.register("bench.noop_effects")
 def noop_effects_step(call: handlers.StepCall) -> dict:
     """The same, not declared pure: cases of ``bench-leer-wirkung`` measure what the machine
     costs around a handler with effects (start mark, then result, each committed)."""

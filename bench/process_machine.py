@@ -91,7 +91,7 @@ def _prepare():
     empties = []
     for key, adapter_key, suffix in (
         (EMPTY_SERVICE_KEY, "bench.noop", ""),
-        (EMPTY_EFFECTS_SERVICE_KEY, "bench.noop-effects", " (mit Wirkung)"),
+        (EMPTY_EFFECTS_SERVICE_KEY, "bench.noop_effects", " (mit Wirkung)"),
     ):
         empty = service_create(key=key, level="gemeinde")
         draft = version_create_draft(
