@@ -2,8 +2,10 @@
 
 - ``bench_noop``: a Dramatiq actor that does nothing (the broker/worker baseline). Only the
   first and the last message of a run write a timestamp file, outside the per-message path.
-- ``noop_step``: the handler of adapter key ``bench.noop`` (three of them make the
-  ``bench-leer`` service: the case machine without any adapter work).
+- ``noop_step``: the handler of adapter key ``bench.noop``, declared pure (three of them make
+  the ``bench-leer`` service: the case machine without any adapter work);
+  ``noop_effects_step`` (``bench.noop_effects``, service ``bench-leer-wirkung``) the same
+  without the declaration, i.e. treated like an adapter with effects.
 - ``profile_for``: the bench residents' identity for the automated steps
   (``CASES_APPLICANT_PROFILE``): ``bench-<bfs>@example.ch`` is the commune's demo person in
   the reference register. The steps themselves are the project's (cases.automation).
@@ -29,9 +31,17 @@ def bench_noop(index: int, last: int, marker_dir: str) -> None:
         Path(marker_dir, f"noop-{index}").write_text(repr(time.time()))
 
 
-@handlers.register("bench.noop")
+@handlers.register("bench.noop", pure=True)
 def noop_step(call: handlers.StepCall) -> dict:
-    """A step that does nothing: cases of ``bench-leer`` measure the machine's own cost."""
+    """A step that does nothing, declared pure (it has no effect): cases of ``bench-leer``
+    measure the machine's own cost for such steps."""
+    return {}
+
+
+@handlers.register("bench.noop_effects")
+def noop_effects_step(call: handlers.StepCall) -> dict:
+    """The same, not declared pure: cases of ``bench-leer-wirkung`` measure what the machine
+    costs around a handler with effects (start mark, then result, each committed)."""
     return {}
 
 

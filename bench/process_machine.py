@@ -18,7 +18,11 @@ worker processes (``config.settings.integration``) and measures, in one run:
   handler does nothing (the machine's own cost: locks, events, status, index, enqueue), on one
   worker process (2 threads); ``machine_steps_per_s_1w`` = 3 × that, and
   ``machine_step_ratio_to_commit`` = ``machine_steps_per_s_1w / commit_per_s`` (goal ≥ 0.25:
-  the machine's overhead per step is at most four small durable commits' worth);
+  the machine's overhead per step is at most four small durable commits' worth). That handler
+  is declared pure (it has no effect), so its steps run inside the transaction that records
+  them; ``empty_effects_cases_per_s_1w`` and ``machine_step_ratio_to_commit_effects``: the
+  same with the handler not declared pure, i.e. the overhead around an adapter with effects
+  (start mark committed before the handler runs, result after);
 - ``noop_per_s``: a no-op actor on the same broker, 1 worker process (2 threads), first to last
   message; ``step_ratio_to_noop`` = ``3 * cases_per_s_1w / noop_per_s`` and
   ``machine_step_ratio_to_noop`` = ``machine_steps_per_s_1w / noop_per_s``, for reference.
@@ -46,6 +50,7 @@ from tests.machine.harness import Worker, rabbit_vhost, wait_until
 COMMUNES = ("kriens", "emmen", "horw")
 SERVICE_KEY = "wohnsitzbestaetigung"
 EMPTY_SERVICE_KEY = "bench-leer"
+EMPTY_EFFECTS_SERVICE_KEY = "bench-leer-wirkung"
 WORKER_MODULES = ["cases.actors", "bench._machine_worker"]
 WIRED_KEYS = ("resident_register.identify", "documents.residence_certificate", "billing.qr_invoice")
 API_KEYS = {"resident": "bench-resident-key", "dog": "bench-dog-key"}
@@ -83,36 +88,42 @@ def _prepare():
     communes_import()
     seed_catalog(keys=[SERVICE_KEY])
     service = Service.objects.get(key=SERVICE_KEY)
-    empty = service_create(key=EMPTY_SERVICE_KEY, level="gemeinde")
-    draft = version_create_draft(
-        service=empty,
-        name_de="Bench ohne Schnittstellen",
-        name_en="Bench without adapters",
-        summary_de="Nur für Messungen: drei automatische Schritte, die nichts tun.",
-        fee="0.00",
-        service_norm_days=1,
-        form_definition={"fields": []},
-    )
-    version_set_steps(
-        version=draft,
-        steps=[
-            {
-                "key": f"leer-{i}",
-                "name_de": f"Leerer Schritt {i}",
-                "name_en": f"Empty step {i}",
-                "kind": "automated",
-                "adapter_key": "bench.noop",
-                "responsible_group": "Einwohnerdienste",
-            }
-            for i in (1, 2, 3)
-        ],
-    )
-    version_publish(version=draft)
+    empties = []
+    for key, adapter_key, suffix in (
+        (EMPTY_SERVICE_KEY, "bench.noop", ""),
+        (EMPTY_EFFECTS_SERVICE_KEY, "bench.noop_effects", " (mit Wirkung)"),
+    ):
+        empty = service_create(key=key, level="gemeinde")
+        draft = version_create_draft(
+            service=empty,
+            name_de=f"Bench ohne Schnittstellen{suffix}",
+            name_en="Bench without adapters",
+            summary_de="Nur für Messungen: drei automatische Schritte, die nichts tun.",
+            fee="0.00",
+            service_norm_days=1,
+            form_definition={"fields": []},
+        )
+        version_set_steps(
+            version=draft,
+            steps=[
+                {
+                    "key": f"leer-{i}",
+                    "name_de": f"Leerer Schritt {i}",
+                    "name_en": f"Empty step {i}",
+                    "kind": "automated",
+                    "adapter_key": adapter_key,
+                    "responsible_group": "Einwohnerdienste",
+                }
+                for i in (1, 2, 3)
+            ],
+        )
+        version_publish(version=draft)
+        empties.append(empty)
     communes, residents = [], {}
     for slug in COMMUNES:
         commune = Commune.objects.get(slug=slug)
         with schema_context(commune.schema_name):
-            for offered in (service, empty):
+            for offered in (service, *empties):
                 ServiceOffer.objects.update_or_create(
                     service=offered, defaults={"stage": Stage.AUTOMATED, "active": True}
                 )
@@ -208,15 +219,21 @@ class Bench:
             w.stop()
         self.workers.clear()
 
-    def submit(self, commune, *, empty: bool = False):
+    def submit(self, commune, *, empty: bool = False, effects: bool = False):
+        """A case of the Wohnsitzbestätigung, or with ``empty`` of ``bench-leer`` (pure
+        do-nothing steps), with ``effects`` too of ``bench-leer-wirkung`` (not declared pure)."""
         from django_tenants.utils import schema_context
 
         from cases.services import case_submit
 
+        if empty:
+            key = EMPTY_EFFECTS_SERVICE_KEY if effects else EMPTY_SERVICE_KEY
+        else:
+            key = SERVICE_KEY
         with schema_context(commune.schema_name):
             case = case_submit(
                 user=self.residents[commune.slug],
-                service_key=EMPTY_SERVICE_KEY if empty else SERVICE_KEY,
+                service_key=key,
                 data={} if empty else {"purpose": "employer", "delivery": "pdf"},
             )
         return commune, case.pk
@@ -274,8 +291,10 @@ class Bench:
         profile["between_steps_s"] = round(statistics.mean(gap), 4) if gap else 0.0
         return profile
 
-    def backlog(self, workers: int, *, empty: bool = False) -> float:
-        cases = [self.submit(self.communes[i % 3], empty=empty) for i in range(BACKLOG)]
+    def backlog(self, workers: int, *, empty: bool = False, effects: bool = False) -> float:
+        cases = [
+            self.submit(self.communes[i % 3], empty=empty, effects=effects) for i in range(BACKLOG)
+        ]
         self.start_workers(workers)
         self.wait(cases, timeout=600)
         self.stop_workers()
@@ -335,6 +354,11 @@ def _measure(bench: Bench) -> dict:
         f"Durchsatz 1 Worker-Prozess, Fälle mit 3 leeren Schritten ({BACKLOG}): "
         f"{empty_per_s:.1f} Fälle/s = {3 * empty_per_s:.0f} Schritte/s"
     )
+    effects_per_s = bench.backlog(1, empty=True, effects=True)
+    log(
+        f"Dasselbe mit Handlern ohne Erklärung «pure» ({BACKLOG}): "
+        f"{effects_per_s:.1f} Fälle/s = {3 * effects_per_s:.0f} Schritte/s"
+    )
     noop = bench.noop()
     log(f"No-op-Actor, 1 Worker-Prozess ({NOOP} Nachrichten): {noop:.0f} Nachrichten/s")
     profile = {k: v for k, v in e2e.items() if k.startswith(("step_", "between_"))}
@@ -347,6 +371,8 @@ def _measure(bench: Bench) -> dict:
         "empty_cases_per_s_1w": round(empty_per_s, 2),
         "machine_steps_per_s_1w": round(3 * empty_per_s, 1),
         "machine_step_ratio_to_commit": round(3 * empty_per_s / commit_per_s, 4),
+        "empty_effects_cases_per_s_1w": round(effects_per_s, 2),
+        "machine_step_ratio_to_commit_effects": round(3 * effects_per_s / commit_per_s, 4),
         "noop_per_s": round(noop, 1),
         "step_ratio_to_noop": round(3 * per_s_1w / noop, 4),
         "machine_step_ratio_to_noop": round(3 * empty_per_s / noop, 4),

@@ -10,7 +10,10 @@ savepoints and the sweeper-relevant writes included — and every commit. The br
 (RabbitMQ publish and ack) is not in these counts; ``bench.process_machine`` measures it.
 
 Prints ``statements_per_step``, ``commits_per_step``, ``messages_per_step`` and the in-process
-``steps_per_s`` as the last line (JSON), and with ``-v`` the statements of one case.
+``steps_per_s`` as the last line (JSON), and with ``-v`` the statements of one case. The
+``bench.noop`` handler is declared pure; the ``*_effects`` figures are the same for
+``bench-leer-wirkung``, whose do-nothing handler is not (the cost around an adapter with
+effects).
 """
 
 from __future__ import annotations
@@ -147,6 +150,12 @@ def main() -> None:
             raise SystemExit(f"nur {done} von {CASES + 1} Fällen abgeschlossen")
         result["statements_per_step_single_case"] = single["statements_per_step"]
         result["commits_per_step_single_case"] = single["commits_per_step"]
+        effects = [bench.submit(communes[i % 3], empty=True, effects=True) for i in range(CASES)]
+        with_effects = _work_off(broker, effects, counter, steps=3 * CASES)
+        if bench.completed(effects) != CASES:
+            raise SystemExit("nicht alle Fälle mit Wirkung abgeschlossen")
+        for key in ("statements_per_step", "commits_per_step", "steps_per_s_inprocess"):
+            result[f"{key}_effects"] = with_effects[key]
         from django.db import connections
 
         connections.close_all()

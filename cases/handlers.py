@@ -56,13 +56,25 @@ class StepCall:
 StepHandler = Callable[[StepCall], dict[str, Any]]
 
 _handlers: dict[str, StepHandler] = {}
+_pure: set[str] = set()
 
 
-def register(adapter_key: str) -> Callable[[StepHandler], StepHandler]:
-    """Decorator: ``@register("wohnsitz.identify")`` makes a function the handler of that key."""
+def register(adapter_key: str, *, pure: bool = False) -> Callable[[StepHandler], StepHandler]:
+    """Decorator: ``@register("wohnsitz.identify")`` makes a function the handler of that key.
+
+    ``pure=True`` declares a handler without any effect: it computes its output from the
+    ``StepCall`` alone, quickly, touching no database, register, file or mail. The machine then
+    runs it inside the transaction that records its result, under the case's lock, without a
+    separate start mark (``cases.services.machine``); should it raise there, it is called again
+    outside and its error handled like any handler's.
+    """
 
     def decorate(func: StepHandler) -> StepHandler:
         _handlers[adapter_key] = func
+        if pure:
+            _pure.add(adapter_key)
+        else:
+            _pure.discard(adapter_key)
         return func
 
     return decorate
@@ -70,6 +82,12 @@ def register(adapter_key: str) -> Callable[[StepHandler], StepHandler]:
 
 def unregister(adapter_key: str) -> None:
     _handlers.pop(adapter_key, None)
+    _pure.discard(adapter_key)
+
+
+def handler_is_pure(adapter_key: str) -> bool:
+    """Whether the handler of ``adapter_key`` was registered with ``pure=True``."""
+    return adapter_key in _pure
 
 
 def handler_get(adapter_key: str) -> StepHandler | None:

@@ -24,6 +24,7 @@ from .drafts import (
 )
 from .forms import OrderInvalid, order_form_class, order_initial, order_validate
 from .index import case_index_backfill_for_user, case_index_write
+from .machine import step_run
 from .messages import message_send
 from .payments import (
     PaymentNotificationRefused,
@@ -37,7 +38,7 @@ from .payments import (
     payments_sweep,
 )
 from .resident import case_answer_info, case_withdraw
-from .steps import case_advance, step_complete, step_retry, step_run
+from .steps import case_advance, step_complete, step_retry
 from .submit import case_submit, offer_for_order, order_level_check, reference_next
 from .sweep import steps_sweep
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +50,8 @@ def event_write(
 
     With ``code`` (``cases.event_texts.TEXTS``) and ``params`` the German text is made from
     them and both are kept, so the entry can be shown in English too; ``text`` is for free
-    text (a clerk's note)."""
+    text (a clerk's note). Inside ``events_batched()`` the entry is inserted with the block's
+    others at its end."""
     event = event_new(
         case=case,
         actor=actor,
@@ -58,8 +62,30 @@ def event_write(
         details=details,
         visible=visible,
     )
-    event.save(force_insert=True)
+    batch = _events_batch.get()
+    if batch is not None:
+        batch.append(event)
+    else:
+        event.save(force_insert=True)
     return event
+
+
+_events_batch: ContextVar[list[CaseEvent] | None] = ContextVar("case_events_batch", default=None)
+
+
+@contextmanager
+def events_batched() -> Iterator[None]:
+    """Insert the audit events written inside the block in one statement when it ends without
+    an error (use it inside the transaction, so they commit with the rest); after an error they
+    are dropped, like the transaction's other writes. Their order is kept (ids ascending)."""
+    batch: list[CaseEvent] = []
+    token = _events_batch.set(batch)
+    try:
+        yield
+    finally:
+        _events_batch.reset(token)
+    if batch:
+        CaseEvent.objects.bulk_create(batch)
 
 
 def event_new(

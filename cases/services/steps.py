@@ -1,24 +1,21 @@
-"""Steps: advancing a case, completing steps by hand, running automated steps."""
+"""Steps: advancing a case, closing it, completing and retrying steps by hand. Running
+automated steps is ``machine.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import time
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from catalog.models import adapter_reads_register
 from tenants.jobs import enqueue_on_commit
 
-from .. import handlers
-from ..event_texts import step_names, summary_event
+from ..event_texts import step_names
 from ..exceptions import InvalidTransition
-from ..fallbacks import IDENTITY_UNVERIFIED_REASON, STAGE_FORM_REASON
+from ..fallbacks import STAGE_FORM_REASON
 from ..jobs import RUN_STEP
 from ..models import (
     CLERK_WORKABLE,
@@ -29,7 +26,6 @@ from ..models import (
     StepStatus,
 )
 from . import usage
-from .access_log import identity_numbers_masked, register_access_record
 from .core import (
     current_step,
     event_write,
@@ -39,15 +35,10 @@ from .core import (
     status_refresh,
     status_set,
 )
-from .failures import failure_record
-from .identity import case_identity_verified
 from .invoices import invoice_issue_by_hand, step_issues_invoice
-from .step_calls import step_call, step_input
-
-logger = logging.getLogger(__name__)
 
 
-def _fallback(*, step: CaseStep, reason: str) -> None:
+def step_fallback(*, step: CaseStep, reason: str) -> None:
     """Turn an automated step into a manual task for a clerk, keeping input and error."""
     step.status = StepStatus.MANUAL_FALLBACK
     step.last_error = reason
@@ -65,15 +56,15 @@ def _fallback(*, step: CaseStep, reason: str) -> None:
 def _lock_step(step_id: int) -> CaseStep | None:
     """Lock the step's case, then the step (always in this order: no deadlocks between step
     jobs and clerks' actions on the same case)."""
-    locked = _lock_case_steps(step_id)
+    locked = case_steps_lock(step_id)
     return locked[0] if locked is not None else None
 
 
-def _lock_case_steps(step_id: int) -> tuple[CaseStep, list[CaseStep]] | None:
+def case_steps_lock(step_id: int) -> tuple[CaseStep, list[CaseStep]] | None:
     """Lock the step's case, then all its steps (in this order, like every writer): the step,
     with ``step.case`` set, and the case's steps in order, sharing that case instance.
 
-    Two statements, so that the machine's hot path (``step_run``) does not reload what it
+    Two statements, so that the machine (``machine.step_run``) does not reload what it
     already holds.
     """
     case = (
@@ -120,7 +111,7 @@ def case_advance(
         if case.stage == "automated":
             step_enqueue(step)
         else:
-            _fallback(step=step, reason=STAGE_FORM_REASON)
+            step_fallback(step=step, reason=STAGE_FORM_REASON)
     status_refresh(case=case, actor=actor, now=now, steps=steps)
 
 
@@ -255,283 +246,3 @@ def step_retry(*, step_id: int, user: User) -> CaseStep:
     )
     step_enqueue(step)
     return step
-
-
-def _step_start(step_id: int) -> tuple[CaseStep | None, handlers.StepHandler | None]:
-    """Lock the step and mark it running; None when there is nothing (left) to run.
-
-    A message whose step is already done continues a chain (``step_run(chain=True)``) that a
-    killed worker left behind: when the case's current step is an automated one that the chain
-    of this very message had started (running) or that failed in it, that step is run instead.
-    """
-    with transaction.atomic():
-        locked = _lock_case_steps(step_id)
-        if locked is None:
-            return None, None
-        step, steps = locked
-        if step.status == StepStatus.DONE:
-            step = _chain_continuation(step.case, steps, head_id=step_id)
-            if step is None:
-                return None, None
-        if step.kind != StepKind.AUTOMATED:
-            return None, None
-        if step.status not in (StepStatus.PENDING, StepStatus.FAILED, StepStatus.RUNNING):
-            return None, None  # already done, skipped or handed to a clerk: idempotent no-op
-        if not step.case.is_open:
-            return None, None
-        current = current_step(step.case, steps)
-        if current is None or current.pk != step.pk:
-            return None, None
-        _commit_without_flush()
-        handler = _step_begin(step, steps)
-    return (step, handler) if handler is not None else (None, None)
-
-
-def _commit_without_flush() -> None:
-    """Commit the current transaction without waiting for its WAL flush (PostgreSQL's
-    asynchronous commit: after a database crash it is either fully there or fully gone, never
-    half). Only for the transaction that marks a message's first step running: it records no
-    effect, and should a crash lose it, the step is as before, its message unacknowledged (or
-    the sweeper's), and the step runs again with the same idempotency key. Completions keep
-    durable commits."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
-def _chain_continuation(case: Case, steps: list[CaseStep], *, head_id: int) -> CaseStep | None:
-    """The step the chain of the message for step ``head_id`` left running (or failed).
-
-    Only that message's redelivery or retry continues it: a stale message of another done step
-    (e.g. a sweeper's, for a step that was only slow) must not run a step a live chain runs.
-    """
-    current = current_step(case, steps)
-    if (
-        current is not None
-        and case.is_open
-        and current.kind == StepKind.AUTOMATED
-        and current.status in (StepStatus.RUNNING, StepStatus.FAILED)
-        and (current.input or {}).get(CHAIN_HEAD) == head_id
-    ):
-        return current
-    return None
-
-
-def _step_begin(
-    step: CaseStep, steps: list[CaseStep], *, chain_head: int | None = None
-) -> handlers.StepHandler | None:
-    """Mark the locked, current automated ``step`` running (attempt, input, event, status) and
-    return its handler; or hand it to a clerk and return None. In the caller's transaction.
-
-    ``chain_head``: the step whose message runs this one in a chain (kept in the step's input).
-    """
-    handler = handlers.handler_get(step.adapter_key)
-    if handler is None:
-        reason = f"Für «{step.adapter_key or '–'}» ist keine Schnittstelle eingerichtet."
-    elif adapter_reads_register(step.adapter_key) and not case_identity_verified(step.case):
-        # Never identify anyone in a register with typed-in values: a clerk checks instead.
-        reason = IDENTITY_UNVERIFIED_REASON
-    else:
-        reason = ""
-    now = timezone.now()
-    if reason:
-        _fallback(step=step, reason=reason)
-        status_refresh(case=step.case, actor=None, now=now, steps=steps)
-        return None
-    step.status = StepStatus.RUNNING
-    step.attempts += 1
-    step.started_at = now
-    head = chain_head or (step.input or {}).get(CHAIN_HEAD)
-    step.input = step_input(step, steps)
-    if head:
-        step.input[CHAIN_HEAD] = head
-    step.save(update_fields=["status", "attempts", "started_at", "input", "updated_at"])
-    event_write(
-        case=step.case,
-        actor=None,
-        kind="step_started",
-        code="step_started",
-        params={"step": step_names(step), "attempt": step.attempts},
-        details={"step": step.key, "adapter": step.adapter_key, "attempt": step.attempts},
-    )
-    status_refresh(case=step.case, actor=None, now=now, steps=steps)
-    return handler
-
-
-# A chain (``step_run(chain=True)``) starts no further step after this many seconds: the rest
-# goes through the broker again, well within the actor's time limit (120 s).
-CHAIN_SECONDS = 20.0
-# Key in a chained step's input: the step whose message runs the chain (see _chain_continuation).
-CHAIN_HEAD = "chained_from"
-
-
-def step_run(*, step_id: int, final_attempt: bool = True, chain: bool = False) -> CaseStep | None:
-    """Run an automated step through its handler (called by ``cases.actors.run_step``).
-
-    Idempotent: a step that is no longer pending is left alone. Without a registered handler,
-    after a permanent error, or after a transient error on the final attempt the step becomes a
-    manual task for a clerk with its input and the error. A transient error before the final
-    attempt is re-raised so the job is retried.
-
-    ``chain``: when the step succeeds and the case's next step is automated and can run now,
-    the same transaction that completes the step marks the next one running, and it runs here
-    without a broker round trip (one commit per step). The message stays unacknowledged until
-    the chain ends, so a worker killed inside it has the message redelivered, and the
-    redelivery continues with the step the chain left running (``_step_start``). A transient
-    error in the chain is re-raised like any other: the retry of this message continues there.
-    Returns the last step completed.
-    """
-    deadline = time.monotonic() + CHAIN_SECONDS
-    step, handler = _step_start(step_id)
-    completed = None
-    while step is not None and handler is not None:
-        output, accesses = _handler_call(step, handler, final_attempt=final_attempt)
-        if output is None:
-            return None
-        keep_going = chain and time.monotonic() < deadline
-        completed, step, handler = _step_succeeded(
-            step_id=step.pk,
-            output=output,
-            chain_head=step_id if keep_going else None,
-            accesses=accesses,
-        )
-    return completed
-
-
-def _handler_call(
-    step: CaseStep, handler: handlers.StepHandler, *, final_attempt: bool
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The handler's output (None when the step failed for good, handed to a clerk) and the
-    register accesses it made."""
-    call = step_call(step, step.input)
-    with handlers.accesses_collected() as accesses:
-        try:
-            return handler(call) or {}, accesses
-        except Exception as exc:
-            # Handlers may raise cases.handlers' errors or let an adapter's own errors through:
-            # anything that says it is not transient (``transient = False``) is permanent.
-            permanent = isinstance(exc, handlers.PermanentStepError) or (
-                getattr(exc, "transient", None) is False
-            )
-            message = str(getattr(exc, "message", "") or exc) or exc.__class__.__name__
-            code = str(getattr(exc, "code", "") or "")
-            error = f"{message} [{code}]" if code else message
-            logger.warning("step %s failed: %s", step.idempotency_key, error)
-            give_up = permanent or final_attempt
-            _step_failed(
-                step_id=step.pk,
-                error=error,
-                give_up=give_up,
-                failure={"code": code, "message": message, "transient": not permanent},
-                accesses=accesses,
-            )
-            if not give_up:
-                raise
-            return None, accesses
-
-
-@transaction.atomic
-def _step_failed(
-    *,
-    step_id: int,
-    error: str,
-    give_up: bool,
-    failure: dict[str, Any] | None = None,
-    accesses: list[dict[str, Any]] | None = None,
-) -> None:
-    locked = _lock_case_steps(step_id)
-    if locked is None:
-        return
-    # DATA PROTECTION HOOK: the register accesses of this attempt (none: no statement).
-    register_access_record(step=locked[0], accesses=accesses or ())
-    if locked[0].status != StepStatus.RUNNING:
-        return
-    step, steps = locked
-    if failure is not None:
-        # For the cantonal office: failing adapters across communes (public, by value); in
-        # this transaction, so a redelivered failure of the same attempt is recorded once.
-        failure_record(step=step, handed_to_clerk=give_up, **failure)
-    if give_up:
-        _fallback(step=step, reason=error)
-    else:
-        step.status = StepStatus.FAILED
-        step.last_error = error
-        step.save()
-        event_write(
-            case=step.case,
-            actor=None,
-            kind="step_failed",
-            code="step_failed",
-            params={"step": step_names(step), "error": error},
-            details={"step": step.key, "attempt": step.attempts},
-        )
-    status_refresh(case=step.case, actor=None, now=timezone.now(), steps=steps)
-
-
-@transaction.atomic
-def _step_succeeded(
-    *,
-    step_id: int,
-    output: dict[str, Any],
-    chain_head: int | None = None,
-    accesses: list[dict[str, Any]] | None = None,
-) -> tuple[CaseStep | None, CaseStep | None, handlers.StepHandler | None]:
-    """Complete the running step and record its register accesses; with ``chain_head`` (the
-    step of the message that runs the chain), start the next step if it can run now.
-
-    Returns the completed step (None if it was no longer running) and the started next step
-    with its handler (None, None when the case goes on through the broker or a clerk).
-    """
-    locked = _lock_case_steps(step_id)
-    if locked is None:
-        return None, None, None
-    # DATA PROTECTION HOOK: the register accesses of this attempt (none: no statement).
-    register_access_record(step=locked[0], accesses=accesses or ())
-    if locked[0].status != StepStatus.RUNNING:
-        return None, None, None
-    step, steps = locked
-    case = step.case
-    now = timezone.now()
-    step.status = StepStatus.DONE
-    step.output = output
-    step.last_error = ""
-    step.completed_at = now
-    step.save(update_fields=["status", "output", "last_error", "completed_at", "updated_at"])
-    event_write(
-        case=case,
-        actor=None,
-        kind="step_completed",
-        **summary_event(
-            output,
-            with_summary="step_auto_done_summary",
-            without="step_auto_done",
-            step=step_names(step),
-        ),
-        # The timeline is not encrypted: identity numbers stay in the step's output only.
-        details={
-            "step": step.key,
-            "adapter": step.adapter_key,
-            "output": identity_numbers_masked(output),
-        },
-        visible=True,
-    )
-    following = current_step(case, steps)
-    if chain_head and _runs_now(case, following):
-        handler = _step_begin(following, steps, chain_head=chain_head)
-        if handler is not None:
-            return step, following, handler
-        return step, None, None  # handed to a clerk; _step_begin refreshed the status
-    case_advance(case=case, actor=None, now=now, steps=steps)
-    if case.status == CaseStatus.COMPLETED:
-        notify_on_commit(recipient=case.applicant, case=case)
-    return step, None, None
-
-
-def _runs_now(case: Case, step: CaseStep | None) -> bool:
-    """Whether ``step`` is an automated step the machine would enqueue right now."""
-    return (
-        step is not None
-        and case.is_open
-        and case.stage == "automated"
-        and step.kind == StepKind.AUTOMATED
-        and step.status == StepStatus.PENDING
-    )
