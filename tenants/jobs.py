@@ -56,6 +56,31 @@ def enqueue_on_commit(actor: ActorRef, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(send)
 
 
+def enqueue_on_commit_or_run(actor: ActorRef, *args: Any) -> None:
+    """Like ``enqueue_on_commit``, for a job that no sweeper re-sends (e.g. a notification
+    mail): when the broker refuses the message, the job's function runs right there, after the
+    commit and in the same commune, so nothing is lost; its own failure is logged."""
+    schema = current_schema()
+    actor = actor_of(actor)
+
+    def send() -> None:
+        try:
+            actor.send_with_options(args=args, **{SCHEMA_OPTION: schema})
+            return
+        except Exception:
+            logger.warning(
+                "enqueue of %s failed (broker unreachable?); run in the request instead",
+                actor.actor_name,
+                extra={"commune_schema": schema},
+            )
+        try:
+            actor.fn(*args)
+        except Exception:
+            logger.exception("%s failed in the request", actor.actor_name)
+
+    transaction.on_commit(send)
+
+
 def send_in_schema(actor: ActorRef, schema: str, *args: Any, **kwargs: Any) -> dramatiq.Message:
     """Send ``actor`` for an explicit commune schema (the scheduler's fan-out, hand-overs)."""
     return actor_of(actor).send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})

@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from tenants.context import current_commune
-from tenants.jobs import enqueue_on_commit
+from tenants.jobs import enqueue_on_commit_or_run
 
 from ..calendar import add_working_days, working_days_between
 from ..event_texts import CODE_KEY, PARAMS_KEY, event_text, in_languages
@@ -289,4 +289,7 @@ def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = Fa
     """
     if recipient is None or not recipient.email:
         return
-    enqueue_on_commit(SEND_NOTIFICATION, uuid.uuid4().hex, str(case.pk), recipient.pk, for_clerk)
+    # Without a broker the job runs in the request (after the commit): no mail is lost.
+    enqueue_on_commit_or_run(
+        SEND_NOTIFICATION, uuid.uuid4().hex, str(case.pk), recipient.pk, for_clerk
+    )

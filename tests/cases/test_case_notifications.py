@@ -174,3 +174,32 @@ def test_retention_deletes_the_sent_marks_with_their_case(kriens, in_commune, kr
             )
         assert retention_apply().deleted == 1
         assert list(NotificationSent.objects.values_list("case_id", flat=True)) == [kept.pk]
+
+
+def test_without_a_broker_the_mail_is_sent_in_the_request(
+    kriens,
+    in_commune,
+    commune_client,
+    kriens_setup,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    """A notification has no sweeper: when the broker refuses the job, the request sends the
+    mail itself after the commit (once, recorded like the job's), and the order still succeeds."""
+    import dramatiq
+    from dramatiq.errors import ConnectionClosed
+
+    actor = dramatiq.get_broker().get_actor(SEND_NOTIFICATION)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionClosed(OSError("Verbindung abgelehnt"))
+
+    monkeypatch.setattr(actor, "send_with_options", refuse)
+    resident = kriens_setup["resident"]
+    body = _order(commune_client, kriens, in_commune, resident, django_capture_on_commit_callbacks)
+    assert queued(NOTIFICATION_QUEUE) == []
+    [sent] = mail.outbox
+    assert sent.to == [resident.email]
+    assert sent.subject == f"Neuigkeiten in Ihrem Geschäft {body['reference']}"
+    with in_commune(kriens):
+        assert NotificationSent.objects.filter(case_id=body["id"]).count() == 1

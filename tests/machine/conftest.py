@@ -294,7 +294,7 @@ def _delete_fixture_rows(keys: list[str], communes, residents, counters) -> None
 
     from accounts.models import User
     from billing.models import UsageCase, UsageMonthly
-    from cases.models import Case, ReferenceCounter
+    from cases.models import Case, NotificationSent, ReferenceCounter
     from catalog.models import Service, ServiceVersion, StepDefinition
     from catalog.offers.models import ServiceOffer
     from integrations.models import AdapterFailure
@@ -309,6 +309,7 @@ def _delete_fixture_rows(keys: list[str], communes, residents, counters) -> None
             for model in (UserObjectPermission, GroupObjectPermission):
                 model.objects.filter(content_type=ct, object_pk__in=ids).delete()
             Case.objects.filter(pk__in=ids).delete()
+            NotificationSent.objects.filter(case_id__in=ids).delete()
             CaseIndexEntry.objects.filter(case_id__in=ids).delete()
             ServiceOffer.objects.filter(service__key__in=keys).delete()
             User.objects.filter(pk__in=user_ids, email__regex=r"^(machine|nobody)-").delete()
