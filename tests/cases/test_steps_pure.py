@@ -49,7 +49,9 @@ def case(kriens, in_commune, kriens_setup):
     version = service_with_steps(key="rein-test", steps=steps)
     with in_commune(kriens):
         offer(version, stage=Stage.AUTOMATED)
-        yield case_submit(user=kriens_setup["resident"], service_key="rein-test", data={"reason": "x"})
+        yield case_submit(
+            user=kriens_setup["resident"], service_key="rein-test", data={"reason": "x"}
+        )
 
 
 def _step_writes(queries) -> int:
@@ -70,9 +72,7 @@ def test_pure_steps_complete_with_one_write_each_and_the_same_timeline(case, cal
     assert all(s.started_at and s.completed_at >= s.started_at for s in steps)
     assert steps[2].output["previous"] == ["schritt-1", "schritt-2"]
     assert _step_writes(queries.captured_queries) == 4
-    timeline = [
-        (e.kind, e.details.get("step")) for e in case.events.order_by("created_at", "id")
-    ]
+    timeline = [(e.kind, e.details.get("step")) for e in case.events.order_by("created_at", "id")]
     steps_only = [t for t in timeline if t[0] in ("step_started", "step_completed")]
     assert steps_only == [
         (kind, f"schritt-{i}") for i in (1, 2, 3) for kind in ("step_started", "step_completed")
