@@ -9,7 +9,9 @@ middleware, and counts at the driver (psycopg) level every statement sent — ``
 savepoints and the sweeper-relevant writes included — and every commit. The broker's own work
 (RabbitMQ publish and ack) is not in these counts; ``bench.process_machine`` measures it.
 
-Prints ``statements_per_step``, ``commits_per_step``, ``messages_per_step`` and the in-process
+Prints ``statements_per_step``, ``round_trips_per_step`` (query strings sent and commits that
+travel alone: one string may carry several statements), ``commits_per_step``,
+``messages_per_step`` and the in-process
 ``steps_per_s`` as the last line (JSON), and with ``-v`` the statements of one case. The
 ``bench.noop`` handler is declared pure; the ``*_effects`` figures are the same for
 ``bench-leer-wirkung``, whose do-nothing handler is not (the cost around an adapter with
@@ -38,6 +40,8 @@ class Counter:
     def __init__(self) -> None:
         self.statements: list[str] = []
         self.commits = 0
+        self.commits_in_query = 0
+        self.round_trips = 0
         self.active = False
         self.lock = threading.Lock()
 
@@ -52,8 +56,17 @@ class Counter:
         def _counted(name: str, query) -> None:
             if counter.active and threading.current_thread().name.startswith("Thread-"):
                 text = query if isinstance(query, str) else str(getattr(query, "_obj", query))
+                # One query string may carry several statements (SET search_path, deferred
+                # writes, COMMIT: tenants.db_backend): each is counted, the string once.
+                parts = [p for p in str(text).split("; ") if p.strip()]
                 with counter.lock:
-                    counter.statements.append(f"{name}: {' '.join(str(text).split())[:160]}")
+                    counter.round_trips += 1
+                    for part in parts:
+                        if part.strip().upper() == "COMMIT":
+                            counter.commits_in_query += 1
+                            counter.statements.append("COMMIT")
+                            continue
+                        counter.statements.append(f"{name}: {' '.join(part.split())[:160]}")
 
         def counted_execute(self, query, *args, **kwargs):
             _counted("execute", query)
@@ -64,9 +77,12 @@ class Counter:
             return executemany(self, query, *args, **kwargs)
 
         def counted_commit(self):
-            if counter.active and threading.current_thread().name.startswith("Thread-"):
+            # psycopg sends nothing when the COMMIT went with the deferred writes already.
+            sends = self.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+            if sends and counter.active and threading.current_thread().name.startswith("Thread-"):
                 with counter.lock:
                     counter.commits += 1
+                    counter.round_trips += 1
                     counter.statements.append("COMMIT")
             return commit(self)
 
@@ -80,6 +96,8 @@ def _work_off(broker, cases: list, counter: Counter, *, steps: int) -> dict:
 
     counter.statements.clear()
     counter.commits = 0
+    counter.commits_in_query = 0
+    counter.round_trips = 0
     counter.active = True
     messages_before = _message_count(broker)
     started = time.perf_counter()
@@ -95,7 +113,8 @@ def _work_off(broker, cases: list, counter: Counter, *, steps: int) -> dict:
     statements = [s for s in counter.statements if s != "COMMIT"]
     return {
         "statements_per_step": round(len(statements) / steps, 2),
-        "commits_per_step": round(counter.commits / steps, 2),
+        "round_trips_per_step": round(counter.round_trips / steps, 2),
+        "commits_per_step": round((counter.commits + counter.commits_in_query) / steps, 2),
         "messages_per_step": round((_message_count(broker) - messages_before) / steps, 2),
         "steps_per_s_inprocess": round(steps / elapsed, 1),
     }
@@ -149,12 +168,18 @@ def main() -> None:
         if done != CASES + 1:
             raise SystemExit(f"nur {done} von {CASES + 1} Fällen abgeschlossen")
         result["statements_per_step_single_case"] = single["statements_per_step"]
+        result["round_trips_per_step_single_case"] = single["round_trips_per_step"]
         result["commits_per_step_single_case"] = single["commits_per_step"]
         effects = [bench.submit(communes[i % 3], empty=True, effects=True) for i in range(CASES)]
         with_effects = _work_off(broker, effects, counter, steps=3 * CASES)
         if bench.completed(effects) != CASES:
             raise SystemExit("nicht alle Fälle mit Wirkung abgeschlossen")
-        for key in ("statements_per_step", "commits_per_step", "steps_per_s_inprocess"):
+        for key in (
+            "statements_per_step",
+            "round_trips_per_step",
+            "commits_per_step",
+            "steps_per_s_inprocess",
+        ):
             result[f"{key}_effects"] = with_effects[key]
         from django.db import connections
 

@@ -22,7 +22,7 @@ _UPDATED = (
 )
 
 
-def case_index_upsert(
+def case_index_entry(
     *,
     commune: Commune,
     case_id: uuid.UUID,
@@ -35,28 +35,29 @@ def case_index_upsert(
     submitted_at: dt.datetime,
     updated_at: dt.datetime,
     closed_at: dt.datetime | None,
-) -> None:
-    """Create or update the entry of one case (one statement, in the caller's transaction)."""
-    CaseIndexEntry.objects.bulk_create(
-        [
-            CaseIndexEntry(
-                commune=commune,
-                case_id=case_id,
-                reference=reference,
-                service_key=service_key,
-                service_title_de=service_title_de[:200],
-                service_title_en=service_title_en[:200],
-                status=status,
-                subject=subject,
-                submitted_at=submitted_at,
-                updated_at=updated_at,
-                closed_at=closed_at,
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["commune", "case_id"],
-        update_fields=list(_UPDATED),
+) -> CaseIndexEntry:
+    """The entry of one case, unsaved: written by its commune's case services (in their
+    transaction) as an upsert, with ``CASE_INDEX_CONFLICT`` as ``bulk_create``'s arguments."""
+    return CaseIndexEntry(
+        commune=commune,
+        case_id=case_id,
+        reference=reference,
+        service_key=service_key,
+        service_title_de=service_title_de[:200],
+        service_title_en=service_title_en[:200],
+        status=status,
+        subject=subject,
+        submitted_at=submitted_at,
+        updated_at=updated_at,
+        closed_at=closed_at,
     )
+
+
+CASE_INDEX_CONFLICT = {
+    "update_conflicts": True,
+    "unique_fields": ["commune", "case_id"],
+    "update_fields": list(_UPDATED),
+}
 
 
 def case_index_for_subject(*, subject: str) -> QuerySet[CaseIndexEntry]:

@@ -9,6 +9,7 @@ from .ledger import canton_matching_sync, ledger_entry_book, ledger_entry_revers
 from .population import PopulationImportResult, population_import_csv
 from .usage import (
     outside_office_hours,
+    usage_completion_statements,
     usage_record_completion,
     usage_record_submission,
     usage_submission_statement,
@@ -26,6 +27,7 @@ __all__ = [
     "ledger_entry_reverse",
     "outside_office_hours",
     "population_import_csv",
+    "usage_completion_statements",
     "usage_record_completion",
     "usage_record_submission",
     "usage_submission_statement",

@@ -134,6 +134,50 @@ def usage_record_submission(
         _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at, digital)
 
 
+_COMPLETION_SQL = f"""
+    WITH done AS (
+      UPDATE {_CASES} SET completed_at = %s, automated = %s
+      WHERE commune_bfs = %s AND case_id = %s AND completed_at IS NULL
+      RETURNING service_key, month, submitted_at
+    )
+    UPDATE {_MONTHLY} AS m SET
+      completed_cases = m.completed_cases + 1,
+      automated_cases = m.automated_cases + %s,
+      processing_seconds = m.processing_seconds
+        + GREATEST(FLOOR(EXTRACT(EPOCH FROM (%s::timestamptz - done.submitted_at))), 0)::bigint
+    FROM done
+    WHERE m.commune_bfs = %s AND m.service_key = done.service_key AND m.month = done.month
+"""  # noqa: S608
+
+
+def usage_completion_statements(
+    *,
+    commune_bfs: int,
+    service_key: str,
+    case_id: uuid.UUID,
+    submitted_at: dt.datetime,
+    completed_at: dt.datetime,
+    automated: bool,
+    digital: bool = True,
+) -> list[tuple[str, list]]:
+    """The statements that count a completed case (SQL, positional parameters), in order, for
+    a caller that sends them together with its own writes: the submission, should it never have
+    been counted, then the completion with the monthly counters in one statement (it changes
+    nothing when the case was counted as completed before). Their rows are not needed."""
+    _aware(submitted_at, "submitted_at")
+    _aware(completed_at, "completed_at")
+    submission = usage_submission_statement(
+        commune_bfs=commune_bfs,
+        service_key=service_key,
+        case_id=case_id,
+        submitted_at=submitted_at,
+        digital=digital,
+    )
+    completion = [completed_at, automated, commune_bfs, case_id]
+    completion += [int(automated), completed_at, commune_bfs]
+    return [submission, (_COMPLETION_SQL, completion)]
+
+
 def usage_record_completion(
     *,
     commune_bfs: int,
@@ -149,27 +193,16 @@ def usage_record_completion(
     Counted in the month of submission. A case whose submission was never counted is counted
     as submitted first. A repeated call for the same case does nothing.
     """
-    _aware(submitted_at, "submitted_at")
-    _aware(completed_at, "completed_at")
+    statements = usage_completion_statements(
+        commune_bfs=commune_bfs,
+        service_key=service_key,
+        case_id=case_id,
+        submitted_at=submitted_at,
+        completed_at=completed_at,
+        automated=automated,
+        digital=digital,
+    )
     # Inside the case's transaction no savepoint is needed: a failure rolls the case back too.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        _record_submission(cursor, commune_bfs, service_key, case_id, submitted_at, digital)
-        cursor.execute(
-            f"""UPDATE {_CASES} SET completed_at = %s, automated = %s
-                WHERE commune_bfs = %s AND case_id = %s AND completed_at IS NULL
-                RETURNING service_key, month, submitted_at""",  # noqa: S608
-            [completed_at, automated, commune_bfs, case_id],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return
-        stored_key, month, stored_submitted = row
-        seconds = max((completed_at - stored_submitted) // dt.timedelta(seconds=1), 0)
-        cursor.execute(
-            f"""UPDATE {_MONTHLY} SET
-                  completed_cases = completed_cases + 1,
-                  automated_cases = automated_cases + %s,
-                  processing_seconds = processing_seconds + %s
-                WHERE commune_bfs = %s AND service_key = %s AND month = %s""",  # noqa: S608
-            [int(automated), seconds, commune_bfs, stored_key, month],
-        )
+        for sql, params in statements:
+            cursor.execute(sql, params)

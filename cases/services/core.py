@@ -29,6 +29,7 @@ from ..exceptions import InvalidTransition
 from ..jobs import SEND_NOTIFICATION
 from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
+from .deferred import insert_statement, row_save, write_later
 from .index import case_index_write
 
 # Steps that have no responsible group, and services whose offer names none, land here.
@@ -85,7 +86,7 @@ def events_batched() -> Iterator[None]:
     finally:
         _events_batch.reset(token)
     if batch:
-        CaseEvent.objects.bulk_create(batch)
+        write_later(("events", id(batch)), lambda: [insert_statement(batch)])
 
 
 def event_new(
@@ -138,7 +139,7 @@ def status_set(*, case: Case, status: str, actor: User | None, now: dt.datetime)
         case.paused_since = None
         case.due_date = due_date_for(case)
     case.status = status
-    case.save()
+    row_save(case)
     case_index_write(case)
     event_write(
         case=case,

@@ -19,6 +19,7 @@ from ..fallbacks import IDENTITY_UNVERIFIED_REASON
 from ..models import Case, CaseStatus, CaseStep, StepKind, StepStatus
 from .access_log import identity_numbers_masked, register_access_record
 from .core import current_step, event_write, events_batched, notify_on_commit, status_refresh
+from .deferred import row_save, writes_deferred
 from .failures import failure_record
 from .identity import case_identity_verified
 from .step_calls import step_call, step_input
@@ -85,7 +86,7 @@ def _step_start(step_id: int, *, chain_head: int | None, deadline: float) -> Pro
     killed worker left behind: when the case's current step is an automated one that the chain
     of this very message had started (running) or that failed in it, that step is run instead.
     """
-    with transaction.atomic(), events_batched():
+    with transaction.atomic(), writes_deferred(), events_batched():
         locked = case_steps_lock(step_id)
         if locked is None:
             return None, None, None
@@ -171,7 +172,7 @@ def _step_begin(
     if head:
         step.input[CHAIN_HEAD] = head
     if not handlers.handler_is_pure(step.adapter_key):
-        step.save(update_fields=_START_FIELDS)
+        row_save(step, _START_FIELDS)
     event_write(
         case=step.case,
         actor=None,
@@ -201,7 +202,7 @@ def _pure_steps_run(
         try:
             output = handler(step_call(step, step.input)) or {}
         except Exception:
-            step.save(update_fields=_START_FIELDS)
+            row_save(step, _START_FIELDS)
             break
         keep_going = chain_head is not None and time.monotonic() < deadline
         completed, step, handler = _step_done(
@@ -250,7 +251,7 @@ def _step_failed(
     failure: dict[str, Any] | None = None,
     accesses: list[dict[str, Any]] | None = None,
 ) -> None:
-    with transaction.atomic(), events_batched():
+    with transaction.atomic(), writes_deferred(), events_batched():
         locked = case_steps_lock(step_id)
         if locked is None:
             return
@@ -295,7 +296,7 @@ def _step_succeeded(
     Returns the last step completed (None if the step was no longer running) and the started
     next step with its handler (None, None when the case goes on through the broker or a clerk).
     """
-    with transaction.atomic(), events_batched():
+    with transaction.atomic(), writes_deferred(), events_batched():
         locked = case_steps_lock(step_id)
         if locked is None:
             return None, None, None
@@ -331,7 +332,7 @@ def _step_done(
     step.output = output
     step.last_error = ""
     step.completed_at = now
-    step.save(update_fields=_START_FIELDS + _DONE_FIELDS[1:-1] if pure else _DONE_FIELDS)
+    row_save(step, _START_FIELDS + _DONE_FIELDS[1:-1] if pure else _DONE_FIELDS)
     event_write(
         case=case,
         actor=None,

@@ -8,13 +8,14 @@ call for the same case, so a redelivered step never counts twice.
 from __future__ import annotations
 
 from billing.services import (
-    usage_record_completion,
+    usage_completion_statements,
     usage_record_submission,
     usage_submission_statement,
 )
 from tenants.context import current_commune
 
 from ..models import Case
+from .deferred import write_later
 
 
 def _usage_args(case: Case) -> dict:
@@ -41,5 +42,9 @@ def submitted_statement(case: Case) -> tuple[str, list]:
 
 
 def on_completed(case: Case, *, automated: bool) -> None:
-    """Count a completed case; ``automated``: no clerk acted on any step."""
-    usage_record_completion(**_usage_args(case), completed_at=case.closed_at, automated=automated)
+    """Count a completed case; ``automated``: no clerk acted on any step (in the machine's
+    transactions with its other writes, ``cases.services.deferred``)."""
+    statements = usage_completion_statements(
+        **_usage_args(case), completed_at=case.closed_at, automated=automated
+    )
+    write_later(("usage-completed", case.pk), lambda: statements)

@@ -12,11 +12,22 @@ SET back with the failed statement; inside a transaction the rollback clears it 
 
 Statements that cannot share a query string (``CREATE INDEX CONCURRENTLY``, ``VACUUM``,
 ``executemany``, ``COPY``, …) get the SET separately first, as before.
+
+Deferred writes (``DatabaseWrapper.write_later``, used through ``cases.services.deferred``):
+inside a transaction, a caller may hand over a write whose result it does not need as a
+function that builds its SQL. The builds wait on the connection, keyed (a later write of the
+same key replaces the earlier one and moves to the end), and are sent in front of the
+connection's next statement of any kind, in the same query string where it is a plain data
+statement, else just before it; at commit they travel with the ``COMMIT`` itself. Every
+statement therefore still sees every write made before it, and a failing write fails that
+query and the transaction. A rollback drops them; switching the schema sends them first (they
+were built for the schema they were made in).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import psycopg
@@ -35,11 +46,44 @@ from django_tenants.utils import get_limit_set_calls, quote_schema_name
 # multi-statement query string.
 _FOLDABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 
+_ROLLBACK = re.compile(r"\s*ROLLBACK\b", re.IGNORECASE)
+
+Statement = tuple[str, Sequence[Any] | None]
+
+
+def _joined(statements: Sequence[Statement]) -> Statement:
+    """Several statements as one query string. Parameters are bound on the client: when any
+    statement has them, the literal ``%`` of those without are escaped."""
+    if all(params is None for _sql, params in statements):
+        return "; ".join(sql for sql, _params in statements), None
+    parts, args = [], []
+    for sql, params in statements:
+        if params is None:
+            parts.append(sql.replace("%", "%%"))
+        else:
+            parts.append(sql)
+            args.extend(params)
+    return "; ".join(parts), args
+
 
 class SearchPathCursor(DjangoCursor):
     """A client-side binding cursor that carries a pending ``SET search_path``."""
 
     _pending: tuple[list[str], Any] | None = None
+    # The connection's Django wrapper (set by DatabaseWrapper.create_cursor): its deferred writes.
+    _wrapper: Any = None
+
+    def _writes(self) -> list[Statement]:
+        return self._wrapper.deferred_built() if self._wrapper is not None else []
+
+    def _flush(self) -> None:
+        """Send the pending SET and the deferred writes now, on their own."""
+        pending = self._take_pending()
+        if pending is not None:
+            self._set_now(pending)
+        writes = self._writes()
+        if writes:
+            super().execute(*_joined(writes))
 
     def _take_pending(self) -> tuple[list[str], Any] | None:
         pending, self._pending = self._pending, None
@@ -67,42 +111,145 @@ class SearchPathCursor(DjangoCursor):
 
     def execute(self, query, params=None, **kwargs):
         pending = self._take_pending()
-        if pending is None:
+        writes = self._writes()
+        if writes and isinstance(query, str) and _ROLLBACK.match(query):
+            # Made since the savepoint (``SAVEPOINT`` carried every earlier one): undone anyway.
+            writes = []
+        if pending is None and not writes:
             return super().execute(query, params, **kwargs)
-        paths, wrapper = pending
-        set_sql = self._set_sql(paths)
-        if not isinstance(query, str) or not _FOLDABLE.match(query) or "%" in set_sql:
-            self._set_now(pending)
+        if not isinstance(query, str) or not _FOLDABLE.match(query):
+            if pending is not None:
+                self._set_now(pending)
+            if writes:
+                self._run_prefix(writes, None)
             return super().execute(query, params, **kwargs)
+        prefix: list[Statement] = []
+        if pending is not None:
+            set_sql = self._set_sql(pending[0])
+            if "%" in set_sql:
+                self._set_now(pending)
+                pending = None
+            else:
+                prefix.append((set_sql, None))
+        prefix += writes
+        sql, args = _joined([*prefix, (query, params)])
         try:
-            super().execute(f"{set_sql}; {query}", params, **kwargs)
+            super().execute(sql, args, **kwargs)
         except Exception:
-            wrapper.search_path_set_schemas = None
+            if pending is not None:
+                pending[1].search_path_set_schemas = None
             raise
-        wrapper.search_path_set_schemas = paths
-        self.nextset()  # the SET's (empty) result comes first
+        if pending is not None:
+            pending[1].search_path_set_schemas = pending[0]
+        for _statement in prefix:
+            self.nextset()  # the SET's and the writes' results come first
         return self
 
-    def executemany(self, query, params_seq, **kwargs):
-        pending = self._take_pending()
+    def _run_prefix(self, prefix: list[Statement], pending: tuple[list[str], Any] | None) -> None:
+        try:
+            super().execute(*_joined(prefix))
+        except Exception:
+            if pending is not None:
+                pending[1].search_path_set_schemas = None
+            raise
         if pending is not None:
-            self._set_now(pending)
+            pending[1].search_path_set_schemas = pending[0]
+        if self._wrapper is not None and self._wrapper.queries_logged:
+            # Django's query log (DEBUG, CaptureQueriesContext) logs the query string that
+            # carries deferred writes with a statement; these went alone, so they are added.
+            self._wrapper.queries_log.append(
+                {"sql": self._wrapper.ops.last_executed_query(self, "", None), "time": "0.000"}
+            )
+
+    def commit_with_writes(self) -> None:
+        """The pending SET, the deferred writes and ``COMMIT`` in one query string."""
+        pending = self._take_pending()
+        prefix: list[Statement] = []
+        if pending is not None:
+            prefix.append((self._set_sql(pending[0]), None))
+        prefix += self._writes()
+        self._run_prefix([*prefix, ("COMMIT", None)], pending)
+
+    def executemany(self, query, params_seq, **kwargs):
+        self._flush()
         return super().executemany(query, params_seq, **kwargs)
 
     def copy(self, statement, *args, **kwargs):
-        pending = self._take_pending()
-        if pending is not None:
-            self._set_now(pending)
+        self._flush()
         return super().copy(statement, *args, **kwargs)
 
     def stream(self, query, params=None, **kwargs):
-        pending = self._take_pending()
-        if pending is not None:
-            self._set_now(pending)
+        self._flush()
         return super().stream(query, params, **kwargs)
 
 
 class DatabaseWrapper(TenantDatabaseWrapper):
+    # Whether ``write_later`` defers (see the module docstring); set by
+    # ``cases.services.deferred.writes_deferred``.
+    defer_writes = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deferred: dict[Hashable, tuple[Callable[[], list[Statement]], Any]] = {}
+
+    # --- Deferred writes -------------------------------------------------------------------
+    def write_later(
+        self, key: Hashable, build: Callable[[], list[Statement]], state: Any = None
+    ) -> bool:
+        """Defer the statements ``build()`` returns under ``key`` (replacing and moving to the
+        end an earlier build of the same key); ``state`` is kept for ``deferred_state``.
+        Returns False, deferring nothing, outside ``defer_writes`` or outside a transaction:
+        the caller then writes now."""
+        if not self.defer_writes or not self.in_atomic_block:
+            return False
+        self._deferred.pop(key, None)
+        self._deferred[key] = (build, state)
+        return True
+
+    def deferred_state(self, key: Hashable) -> Any:
+        """The ``state`` of the write deferred under ``key`` (None when there is none)."""
+        entry = self._deferred.get(key)
+        return entry[1] if entry is not None else None
+
+    def deferred_built(self) -> list[Statement]:
+        """Take the deferred writes, built now, in order."""
+        if not self._deferred:
+            return []
+        deferred, self._deferred = self._deferred, {}
+        return [statement for build, _state in deferred.values() for statement in build()]
+
+    def create_cursor(self, name=None):
+        cursor = super().create_cursor(name)
+        if isinstance(cursor, SearchPathCursor):
+            cursor._wrapper = self
+        return cursor
+
+    def _commit(self):
+        if self._deferred and self.connection is not None:
+            # Django's cursor: it carries the pending SET search_path, if any.
+            with self.wrap_database_errors, self.cursor() as cursor:
+                cursor.cursor.commit_with_writes()
+            # psycopg sees the connection idle: its commit() below sends nothing more.
+        return super()._commit()
+
+    def _rollback(self):
+        self._deferred.clear()
+        return super()._rollback()
+
+    def _close(self):
+        self._deferred.clear()
+        return super()._close()
+
+    def _send_deferred(self) -> None:
+        if getattr(self, "_deferred", None) and self.connection is not None:
+            with self.cursor() as cursor:
+                cursor.cursor._flush()
+
+    def set_tenant(self, tenant, include_public=True):
+        # set_schema and set_schema_to_public come here too.
+        self._send_deferred()
+        return super().set_tenant(tenant, include_public)
+
     def get_connection_params(self):
         params = super().get_connection_params()
         if params.get("cursor_factory") is DjangoCursor:

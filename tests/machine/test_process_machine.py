@@ -7,6 +7,7 @@ import collections
 
 import pytest
 
+from billing.models import UsageCase
 from cases.models import Case, CaseStatus, CaseStep, Document, StepStatus
 from tests.integrations.conftest import CLIENT_TIMEOUT
 
@@ -105,6 +106,9 @@ def test_worker_killed_mid_steps_every_case_completes_once(harness):
         with harness.in_commune(commune):
             case = Case.objects.get(pk=case_id)
             assert case.events.filter(kind="step_completed").count() == 3
+    # The completion's usage count went with the machine's other writes, once per case.
+    ids = [case_id for _commune, case_id in cases]
+    assert UsageCase.objects.filter(case_id__in=ids, completed_at__isnull=False).count() == 60
 
 
 def test_broker_down_while_residents_submit_then_everything_completes(harness, caplog):

@@ -1,0 +1,116 @@
+"""Deferred writes (``cases.services.deferred`` on ``tenants.db_backend``): the machine's writes
+travel with the next statement or the COMMIT, and every statement still sees them."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Case, CaseStep
+from cases.services import case_submit
+from cases.services.deferred import row_save, write_later, writes_deferred
+from catalog.offers.models import Stage
+
+from .factories import offer, service_with_steps
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(kriens, in_commune, kriens_setup):
+    version = service_with_steps(key="aufgeschoben")
+    with in_commune(kriens):
+        offer(version, stage=Stage.AUTOMATED)
+        yield case_submit(
+            user=kriens_setup["resident"], service_key="aufgeschoben", data={"reason": "x"}
+        )
+
+
+def _count(queries, text: str) -> int:
+    return sum(q["sql"].count(text) for q in queries)
+
+
+def test_a_deferred_write_travels_with_the_next_statement_which_sees_it(case):
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), writes_deferred():
+        case.decision_reason = "aufgeschoben"
+        row_save(case, ["decision_reason"])
+        assert _count(queries, 'UPDATE "cases_case"') == 0  # nothing sent yet
+        note = Case.objects.values_list("decision_reason", flat=True).get(pk=case.pk)
+    assert note == "aufgeschoben"
+    # One query string: the UPDATE in front of the SELECT.
+    carrier = [q["sql"] for q in queries.captured_queries if 'UPDATE "cases_case"' in q["sql"]]
+    assert len(carrier) == 1 and 'SELECT "cases_case"."decision_reason"' in carrier[0]
+
+
+def test_two_writes_of_one_row_become_one_with_both_fields(case):
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), writes_deferred():
+        case.decision_reason = "erst"
+        row_save(case, ["decision_reason"])
+        case.awaiting_info = True
+        row_save(case, ["awaiting_info"])
+        stored = Case.objects.values_list("decision_reason", "awaiting_info").get(pk=case.pk)
+    assert stored == ("erst", True)
+    assert _count(queries, 'UPDATE "cases_case"') == 1
+
+
+def test_outside_writes_deferred_every_write_is_sent_at_once(case):
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        case.decision_reason = "sofort"
+        row_save(case, ["decision_reason"])
+        assert _count(queries, 'UPDATE "cases_case"') == 1
+
+
+def test_writes_made_inside_a_savepoint_that_is_rolled_back_are_dropped(case):
+    with transaction.atomic(), writes_deferred():
+        try:
+            with transaction.atomic():
+                case.decision_reason = "verworfen"
+                row_save(case, ["decision_reason"])
+                raise RuntimeError("abgebrochen")
+        except RuntimeError:
+            pass
+        assert Case.objects.get(pk=case.pk).decision_reason == ""
+
+
+def test_a_failing_deferred_write_fails_the_transaction_and_changes_nothing(case):
+    step = CaseStep.objects.get(case=case)
+    with pytest.raises(DatabaseError), transaction.atomic(), writes_deferred():
+        case.decision_reason = "mit"
+        row_save(case, ["decision_reason"])
+        write_later(("kaputt",), lambda: [("UPDATE cases_casestep SET position = -1 / 0", [])])
+        CaseStep.objects.filter(pk=step.pk).exists()
+    assert Case.objects.get(pk=case.pk).decision_reason == ""
+    assert CaseStep.objects.get(pk=step.pk).position == step.position
+
+
+def test_switching_the_schema_sends_the_writes_to_the_schema_they_were_made_in(
+    case, kriens, emmen, in_commune
+):
+    with in_commune(kriens), transaction.atomic(), writes_deferred():
+        case.decision_reason = "nur in Kriens"
+        row_save(case, ["decision_reason"])
+        connection.set_tenant(emmen)
+        assert not Case.objects.filter(pk=case.pk).exists()  # Emmen has no such case
+        connection.set_tenant(kriens)
+        assert Case.objects.get(pk=case.pk).decision_reason == "nur in Kriens"
+
+
+@pytest.mark.parametrize("fields", [None, ["status", "decision_reason", "awaiting_info"]])
+def test_the_update_kept_per_process_is_the_one_djangos_compiler_makes(case, fields):
+    """``update_statement`` compiles a model's UPDATE once; the next rows get the same SQL and
+    the values the compiler would give them (encrypted fields included)."""
+    from cases.services import deferred
+
+    deferred._UPDATE_SQL.clear()
+    case.decision_reason = "Begründung"
+    compiled = deferred.update_statement(case, fields)
+    kept = deferred.update_statement(case, fields)
+    assert kept[0] == compiled[0]
+    assert len(kept[1]) == len(compiled[1])
+    differing = [i for i, (a, b) in enumerate(zip(compiled[1], kept[1], strict=True)) if a != b]
+    # Only encrypted values (a fresh IV each time; JSON adapted) and the auto_now timestamp.
+    unwrapped = [getattr(compiled[1][i], "obj", compiled[1][i]) for i in differing]
+    assert all(str(v).startswith("fernet:") or hasattr(v, "tzinfo") for v in unwrapped)
+    assert compiled[1][-1] == kept[1][-1] == case.pk
+    with transaction.atomic(), writes_deferred():
+        row_save(case, fields)
+        assert Case.objects.get(pk=case.pk).decision_reason == "Begründung"
