@@ -23,6 +23,7 @@ from schwifty.exceptions import SchwiftyException
 
 from . import config_secrets as crypto
 from .models import Commune, CommuneConfig
+from .routing import kept_per_process
 
 SECRETS = (
     "resident_register_api_key",
@@ -155,11 +156,22 @@ def commune_creditor(commune: Commune) -> dict[str, str] | None:
 
 
 def commune_mail_sender(commune: Commune | None) -> tuple[str | None, list[str]]:
-    """(From, Reply-To list) of the commune's mails; (None, []) → the portal's defaults."""
-    config = commune_config(commune) if commune is not None else None
-    if config is None:
+    """(From, Reply-To list) of the commune's mails; (None, []) → the portal's defaults.
+    Kept per process (``tenants.routing.kept_per_process``: every notification job asks)."""
+    if commune is None:
         return None, []
-    return config.mail_sender or None, [config.mail_reply_to] if config.mail_reply_to else []
+    row = kept_per_process(
+        ("mail-sender", commune.pk),
+        lambda: (
+            CommuneConfig.objects.filter(commune_id=commune.pk)
+            .values_list("mail_sender", "mail_reply_to")
+            .first()
+        ),
+    )
+    if row is None:
+        return None, []
+    sender, reply_to = row
+    return sender or None, [reply_to] if reply_to else []
 
 
 # --- Validation ---------------------------------------------------------------------------------

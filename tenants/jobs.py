@@ -101,7 +101,9 @@ class CommuneJobMiddleware(Middleware):
         if schema == get_public_schema_name():
             connection.set_schema(schema)
             return
-        commune = _commune_with_schema(schema)
+        from .routing import commune_for_schema
+
+        commune = commune_for_schema(schema, _commune_with_schema)
         if commune is None:
             logger.error(
                 "job for unknown commune schema %s skipped",

@@ -1,4 +1,5 @@
-"""Host → commune resolution, cached per process and invalidated across processes.
+"""Host → commune resolution (and schema → commune for jobs), cached per process and invalidated
+across processes.
 
 Each web process keeps resolved hosts for TENANT_CACHE_SECONDS. A change to a commune or domain
 clears the local cache at once and bumps a generation counter in the shared "public" cache,
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -42,6 +44,7 @@ def invalidate_host_cache() -> None:
     """Forget every resolved host, in this process now and in the others within a second."""
     with _lock:
         _entries.clear()
+        _kept.clear()
     caches["public"].set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
@@ -52,6 +55,7 @@ def _check_generation(now: float) -> None:
     with _lock:
         if current != _generation["value"]:
             _entries.clear()
+            _kept.clear()
             _generation["value"] = current
         _generation["checked"] = now
 
@@ -97,3 +101,32 @@ def resolve_host(hostname: str) -> HostResolution:
     with _lock:
         _entries[hostname] = (now, resolution)
     return resolution
+
+
+_kept: dict[tuple, tuple[float, object]] = {}
+
+
+def kept_per_process(
+    key: tuple, compute: Callable[[], object], *, keep_none: bool = True
+) -> object:
+    """``compute()``, kept in this process under ``key`` like a resolved host: for
+    TENANT_CACHE_SECONDS, and forgotten with every change to a commune, a domain or a commune's
+    configuration (here at once, in other processes within a second). The key must name the
+    commune it belongs to. ``keep_none=False``: a None result is computed again every time."""
+    now = time.monotonic()
+    _check_generation(now)
+    entry = _kept.get(key)
+    if entry and now - entry[0] < settings.TENANT_CACHE_SECONDS:
+        return entry[1]
+    value = compute()
+    if value is not None or keep_none:
+        with _lock:
+            _kept[key] = (now, value)
+    return value
+
+
+def commune_for_schema(schema: str, lookup: Callable[[str], Commune | None]) -> Commune | None:
+    """The commune whose schema ``schema`` is, as ``lookup`` finds it (row and schema exist),
+    kept per process (``kept_per_process``). Only a commune found is kept: a job for a schema
+    that is gone is looked up again every time."""
+    return kept_per_process(("schema", schema), lambda: lookup(schema), keep_none=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -53,8 +54,14 @@ def notification_send(*, key: str, case_id: str, recipient_id: int, for_clerk: b
     case is gone (retention) or the recipient has no address any more. A failing mail server
     raises, so the job is retried.
     """
-    case = Case.objects.filter(pk=case_id).only("id", "reference").first()
-    address = User.objects.filter(pk=recipient_id).values_list("email", flat=True).first()
+    # One statement: the case's reference and the recipient's address.
+    case = (
+        Case.objects.filter(pk=case_id)
+        .only("id", "reference")
+        .annotate(address=Subquery(User.objects.filter(pk=recipient_id).values("email")[:1]))
+        .first()
+    )
+    address = case.address if case is not None else None
     if case is None or not address:
         return False
     message = notification_message(case=case, address=address, for_clerk=for_clerk)

@@ -5,6 +5,7 @@ import pytest
 from dramatiq import Worker
 
 from tenants.jobs import SCHEMA_OPTION, enqueue_on_commit, send_in_schema
+from tenants.routing import commune_for_schema
 from tenants.scheduler import fan_out, periodic
 
 from . import job_actors
@@ -84,6 +85,25 @@ def test_a_job_for_an_unknown_schema_is_skipped(run_jobs):
     send_in_schema(record_schema, "gemeinde_99999", "ghost")
     record_schema.send("public")
     assert run_jobs() == [("public", "public")]
+
+
+def test_workers_keep_a_schemas_commune_until_any_commune_changes(kriens):
+    """Jobs find their commune without a query once it is known, and look it up again after
+    any change to a commune; a schema without commune is never kept."""
+    lookups = []
+
+    def lookup(schema):
+        lookups.append(schema)
+        return kriens if schema == kriens.schema_name else None
+
+    assert commune_for_schema(kriens.schema_name, lookup) == kriens
+    assert commune_for_schema(kriens.schema_name, lookup) == kriens
+    assert lookups == [kriens.schema_name]
+    kriens.save(update_fields=["name"])  # any change (post_save) forgets what was kept
+    assert commune_for_schema(kriens.schema_name, lookup) == kriens
+    assert commune_for_schema("gemeinde_99999", lookup) is None
+    assert commune_for_schema("gemeinde_99999", lookup) is None
+    assert lookups == [kriens.schema_name] * 2 + ["gemeinde_99999"] * 2
 
 
 def test_enqueue_on_commit_waits_for_the_commit_and_keeps_the_commune(
