@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,7 @@ from .core import (
     status_set,
 )
 from .invoices import invoice_issue_by_hand, step_issues_invoice
+from .prepared import PreparedQuery, run_together
 
 
 def step_fallback(*, step: CaseStep, reason: str) -> None:
@@ -60,23 +62,38 @@ def _lock_step(step_id: int) -> CaseStep | None:
     return locked[0] if locked is not None else None
 
 
+def _case_of_step(step_id: int) -> Subquery:
+    return Subquery(CaseStep.objects.filter(pk=step_id).values("case_id")[:1])
+
+
+_CASE_LOCK = PreparedQuery(
+    lambda step_id: (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("service", "version", "applicant")
+        .filter(pk=_case_of_step(step_id))
+        .order_by()
+    )
+)
+_STEPS_LOCK = PreparedQuery(
+    lambda step_id: (
+        CaseStep.objects.select_for_update()
+        .filter(case_id=_case_of_step(step_id))
+        .order_by("position")
+    )
+)
+
+
 def case_steps_lock(step_id: int) -> tuple[CaseStep, list[CaseStep]] | None:
     """Lock the step's case, then all its steps (in this order, like every writer): the step,
     with ``step.case`` set, and the case's steps in order, sharing that case instance.
 
-    Two statements, so that the machine (``machine.step_run``) does not reload what it
-    already holds.
+    Two statements in one round trip, compiled once per thread (``prepared``), so that the
+    machine (``machine.step_run``) does not reload what it already holds.
     """
-    case = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("service", "version", "applicant")
-        .filter(steps__pk=step_id)
-        .order_by()
-        .first()
-    )
-    if case is None:
+    cases, steps = run_together((_CASE_LOCK, step_id), (_STEPS_LOCK, step_id))
+    if not cases:
         return None
-    steps = list(CaseStep.objects.select_for_update().filter(case_id=case.pk).order_by("position"))
+    case = cases[0]
     step = None
     for s in steps:
         s.case = case
