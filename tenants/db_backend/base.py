@@ -27,6 +27,7 @@ were built for the schema they were made in).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -110,6 +111,12 @@ class SearchPathCursor(DjangoCursor):
             wrapper.search_path_set_schemas = paths
 
     def execute(self, query, params=None, **kwargs):
+        result = self._execute(query, params, **kwargs)
+        if self._wrapper is not None:
+            self._wrapper.answered_at = time.monotonic()
+        return result
+
+    def _execute(self, query, params=None, **kwargs):
         pending = self._take_pending()
         writes = self._writes()
         if writes and isinstance(query, str) and _ROLLBACK.match(query):
@@ -187,6 +194,12 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     # Whether ``write_later`` defers (see the module docstring); set by
     # ``cases.services.deferred.writes_deferred``.
     defer_writes = False
+    # CONN_HEALTH_CHECKS: a connection whose last statement or commit succeeded less than this
+    # many seconds ago is not pinged (``SELECT 1``) before the next request or job uses it (a
+    # busy worker or web process would ping before every one). Should PostgreSQL have dropped
+    # it within that second, that request fails, or that job is retried, as before Django 4.1.
+    HEALTH_CHECK_FRESH_SECONDS = 1.0
+    answered_at = float("-inf")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -230,11 +243,25 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             with self.wrap_database_errors, self.cursor() as cursor:
                 cursor.cursor.commit_with_writes()
             # psycopg sees the connection idle: its commit() below sends nothing more.
-        return super()._commit()
+        committed = super()._commit()
+        self.answered_at = time.monotonic()
+        return committed
 
     def _rollback(self):
         self._deferred.clear()
         return super()._rollback()
+
+    def close_if_health_check_failed(self):
+        if (
+            self.connection is not None
+            and self.health_check_enabled
+            and not self.health_check_done
+            and time.monotonic() - self.answered_at < self.HEALTH_CHECK_FRESH_SECONDS
+            and not self.connection.closed
+        ):
+            self.health_check_done = True
+            return
+        super().close_if_health_check_failed()
 
     def _close(self):
         self._deferred.clear()

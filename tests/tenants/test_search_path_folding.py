@@ -67,3 +67,21 @@ def test_statements_that_cannot_share_a_query_get_the_set_first(emmen):
     with CaptureQueriesContext(connection) as captured:
         assert _session_search_path() == emmen.schema_name
     assert [q["sql"] for q in captured.captured_queries] == ["SHOW search_path"]
+
+
+def test_a_connection_that_just_answered_is_not_pinged_again(kriens, monkeypatch):
+    """CONN_HEALTH_CHECKS: the ping (``is_usable``: ``SELECT 1`` on the driver's connection)
+    before a request's or job's first statement is left out when the connection answered less
+    than a second ago, and sent when it did not."""
+    assert connection.health_check_enabled
+    pings = []
+    is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: pings.append(1) or is_usable())
+    _count_users_with("nobody@example.ch")  # the connection answers now
+    connection.health_check_done = False
+    _count_users_with("nobody@example.ch")
+    assert pings == []
+    connection.answered_at = float("-inf")  # long ago
+    connection.health_check_done = False
+    count, _statements = _count_users_with("nobody@example.ch")
+    assert pings == [1] and count == 0
