@@ -10,13 +10,19 @@ worker processes (``config.settings.integration``) and measures, in one run:
   PDF, QR-bill, both stored in the case; one warm worker process (2 threads);
 - ``cases_per_s_1w`` / ``cases_per_s_2w``: a backlog of queued cases worked off by 1 or 2
   worker processes (2 threads each), from the first step's start to the last case's completion
-  (worker start-up excluded);
+  (worker start-up and warm-up excluded: the backlog is submitted in one transaction once the
+  workers are idle, so its messages arrive together);
 - ``commit_per_s``: durable commits per second of the same PostgreSQL on one connection (plain
   psycopg, ``synchronous_commit`` on): a one-row UPDATE + INSERT transaction, like
   ``pgbench -N`` with one client, measured right before the empty-step backlog;
 - ``empty_cases_per_s_1w``: the same backlog for a service of three automated steps whose
-  handler does nothing (the machine's own cost: locks, events, status, index, enqueue), on one
-  worker process (2 threads); ``machine_steps_per_s_1w`` = 3 × that, and
+  handler does nothing (the machine's own cost: locks, events, status, index, usage count,
+  enqueue), on one worker process (2 threads) that takes the machine's queue (``steps``); the
+  notification mails of those cases (received, completed: two per case) are sent at the same
+  time by a second worker process on the same cores, not counted (``bin/run``'s single worker
+  takes every queue: ``empty_cases_per_s_1w_all_queues`` and
+  ``machine_step_ratio_to_commit_all_queues`` are the same backlog with one process doing both);
+  ``machine_steps_per_s_1w`` = 3 × that, and
   ``machine_step_ratio_to_commit`` = ``machine_steps_per_s_1w / commit_per_s`` (goal ≥ 0.25:
   the machine's overhead per step is at most four small durable commits' worth). That handler
   is declared pure (it has no effect), so its steps run inside the transaction that records
@@ -59,6 +65,10 @@ BACKLOG = int(os.environ.get("BENCH_BACKLOG", "100"))
 NOOP = int(os.environ.get("BENCH_NOOP", "3000"))
 COMMIT_SECONDS = float(os.environ.get("BENCH_COMMIT_SECONDS", "5"))
 COMMIT_GOAL = 0.25
+# Threads per worker process (bin/run starts one process with 4).
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+STEPS_QUEUE = "steps"
+NOTIFICATION_QUEUE = "notifications"  # cases.jobs.NOTIFICATION_QUEUE
 
 
 def log(text: str) -> None:
@@ -203,16 +213,50 @@ def commit_rate(seconds: float = COMMIT_SECONDS) -> float:
     return n / elapsed
 
 
+def _cpu_seconds(process_groups: set[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes of these process groups."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) in process_groups:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 class Bench:
     def __init__(self, communes, residents, env, tmp: Path):
         self.communes, self.residents, self.env, self.tmp = communes, residents, env, tmp
         self.workers: list[Worker] = []
 
-    def start_workers(self, n: int) -> None:
+    def start_workers(self, n: int, queues: list[str] | None = None) -> None:
         for _ in range(n):
             log_path = self.tmp / f"worker-{len(self.workers)}.log"
-            w = Worker(env=self.env, modules=WORKER_MODULES, threads=2, log_path=log_path)
+            w = Worker(
+                env=self.env,
+                modules=WORKER_MODULES,
+                threads=THREADS,
+                log_path=log_path,
+                queues=queues,
+            )
             self.workers.append(w.start())
+
+    def wait_warm(self, timeout: float = 120.0) -> None:
+        """Until the worker processes are idle (their start-up and warm-up, which run in every
+        worker thread, are over): less than 2 % of a core over half a second."""
+        groups = {w.pid for w in self.workers}
+        before = _cpu_seconds(groups)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = _cpu_seconds(groups)
+            if now - before < 0.01:
+                return
+            before = now
+        raise TimeoutError("worker processes still busy after their start")
 
     def stop_workers(self) -> None:
         for w in self.workers:
@@ -291,11 +335,32 @@ class Bench:
         profile["between_steps_s"] = round(statistics.mean(gap), 4) if gap else 0.0
         return profile
 
-    def backlog(self, workers: int, *, empty: bool = False, effects: bool = False) -> float:
-        cases = [
-            self.submit(self.communes[i % 3], empty=empty, effects=effects) for i in range(BACKLOG)
-        ]
-        self.start_workers(workers)
+    def backlog(
+        self,
+        workers: int,
+        *,
+        empty: bool = False,
+        effects: bool = False,
+        mails_apart: bool = False,
+    ) -> float:
+        """Cases per second of a backlog worked off by ``workers`` processes; ``mails_apart``:
+        they take the machine's queue (``steps``) only, and one more process (not counted, but
+        on the same cores at the same time) sends the notification mails."""
+        from django.db import transaction
+
+        if mails_apart:
+            self.start_workers(workers, queues=[STEPS_QUEUE])
+            self.start_workers(1, queues=[NOTIFICATION_QUEUE])
+        else:
+            self.start_workers(workers)
+        self.wait_warm()
+        # One transaction: the whole backlog's messages are published together at its commit,
+        # to workers that are warm (start-up and adapter warm-up are not measured).
+        with transaction.atomic():
+            cases = [
+                self.submit(self.communes[i % 3], empty=empty, effects=effects)
+                for i in range(BACKLOG)
+            ]
         self.wait(cases, timeout=600)
         self.stop_workers()
         rows = self.rows(cases)
@@ -349,14 +414,19 @@ def _measure(bench: Bench) -> dict:
     log(f"Durchsatz 2 Worker-Prozesse ({BACKLOG} Fälle): {per_s_2w:.1f} Fälle/s")
     commit_per_s = commit_rate()
     log(f"PostgreSQL, 1 Verbindung: {commit_per_s:.0f} dauerhafte Commits/s")
-    empty_per_s = bench.backlog(1, empty=True)
+    empty_per_s = bench.backlog(1, empty=True, mails_apart=True)
     log(
-        f"Durchsatz 1 Worker-Prozess, Fälle mit 3 leeren Schritten ({BACKLOG}): "
-        f"{empty_per_s:.1f} Fälle/s = {3 * empty_per_s:.0f} Schritte/s"
+        f"Durchsatz 1 Worker-Prozess (Queue steps; Mails in einem zweiten), Fälle mit 3 leeren "
+        f"Schritten ({BACKLOG}): {empty_per_s:.1f} Fälle/s = {3 * empty_per_s:.0f} Schritte/s"
     )
-    effects_per_s = bench.backlog(1, empty=True, effects=True)
+    all_queues_per_s = bench.backlog(1, empty=True)
     log(
-        f"Dasselbe mit Handlern ohne Erklärung «pure» ({BACKLOG}): "
+        f"Dasselbe, 1 Worker-Prozess für alle Queues (auch die Mails): {all_queues_per_s:.1f} "
+        f"Fälle/s = {3 * all_queues_per_s:.0f} Schritte/s"
+    )
+    effects_per_s = bench.backlog(1, empty=True, effects=True, mails_apart=True)
+    log(
+        f"Dasselbe mit Handlern ohne Erklärung «pure» (Queue steps, {BACKLOG}): "
         f"{effects_per_s:.1f} Fälle/s = {3 * effects_per_s:.0f} Schritte/s"
     )
     noop = bench.noop()
@@ -371,6 +441,8 @@ def _measure(bench: Bench) -> dict:
         "empty_cases_per_s_1w": round(empty_per_s, 2),
         "machine_steps_per_s_1w": round(3 * empty_per_s, 1),
         "machine_step_ratio_to_commit": round(3 * empty_per_s / commit_per_s, 4),
+        "empty_cases_per_s_1w_all_queues": round(all_queues_per_s, 2),
+        "machine_step_ratio_to_commit_all_queues": round(3 * all_queues_per_s / commit_per_s, 4),
         "empty_effects_cases_per_s_1w": round(effects_per_s, 2),
         "machine_step_ratio_to_commit_effects": round(3 * effects_per_s / commit_per_s, 4),
         "noop_per_s": round(noop, 1),
