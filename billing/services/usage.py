@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -178,30 +179,11 @@ def usage_completion_statements(
     return [submission, (_COMPLETION_SQL, completion)]
 
 
-def usage_record_completion(
-    *,
-    commune_bfs: int,
-    service_key: str,
-    case_id: uuid.UUID,
-    submitted_at: dt.datetime,
-    completed_at: dt.datetime,
-    automated: bool,
-    digital: bool = True,
-) -> None:
-    """Count a completed case once: completed, fully automated or not, processing time.
-
-    Counted in the month of submission. A case whose submission was never counted is counted
-    as submitted first. A repeated call for the same case does nothing.
-    """
-    statements = usage_completion_statements(
-        commune_bfs=commune_bfs,
-        service_key=service_key,
-        case_id=case_id,
-        submitted_at=submitted_at,
-        completed_at=completed_at,
-        automated=automated,
-        digital=digital,
-    )
+def usage_record_completion(**counted: Any) -> None:
+    """Count a completed case once, now: the statements of ``usage_completion_statements``
+    (same arguments). Counted in the month of submission; a case whose submission was never
+    counted is counted as submitted first; a repeated call for the same case does nothing."""
+    statements = usage_completion_statements(**counted)
     # Inside the case's transaction no savepoint is needed: a failure rolls the case back too.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for sql, params in statements:

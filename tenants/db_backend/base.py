@@ -139,28 +139,27 @@ class SearchPathCursor(DjangoCursor):
             else:
                 prefix.append((set_sql, None))
         prefix += writes
-        sql, args = _joined([*prefix, (query, params)])
-        try:
-            super().execute(sql, args, **kwargs)
-        except Exception:
-            if pending is not None:
-                pending[1].search_path_set_schemas = None
-            raise
-        if pending is not None:
-            pending[1].search_path_set_schemas = pending[0]
+        self._send([*prefix, (query, params)], pending, **kwargs)
         for _statement in prefix:
             self.nextset()  # the SET's and the writes' results come first
         return self
 
-    def _run_prefix(self, prefix: list[Statement], pending: tuple[list[str], Any] | None) -> None:
+    def _send(
+        self, statements: list[Statement], pending: tuple[list[str], Any] | None, **kwargs
+    ) -> None:
+        """Send ``statements`` as one query string; the pending SET among them counts as set
+        once it ran (and as unknown after a failure)."""
         try:
-            super().execute(*_joined(prefix))
+            super().execute(*_joined(statements), **kwargs)
         except Exception:
             if pending is not None:
                 pending[1].search_path_set_schemas = None
             raise
         if pending is not None:
             pending[1].search_path_set_schemas = pending[0]
+
+    def _run_prefix(self, prefix: list[Statement], pending: tuple[list[str], Any] | None) -> None:
+        self._send(prefix, pending)
         if self._wrapper is not None and self._wrapper.queries_logged:
             # Django's query log (DEBUG, CaptureQueriesContext) logs the query string that
             # carries deferred writes with a statement; these went alone, so they are added.
