@@ -66,10 +66,12 @@ class WriteBatch:
         if not self._statements:
             return
         statements, self._statements = self._statements, []
-        sql = ";\n".join(s for s, _params, _on_rows in statements)
-        params = [p for _sql, ps, _on_rows in statements for p in ps]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            # Each statement is bound on its own (the driver keeps the parsed form of every
+            # statement of ordinary size, but not of the long query string they make together)
+            # and the bound statements travel together, without parameters left to bind.
+            bind = cursor.cursor.mogrify
+            cursor.execute(";\n".join(bind(sql, params) for sql, params, _on_rows in statements))
             for index, (_sql, _params, on_rows) in enumerate(statements):
                 if index:
                     cursor.nextset()
