@@ -64,3 +64,23 @@ def test_a_sample_value_changed_by_its_lookup_is_refused(kriens, in_commune):
     prepared = PreparedSelect(lambda email: AuthToken.objects.filter(label__icontains=email), "x")
     with in_commune(kriens), pytest.raises(ValueError, match="genau einmal"):
         prepared.first("y")
+
+
+def test_postgresql_keeps_the_statement_prepared(kriens, emmen, in_commune):
+    """From the second run in a commune the statement runs prepared; in another commune the
+    same prepared statement reads that commune's table (PostgreSQL re-plans it there)."""
+    from django.db import connection
+
+    with in_commune(kriens):
+        key = api_token(UserFactory(email="prepared-kriens@example.ch"))
+        assert logins.token_authenticate(key) is not None
+        assert logins.token_authenticate(key).user.email == "prepared-kriens@example.ch"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ['%"accounts_authtoken"."key_hash"%'],
+            )
+            assert cursor.fetchone()[0] == 1
+    with in_commune(emmen):
+        assert logins.token_authenticate(key) is None
+        assert logins.token_authenticate(key) is None
