@@ -45,9 +45,19 @@ def payment_provider_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def api_token_request(request: HttpRequest) -> bool:
+    """Whether the request carries an API token (``Authorization: Token …``).
+
+    Such a request comes from a program, never from a browser loading a page: browsers send
+    no ``Token`` authorization on their own (only the HTTP authentication schemes they know),
+    so its answer is never a document whose forms ``form-action`` would govern."""
+    return request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "token "
+
+
 class PortalCSPMiddleware(CSPMiddleware):
     """django-csp's middleware; ``form-action`` also allows the identity provider and the
-    payment provider's page."""
+    payment provider's page (not for API token requests: their answers are no pages, and
+    looking up the commune's payment configuration would cost each API call a query)."""
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
@@ -58,7 +68,10 @@ class PortalCSPMiddleware(CSPMiddleware):
         targets = getattr(request, "_portal_form_action", None)
         if targets is None:
             targets = portal_form_targets(request)
-            targets += [o for o in (identity_provider_origin(), payment_provider_origin()) if o]
+            origins = [identity_provider_origin()]
+            if not api_token_request(request):
+                origins.append(payment_provider_origin())
+            targets += [o for o in origins if o]
             request._portal_form_action = targets
         parts.update = {**(parts.update or {}), "form-action": list(targets)}
         return parts

@@ -17,6 +17,52 @@ from django.db import connection
 from django.db.models import AutoField, Model
 from django.db.models.sql import InsertQuery
 
+# The SQL text of single-row INSERTs by shape: model, columns, RETURNING, and which values are
+# SQL expressions (with their SQL). The text names no schema; the key still holds the schema,
+# as every cache here does.
+_SINGLE_ROW_SQL: dict[tuple, str] = {}
+
+
+def _insert_sql(
+    model: type[Model], fields: list[Any], objs: Sequence[Model], returned: list[Any]
+) -> tuple[str, Sequence[Any]]:
+    """The INSERT of ``objs`` as Django's insert compiler writes it. One row: its values are
+    prepared here as the compiler does (``pre_save``, ``get_db_prep_save``, expressions
+    resolved and compiled) and the SQL text, the same for every row of the same shape, comes
+    from the first compile of that shape. Several rows: the compiler itself."""
+    query = InsertQuery(model)
+    query.insert_values(fields, objs)
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = returned or None
+    if len(objs) == 1 and not any(hasattr(f, "get_placeholder") for f in fields):
+        [obj] = objs
+        params: list[Any] = []
+        shape: list[str | None] = []
+        for field in fields:
+            value = compiler.prepare_value(field, field.pre_save(obj, add=True))
+            if hasattr(value, "as_sql"):
+                expression_sql, expression_params = compiler.compile(value)
+                shape.append(expression_sql)
+                params.extend(expression_params)
+            else:
+                shape.append(None)
+                params.append(value)
+        key = (
+            getattr(connection, "schema_name", None),
+            model,
+            tuple(fields),
+            tuple(returned),
+            tuple(shape),
+        )
+        sql = _SINGLE_ROW_SQL.get(key)
+        if sql is not None:
+            return sql, params
+        [(sql, params)] = compiler.as_sql()
+        _SINGLE_ROW_SQL[key] = sql
+        return sql, params
+    [(sql, params)] = compiler.as_sql()
+    return sql, params
+
 
 class WriteBatch:
     """Statements collected in order and sent together by ``run()`` (inside a transaction)."""
@@ -45,12 +91,8 @@ class WriteBatch:
         opts = model._meta
         generated_pk = isinstance(opts.pk, AutoField) and objs[0].pk is None
         fields = [f for f in opts.concrete_fields if not (generated_pk and f is opts.pk)]
-        query = InsertQuery(model)
-        query.insert_values(fields, objs)
-        compiler = query.get_compiler(connection=connection)
         returned = ([opts.pk] if generated_pk else []) + [opts.get_field(n) for n in returning]
-        compiler.returning_fields = returned or None
-        [(sql, params)] = compiler.as_sql()
+        sql, params = _insert_sql(model, fields, objs, returned)
 
         def saved(rows: list[tuple]) -> None:
             for obj, row in zip(objs, rows or [()] * len(objs), strict=True):
@@ -66,10 +108,12 @@ class WriteBatch:
         if not self._statements:
             return
         statements, self._statements = self._statements, []
-        sql = ";\n".join(s for s, _params, _on_rows in statements)
-        params = [p for _sql, ps, _on_rows in statements for p in ps]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            # Each statement is bound on its own (the driver keeps the parsed form of every
+            # statement of ordinary size, but not of the long query string they make together)
+            # and the bound statements travel together, without parameters left to bind.
+            bind = cursor.cursor.mogrify
+            cursor.execute(";\n".join(bind(sql, params) for sql, params, _on_rows in statements))
             for index, (_sql, _params, on_rows) in enumerate(statements):
                 if index:
                     cursor.nextset()

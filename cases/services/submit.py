@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from accounts.models import User
 from catalog.models import ServiceVersion, StepDefinition
 from catalog.offers.models import ServiceOffer, Stage
 from tenants.context import current_commune
+from tenants.prepared import PreparedSelect
 
 from ..event_texts import CODE_KEY, PARAMS_KEY, event_text
 from ..exceptions import ServiceNotOrderable
@@ -107,19 +109,24 @@ def _current_version() -> RawSQL:
     return RawSQL(_CURRENT_VERSION_SQL, [ServiceVersion.Status.PUBLISHED])  # noqa: S611 - constant
 
 
+def _orderable_offer(service_key: str) -> QuerySet[ServiceOffer]:
+    # One offer per service (one-to-one): no ordering to compile and sort.
+    return (
+        ServiceOffer.objects.select_related("service", "responsible_group")
+        .filter(service__key=service_key, active=True)
+        .annotate(published_version_id=_current_version())
+        .order_by()[:1]
+    )
+
+
+# Compiled once per thread and commune schema; read fresh on every order.
+_ORDERABLE_OFFER = PreparedSelect(_orderable_offer, "sample-service-key")
+
+
 def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
     """The commune's active offer of ``service_key`` and its published version, if orderable
     online; raises ServiceNotOrderable with a clear message otherwise."""
-    # One offer per service (one-to-one): no ordering to compile and sort.
-    offer = next(
-        iter(
-            ServiceOffer.objects.select_related("service", "responsible_group")
-            .filter(service__key=service_key, active=True)
-            .annotate(published_version_id=_current_version())
-            .order_by()[:1]
-        ),
-        None,
-    )
+    offer = _ORDERABLE_OFFER.first(service_key)
     if offer is None or offer.service.retired_at is not None:
         raise ServiceNotOrderable(
             _("Diese Dienstleistung wird von Ihrer Gemeinde nicht online angeboten.")

@@ -79,3 +79,41 @@ def test_batch_sets_generated_ids_and_marks_objects_saved(kriens, in_commune, kr
         first.save()
         assert CaseEvent.objects.get(pk=first.pk).text == "geändert"
         assert CaseEvent.objects.filter(case=case).count() == 3
+
+
+def test_single_row_inserts_reuse_the_compiled_text_with_the_compilers_values(
+    kriens, in_commune, kriens_setup
+):
+    """A second INSERT of the same shape takes the SQL text from the first compile; text and
+    values are those Django's insert compiler makes (expressions included)."""
+    from django.db.models.expressions import RawSQL
+    from django.db.models.sql import InsertQuery
+
+    from cases.services.batch import _insert_sql
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
+        for text in (
+            "eins",
+            RawSQL("(SELECT %s || reference FROM cases_case WHERE id = %s)", ["Nr. ", case.pk]),
+        ):
+            for _round in range(2):  # compiled, then from the cache
+                event = event_new(case=case, actor=resident, kind="note", text=text)
+                model, opts = type(event), type(event)._meta
+                fields = [f for f in opts.concrete_fields if f is not opts.pk]
+                sql, params = _insert_sql(model, fields, [event], [opts.pk])
+                query = InsertQuery(model)
+                query.insert_values(fields, [event])
+                compiler = query.get_compiler(connection=connection)
+                compiler.returning_fields = [opts.pk]
+                [(expected_sql, expected_params)] = compiler.as_sql()
+                assert sql == expected_sql
+                # created_at: pre_save stamps the time again for the second compile; JSON
+                # values come wrapped (Jsonb), compared by what they wrap.
+                created = fields.index(opts.get_field("created_at"))
+
+                def plain(values, created=created):
+                    return [getattr(p, "obj", p) for i, p in enumerate(values) if i != created]
+
+                assert plain(params) == plain(expected_params)

@@ -71,6 +71,28 @@ def test_form_action_follows_the_configured_payment_page(public_client, settings
     assert csp["form-action"][-1] == "https://pay.datatrans.com"
 
 
+def test_api_token_answers_skip_the_payment_lookup(public_client, settings):
+    """An API token request is never a page a browser shows: its policy names no payment page
+    (and reads no commune configuration for it); the page's policy still does."""
+    from integrations.registry import registry
+
+    settings.INTEGRATIONS = {
+        **settings.INTEGRATIONS,
+        "payment": {**settings.INTEGRATIONS["payment"], "pay_url": "https://pay.datatrans.com"},
+    }
+    registry.reset()
+    try:
+        page = _directives(public_client.get("/")["Content-Security-Policy"])
+        api = _directives(
+            public_client.get("/", HTTP_AUTHORIZATION="Token x")["Content-Security-Policy"]
+        )
+    finally:
+        registry.reset()
+    assert page["form-action"][-1] == "https://pay.datatrans.com"
+    assert "https://pay.datatrans.com" not in api["form-action"]
+    assert api["form-action"] == page["form-action"][:-1]
+
+
 def test_pages_have_no_inline_scripts_or_styles(kriens, commune_client, public_client):
     """The templates themselves keep the policy: no inline script, style element or
     attribute on the main pages (the browser would block them)."""
