@@ -80,6 +80,28 @@ class _Compiled:
         self.populators = get_related_populators(klass_info, select, self.db)
         self.sql = sql
 
+    def params_for(self, values: tuple[Any, ...]) -> list[Any]:
+        params = list(self.params)
+        for position, value in zip(self.positions, values, strict=True):
+            params[position] = value
+        return params
+
+    def objects(self, rows: list[tuple]) -> list[Model]:
+        """The rows as the queryset's objects (converters, ``select_related``, annotations)."""
+        if not rows:
+            return []
+        start, end, init_list = self.init_list
+        annotations = self.compiler.annotation_col_map
+        objs = []
+        for row in self.compiler.results_iter(results=[rows]):
+            obj = self.model.from_db(self.db, init_list, row[start:end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, column in (annotations or {}).items():
+                setattr(obj, name, row[column])
+            objs.append(obj)
+        return objs
+
 
 class PreparedSelect:
     """``build(*values)`` returns the queryset; ``samples`` are values for the one compile
@@ -103,35 +125,46 @@ class PreparedSelect:
     def all(self, *values: Any, using: str = "default") -> list[Model]:
         """The queryset's objects for ``values`` (in the order of ``build``'s arguments)."""
         c = self._compiled(using)
-        params = list(c.params)
-        for position, value in zip(c.positions, values, strict=True):
-            params[position] = value
+        params = c.params_for(values)
         connection = connections[using]
         with connection.cursor() as cursor:
-            if connection.queries_logged or getattr(cursor.cursor, "_pending", None) is not None:
+            if (
+                connection.queries_logged
+                or getattr(cursor.cursor, "_pending", None) is not None
+                or connection.has_deferred_writes()
+            ):
                 # The commune changed: the statement carries the connection's new search path
-                # (tenants.db_backend), in the client-bound query string as usual. Also so
-                # when queries are logged (DEBUG, CaptureQueriesContext): the log shows the
-                # statement with its values, as for every other query.
+                # (tenants.db_backend), in the client-bound query string as usual; so do
+                # deferred writes, which it must see. Also so when queries are logged (DEBUG,
+                # CaptureQueriesContext): the log shows the statement with its values, as for
+                # every other query.
                 cursor.execute(c.sql, params)
                 rows = cursor.fetchall()
             else:
                 rows = _execute_prepared(connection, c.sql, params)
-        if not rows:
-            return []
-        start, end, init_list = c.init_list
-        annotations = c.compiler.annotation_col_map
-        objs = []
-        for row in c.compiler.results_iter(results=[rows]):
-            obj = c.model.from_db(c.db, init_list, row[start:end])
-            for populator in c.populators:
-                populator.populate(row, obj)
-            for name, column in (annotations or {}).items():
-                setattr(obj, name, row[column])
-            objs.append(obj)
-        return objs
+        return c.objects(rows)
 
     def first(self, *values: Any, using: str = "default") -> Model | None:
         """The first object for ``values``, or None (the queryset sets its own LIMIT)."""
         objs = self.all(*values, using=using)
         return objs[0] if objs else None
+
+
+def run_together(
+    *runs: tuple[PreparedSelect, tuple[Any, ...]], using: str = "default"
+) -> list[list[Model]]:
+    """Several prepared SELECTs in one round trip: one client-bound query string, run in the
+    given order (so locks are taken in that order), with the connection's pending search path
+    and deferred writes in front (``tenants.db_backend``). Each ``(select, values)`` gives its
+    objects, in order. Not kept prepared on the server (one query string holds several)."""
+    compiled = [(select._compiled(using), values) for select, values in runs]
+    sql = "; ".join(c.sql for c, _values in compiled)
+    params = [p for c, values in compiled for p in c.params_for(values)]
+    results = []
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        for index, (c, _values) in enumerate(compiled):
+            if index:
+                cursor.nextset()
+            results.append(c.objects(cursor.fetchall()))
+    return results

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from tenants.jobs import enqueue_on_commit
+from tenants.prepared import PreparedSelect, run_together
 
 from ..event_texts import step_names
 from ..exceptions import InvalidTransition
@@ -37,7 +38,6 @@ from .core import (
     status_set,
 )
 from .invoices import invoice_issue_by_hand, step_issues_invoice
-from .prepared import PreparedQuery, run_together
 
 
 def step_fallback(*, step: CaseStep, reason: str) -> None:
@@ -66,20 +66,25 @@ def _case_of_step(step_id: int) -> Subquery:
     return Subquery(CaseStep.objects.filter(pk=step_id).values("case_id")[:1])
 
 
-_CASE_LOCK = PreparedQuery(
+# The sample step id of the one compile (a value no step has; PreparedSelect finds it by
+# identity among the parameters).
+_SAMPLE_STEP = int("-424242424")
+_CASE_LOCK = PreparedSelect(
     lambda step_id: (
         Case.objects.select_for_update(of=("self",))
         .select_related("service", "version", "applicant")
         .filter(pk=_case_of_step(step_id))
         .order_by()
-    )
+    ),
+    _SAMPLE_STEP,
 )
-_STEPS_LOCK = PreparedQuery(
+_STEPS_LOCK = PreparedSelect(
     lambda step_id: (
         CaseStep.objects.select_for_update()
         .filter(case_id=_case_of_step(step_id))
         .order_by("position")
-    )
+    ),
+    _SAMPLE_STEP,
 )
 
 
@@ -87,10 +92,10 @@ def case_steps_lock(step_id: int) -> tuple[CaseStep, list[CaseStep]] | None:
     """Lock the step's case, then all its steps (in this order, like every writer): the step,
     with ``step.case`` set, and the case's steps in order, sharing that case instance.
 
-    Two statements in one round trip, compiled once per thread (``prepared``), so that the
+    Two statements in one round trip, compiled once (``tenants.prepared``), so that the
     machine (``machine.step_run``) does not reload what it already holds.
     """
-    cases, steps = run_together((_CASE_LOCK, step_id), (_STEPS_LOCK, step_id))
+    cases, steps = run_together((_CASE_LOCK, (step_id,)), (_STEPS_LOCK, (step_id,)))
     if not cases:
         return None
     case = cases[0]

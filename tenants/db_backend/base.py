@@ -218,6 +218,9 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         self._deferred[key] = (build, state)
         return True
 
+    def has_deferred_writes(self) -> bool:
+        return bool(self._deferred)
+
     def deferred_state(self, key: Hashable) -> Any:
         """The ``state`` of the write deferred under ``key`` (None when there is none)."""
         entry = self._deferred.get(key)

@@ -114,3 +114,21 @@ def test_the_update_kept_per_process_is_the_one_djangos_compiler_makes(case, fie
     with transaction.atomic(), writes_deferred():
         row_save(case, fields)
         assert Case.objects.get(pk=case.pk).decision_reason == "Begründung"
+
+
+def test_a_prepared_select_sees_the_deferred_writes_too(case):
+    """PreparedSelect (``tenants.prepared``) normally runs as a statement PostgreSQL keeps
+    prepared, outside the query strings that carry deferred writes: with writes waiting it goes
+    the client-bound way, and sees them."""
+    from tenants.prepared import PreparedSelect
+
+    by_reference = PreparedSelect(
+        lambda reference: Case.objects.filter(reference=reference), "sample-reference"
+    )
+    with transaction.atomic(), writes_deferred():
+        case.decision_reason = "vorbereitet gelesen"
+        row_save(case, ["decision_reason"])
+        assert connection.has_deferred_writes()
+        [read] = by_reference.all(case.reference)
+        assert not connection.has_deferred_writes()
+    assert read.decision_reason == "vorbereitet gelesen"
