@@ -48,16 +48,17 @@ def write_later(key: tuple, build: Callable[[], list[Statement]]) -> None:
         _run(build())
 
 
-_UPDATE_SQL: dict[tuple[type[Model], tuple[str, ...], tuple[bool, ...]], str] = {}
+_UPDATE_SQL: dict[tuple[str | None, type[Model], tuple[str, ...], tuple[bool, ...]], str] = {}
 
 
 def update_statement(obj: Model, fields: Iterable[str] | None = None) -> Statement:
     """The ``UPDATE`` of ``obj``'s row that ``obj.save(update_fields=fields)`` sends (all its
     concrete fields but the primary key when ``fields`` is None); ``auto_now`` fields are set.
 
-    The statement's text depends only on the model and the fields: Django's compiler makes it
-    once per process, later rows only prepare their values as the compiler would (a value that
-    is an expression goes through the compiler every time)."""
+    The statement's text depends only on the model, the fields and which values are NULL:
+    Django's compiler makes it once per process and schema, later rows only prepare their values
+    as the compiler would (a value that is an expression goes through the compiler every
+    time)."""
     opts = obj._meta
     if fields is None:
         chosen = [f for f in opts.concrete_fields if not f.primary_key]
@@ -73,7 +74,13 @@ def update_statement(obj: Model, fields: Iterable[str] | None = None) -> Stateme
         ]
         if not any(hasattr(p, "as_sql") for p in prepared):
             # The compiler writes a None as a literal NULL: part of the text.
-            key = (type(obj), tuple(f.attname for f in chosen), tuple(p is None for p in prepared))
+            # The text names no schema; the key still holds it, as every cache of SQL here does.
+            key = (
+                getattr(connection, "schema_name", None),
+                type(obj),
+                tuple(f.attname for f in chosen),
+                tuple(p is None for p in prepared),
+            )
             sql = _UPDATE_SQL.get(key)
             if sql is not None:
                 params = [p for p in prepared if p is not None]
