@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -54,9 +54,16 @@ Statement = tuple[str, Sequence[Any] | None]
 
 def _joined(statements: Sequence[Statement]) -> Statement:
     """Several statements as one query string. Parameters are bound on the client: when any
-    statement has them, the literal ``%`` of those without are escaped."""
+    statement has them, the literal ``%`` of those without are escaped. Named parameters (a
+    mapping) can only be joined with statements that have none (``_foldable_with``)."""
     if all(params is None for _sql, params in statements):
         return "; ".join(sql for sql, _params in statements), None
+    named = [params for _sql, params in statements if isinstance(params, Mapping)]
+    if named:
+        parts = [
+            sql if params is not None else sql.replace("%", "%%") for sql, params in statements
+        ]
+        return "; ".join(parts), named[0]
     parts, args = [], []
     for sql, params in statements:
         if params is None:
@@ -124,7 +131,10 @@ class SearchPathCursor(DjangoCursor):
             writes = []
         if pending is None and not writes:
             return super().execute(query, params, **kwargs)
-        if not isinstance(query, str) or not _FOLDABLE.match(query):
+        # Named parameters travel only with statements without any (the SET): deferred
+        # writes, which have positional ones, then go just before.
+        named = isinstance(params, Mapping)
+        if not isinstance(query, str) or not _FOLDABLE.match(query) or (named and writes):
             if pending is not None:
                 self._set_now(pending)
             if writes:

@@ -132,3 +132,16 @@ def test_a_prepared_select_sees_the_deferred_writes_too(case):
         [read] = by_reference.all(case.reference)
         assert not connection.has_deferred_writes()
     assert read.decision_reason == "vorbereitet gelesen"
+
+
+def test_a_statement_with_named_parameters_still_sees_the_deferred_writes(case):
+    """Deferred writes (positional parameters) cannot share a query string with a statement
+    whose parameters are named: they go just before it."""
+    with transaction.atomic(), writes_deferred():
+        case.decision_reason = "vor dem benannten"
+        row_save(case, ["decision_reason"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT decision_reason FROM cases_case WHERE id = %(id)s", {"id": case.pk}
+            )
+            assert cursor.fetchone()[0] == "vor dem benannten"

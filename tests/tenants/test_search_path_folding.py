@@ -85,3 +85,19 @@ def test_a_connection_that_just_answered_is_not_pinged_again(kriens, monkeypatch
     connection.health_check_done = False
     count, _statements = _count_users_with("nobody@example.ch")
     assert pings == [1] and count == 0
+
+
+def test_a_statement_with_named_parameters_carries_the_set_too(kriens, emmen, in_commune):
+    """``%(name)s`` parameters (a mapping, as the retention job sends): the SET still travels
+    with the statement, and the statement runs in the right schema."""
+    with in_commune(kriens):
+        User.objects.create(email="benannt@example.ch", role="resident")
+    for commune, expected in [(emmen, 0), (kriens, 1)]:
+        connection.set_tenant(commune)
+        with CaptureQueriesContext(connection) as captured, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM accounts_user WHERE email = %(email)s",
+                {"email": "benannt@example.ch"},
+            )
+            assert cursor.fetchone()[0] == expected
+        assert len(captured.captured_queries) == 1
