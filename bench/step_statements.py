@@ -143,7 +143,8 @@ def main() -> None:
 
         import bench._machine_worker  # the bench.noop handler
         import cases.actors
-        from bench.process_machine import Bench, _prepare
+        from bench._machine_setup import prepare
+        from bench.process_machine import Bench
 
         class CountMessages(Middleware):
             def after_process_message(self, broker, message, *, result=None, exception=None):
@@ -151,7 +152,7 @@ def main() -> None:
 
         broker = dramatiq.get_broker()
         broker.add_middleware(CountMessages())
-        communes, residents = _prepare()
+        communes, residents = prepare()
         print(f"Datenbank {dbname} vorbereitet", flush=True)
         counter = Counter()
         counter.install()

@@ -32,7 +32,8 @@ class HostResolution:
 
 
 _lock = threading.Lock()
-_entries: dict[str, tuple[float, HostResolution]] = {}
+# What processes keep (``kept_per_process``): resolved hosts, communes of schemas, … by key.
+_kept: dict[tuple, tuple[float, object]] = {}
 _generation: dict[str, object] = {"value": None, "checked": 0.0}
 
 
@@ -43,7 +44,6 @@ def _shared_generation() -> object:
 def invalidate_host_cache() -> None:
     """Forget every resolved host, in this process now and in the others within a second."""
     with _lock:
-        _entries.clear()
         _kept.clear()
     caches["public"].set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
@@ -54,7 +54,6 @@ def _check_generation(now: float) -> None:
     current = _shared_generation()
     with _lock:
         if current != _generation["value"]:
-            _entries.clear()
             _kept.clear()
             _generation["value"] = current
         _generation["checked"] = now
@@ -87,23 +86,15 @@ def _lookup(hostname: str) -> HostResolution:
 def resolve_host(hostname: str) -> HostResolution:
     """What a host name stands for: the public portal, a commune, a redirect or nothing."""
     hostname = hostname.lower().rstrip(".")
-    now = time.monotonic()
-    _check_generation(now)
-    entry = _entries.get(hostname)
-    if entry and now - entry[0] < settings.TENANT_CACHE_SECONDS:
-        return entry[1]
-    # A miss is looked up in public, whatever schema the connection holds from its last request.
+    return kept_per_process(("host", hostname), lambda: _lookup_in_public(hostname))
+
+
+def _lookup_in_public(hostname: str) -> HostResolution:
+    # Looked up in public, whatever schema the connection holds from its last request.
     if connection.schema_name == get_public_schema_name():
-        resolution = _lookup(hostname)
-    else:
-        with schema_context(get_public_schema_name()):
-            resolution = _lookup(hostname)
-    with _lock:
-        _entries[hostname] = (now, resolution)
-    return resolution
-
-
-_kept: dict[tuple, tuple[float, object]] = {}
+        return _lookup(hostname)
+    with schema_context(get_public_schema_name()):
+        return _lookup(hostname)
 
 
 def kept_per_process(

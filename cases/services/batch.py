@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import AutoField, Model
+from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 
 # The SQL text of single-row INSERTs by shape: model, columns, RETURNING, and which values are
@@ -23,14 +24,29 @@ from django.db.models.sql import InsertQuery
 _SINGLE_ROW_SQL: dict[tuple, str] = {}
 
 
-def _insert_sql(
-    model: type[Model], fields: list[Any], objs: Sequence[Model], returned: list[Any]
+def insert_sql(
+    model: type[Model],
+    fields: list[Any],
+    objs: Sequence[Model],
+    returned: list[Any],
+    *,
+    update_conflicts: tuple[list[str], list[str]] | None = None,
 ) -> tuple[str, Sequence[Any]]:
     """The INSERT of ``objs`` as Django's insert compiler writes it. One row: its values are
     prepared here as the compiler does (``pre_save``, ``get_db_prep_save``, expressions
     resolved and compiled) and the SQL text, the same for every row of the same shape, comes
-    from the first compile of that shape. Several rows: the compiler itself."""
-    query = InsertQuery(model)
+    from the first compile of that shape. Several rows: the compiler itself.
+    ``update_conflicts``: (unique fields, fields to update) of an upsert, as ``bulk_create``
+    takes them."""
+    conflict: dict[str, Any] = {}
+    if update_conflicts is not None:
+        unique, update = update_conflicts
+        conflict = {
+            "on_conflict": OnConflict.UPDATE,
+            "unique_fields": [model._meta.get_field(n) for n in unique],
+            "update_fields": [model._meta.get_field(n) for n in update],
+        }
+    query = InsertQuery(model, **conflict)
     query.insert_values(fields, objs)
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = returned or None
@@ -53,6 +69,7 @@ def _insert_sql(
             tuple(fields),
             tuple(returned),
             tuple(shape),
+            None if update_conflicts is None else tuple(map(tuple, update_conflicts)),
         )
         sql = _SINGLE_ROW_SQL.get(key)
         if sql is not None:
@@ -92,7 +109,7 @@ class WriteBatch:
         generated_pk = isinstance(opts.pk, AutoField) and objs[0].pk is None
         fields = [f for f in opts.concrete_fields if not (generated_pk and f is opts.pk)]
         returned = ([opts.pk] if generated_pk else []) + [opts.get_field(n) for n in returning]
-        sql, params = _insert_sql(model, fields, objs, returned)
+        sql, params = insert_sql(model, fields, objs, returned)
 
         def saved(rows: list[tuple]) -> None:
             for obj, row in zip(objs, rows or [()] * len(objs), strict=True):

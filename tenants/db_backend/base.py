@@ -55,7 +55,8 @@ Statement = tuple[str, Sequence[Any] | None]
 def _joined(statements: Sequence[Statement]) -> Statement:
     """Several statements as one query string. Parameters are bound on the client: when any
     statement has them, the literal ``%`` of those without are escaped. Named parameters (a
-    mapping) can only be joined with statements that have none (``_foldable_with``)."""
+    mapping) can only be joined with statements that have none (``SearchPathCursor._execute``
+    sends deferred writes before such a statement)."""
     if all(params is None for _sql, params in statements):
         return "; ".join(sql for sql, _params in statements), None
     named = [params for _sql, params in statements if isinstance(params, Mapping)]
@@ -86,12 +87,13 @@ class SearchPathCursor(DjangoCursor):
 
     def _flush(self) -> None:
         """Send the pending SET and the deferred writes now, on their own."""
-        pending = self._take_pending()
+        self._send_alone(self._take_pending(), self._writes())
+
+    def _send_alone(self, pending: tuple[list[str], Any] | None, writes: list[Statement]) -> None:
         if pending is not None:
             self._set_now(pending)
-        writes = self._writes()
         if writes:
-            super().execute(*_joined(writes))
+            self._run_prefix(writes, None)
 
     def _take_pending(self) -> tuple[list[str], Any] | None:
         pending, self._pending = self._pending, None
@@ -135,19 +137,10 @@ class SearchPathCursor(DjangoCursor):
         # writes, which have positional ones, then go just before.
         named = isinstance(params, Mapping)
         if not isinstance(query, str) or not _FOLDABLE.match(query) or (named and writes):
-            if pending is not None:
-                self._set_now(pending)
-            if writes:
-                self._run_prefix(writes, None)
+            self._send_alone(pending, writes)
             return super().execute(query, params, **kwargs)
-        prefix: list[Statement] = []
-        if pending is not None:
-            set_sql = self._set_sql(pending[0])
-            if "%" in set_sql:
-                self._set_now(pending)
-                pending = None
-            else:
-                prefix.append((set_sql, None))
+        # _joined escapes a literal ``%`` of the SET when other statements carry parameters.
+        prefix = [(self._set_sql(pending[0]), None)] if pending is not None else []
         prefix += writes
         self._send([*prefix, (query, params)], pending, **kwargs)
         for _statement in prefix:
@@ -180,11 +173,8 @@ class SearchPathCursor(DjangoCursor):
     def commit_with_writes(self) -> None:
         """The pending SET, the deferred writes and ``COMMIT`` in one query string."""
         pending = self._take_pending()
-        prefix: list[Statement] = []
-        if pending is not None:
-            prefix.append((self._set_sql(pending[0]), None))
-        prefix += self._writes()
-        self._run_prefix([*prefix, ("COMMIT", None)], pending)
+        prefix = [(self._set_sql(pending[0]), None)] if pending is not None else []
+        self._run_prefix([*prefix, *self._writes(), ("COMMIT", None)], pending)
 
     def executemany(self, query, params_seq, **kwargs):
         self._flush()

@@ -89,7 +89,7 @@ def test_single_row_inserts_reuse_the_compiled_text_with_the_compilers_values(
     from django.db.models.expressions import RawSQL
     from django.db.models.sql import InsertQuery
 
-    from cases.services.batch import _insert_sql
+    from cases.services.batch import insert_sql
 
     resident = kriens_setup["resident"]
     with in_commune(kriens):
@@ -102,7 +102,7 @@ def test_single_row_inserts_reuse_the_compiled_text_with_the_compilers_values(
                 event = event_new(case=case, actor=resident, kind="note", text=text)
                 model, opts = type(event), type(event)._meta
                 fields = [f for f in opts.concrete_fields if f is not opts.pk]
-                sql, params = _insert_sql(model, fields, [event], [opts.pk])
+                sql, params = insert_sql(model, fields, [event], [opts.pk])
                 query = InsertQuery(model)
                 query.insert_values(fields, [event])
                 compiler = query.get_compiler(connection=connection)
