@@ -47,10 +47,11 @@ class Counter:
 
     def install(self) -> None:
         counter = self
-        execute, executemany, commit = (
+        execute, executemany, commit, exec_command = (
             psycopg.Cursor.execute,
             psycopg.Cursor.executemany,
             psycopg.Connection.commit,
+            psycopg.Connection._exec_command,
         )
 
         def _counted(name: str, query) -> None:
@@ -76,6 +77,19 @@ class Counter:
             _counted("executemany", query)
             return executemany(self, query, *args, **kwargs)
 
+        def counted_exec_command(self, command, *args, **kwargs):
+            # psycopg's own BEGIN (sent alone before a transaction's first statement, unless
+            # tenants.db_backend folds it into that statement's query string).
+            if (
+                bytes(command).upper().startswith(b"BEGIN")
+                and counter.active
+                and threading.current_thread().name.startswith("Thread-")
+            ):
+                with counter.lock:
+                    counter.round_trips += 1
+                    counter.statements.append("driver: BEGIN")
+            return exec_command(self, command, *args, **kwargs)
+
         def counted_commit(self):
             # psycopg sends nothing when the COMMIT went with the deferred writes already.
             sends = self.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
@@ -89,6 +103,7 @@ class Counter:
         psycopg.Cursor.execute = counted_execute
         psycopg.Cursor.executemany = counted_executemany
         psycopg.Connection.commit = counted_commit
+        psycopg.Connection._exec_command = counted_exec_command
 
 
 def _work_off(broker, cases: list, counter: Counter, *, steps: int) -> dict:

@@ -132,10 +132,11 @@ class PreparedSelect:
                 connection.queries_logged
                 or getattr(cursor.cursor, "_pending", None) is not None
                 or connection.has_deferred_writes()
+                or connection.begin_pending()
             ):
                 # The commune changed: the statement carries the connection's new search path
                 # (tenants.db_backend), in the client-bound query string as usual; so do
-                # deferred writes, which it must see. Also so when queries are logged (DEBUG,
+                # deferred writes, which it must see, and the transaction's waiting BEGIN. Also so when queries are logged (DEBUG,
                 # CaptureQueriesContext): the log shows the statement with its values, as for
                 # every other query.
                 cursor.execute(c.sql, params)

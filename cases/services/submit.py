@@ -249,7 +249,6 @@ def _uploads_attach(*, case: Case, uploads: dict | None, user: User) -> None:
         case.save(update_fields=["data"])
 
 
-@transaction.atomic
 def case_submit(
     *,
     user: User,
@@ -267,17 +266,30 @@ def case_submit(
     Raises ServiceNotOrderable when the commune does not offer the service online (a ``link``
     stage names the old Online-Schalter) or the login is below the level (``auth_level``) and
     ``OrderInvalid`` with per-field errors for bad data; in both cases nothing is written.
+
+    The offer is read and the data validated before the transaction: it only writes (its
+    first statement carries the BEGIN, ``tenants.db_backend``). Under READ COMMITTED every
+    statement reads what was committed when it began, inside a transaction or not, so this
+    reads exactly what it read as the transaction's first statement.
     """
     offer, version = offer_for_order(service_key=service_key)
     order_level_check(user=user, version=version)
     json_data, uploads = order_validate(version=version, data=data, files=files, language=language)
+    return _case_create(user=user, offer=offer, version=version, data=json_data, uploads=uploads)
+
+
+@transaction.atomic
+def _case_create(
+    *, user: User, offer: ServiceOffer, version: ServiceVersion, data: dict, uploads: Any
+) -> Case:
+    """The case of a validated order, with everything it starts with, in one transaction."""
     now = timezone.now()
     # The reference number, case, payment, steps, grants, first event and usage count: one
     # round trip. The reference is made in SQL from the number and comes back from the INSERT.
     batch = WriteBatch()
     reference = reference_in_batch(batch=batch, year=timezone.localdate(now).year)
     case = _case_new(
-        user=user, offer=offer, version=version, data=json_data, now=now, reference=reference
+        user=user, offer=offer, version=version, data=data, now=now, reference=reference
     )
     batch.insert([case], returning=["reference"])
     payment = payment_new(case=case)

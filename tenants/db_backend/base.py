@@ -22,6 +22,15 @@ statement, else just before it; at commit they travel with the ``COMMIT`` itself
 statement therefore still sees every write made before it, and a failing write fails that
 query and the transaction. A rollback drops them; switching the schema sends them first (they
 were built for the schema they were made in).
+
+BEGIN with the first statement: psycopg starts a transaction by sending ``BEGIN`` alone, one
+round trip before the transaction's first statement. Here the driver stays in autocommit mode;
+when Django turns autocommit off (``atomic``), the ``BEGIN`` waits on the connection and travels
+in front of the transaction's first statement, in the same query string (or just before a
+statement that cannot share one). psycopg's ``commit()`` and ``rollback()`` act on the server's
+transaction status, so COMMIT and ROLLBACK are sent as before; a transaction that sent nothing
+sends neither. If a query string carrying the ``BEGIN`` fails before the server ran it, the
+``BEGIN`` waits again for the next statement: nothing of the transaction ever runs outside it.
 """
 
 from __future__ import annotations
@@ -48,6 +57,9 @@ from django_tenants.utils import get_limit_set_calls, quote_schema_name
 _FOLDABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 
 _ROLLBACK = re.compile(r"\s*ROLLBACK\b", re.IGNORECASE)
+
+# Transaction statements that may follow the BEGIN in one query string.
+_AFTER_BEGIN = re.compile(r"\s*(SAVEPOINT|RELEASE|SET\s+LOCAL|SET\s+CONSTRAINTS)\b", re.IGNORECASE)
 
 Statement = tuple[str, Sequence[Any] | None]
 
@@ -85,11 +97,24 @@ class SearchPathCursor(DjangoCursor):
     def _writes(self) -> list[Statement]:
         return self._wrapper.deferred_built() if self._wrapper is not None else []
 
-    def _flush(self) -> None:
-        """Send the pending SET and the deferred writes now, on their own."""
-        self._send_alone(self._take_pending(), self._writes())
+    def _begin(self) -> list[Statement]:
+        """The transaction's waiting ``BEGIN`` (taken), or nothing."""
+        return self._wrapper.begin_taken() if self._wrapper is not None else []
 
-    def _send_alone(self, pending: tuple[list[str], Any] | None, writes: list[Statement]) -> None:
+    def _flush(self) -> None:
+        """Send the waiting BEGIN, the pending SET and the deferred writes now, on their own."""
+        self._send_alone(self._begin(), self._take_pending(), self._writes())
+
+    def _send_alone(
+        self,
+        begin: list[Statement],
+        pending: tuple[list[str], Any] | None,
+        writes: list[Statement],
+    ) -> None:
+        if begin:
+            prefix = [(self._set_sql(pending[0]), None)] if pending is not None else []
+            self._run_prefix([*begin, *prefix, *writes], pending)
+            return
         if pending is not None:
             self._set_now(pending)
         if writes:
@@ -126,21 +151,27 @@ class SearchPathCursor(DjangoCursor):
         return result
 
     def _execute(self, query, params=None, **kwargs):
+        begin = self._begin()
         pending = self._take_pending()
         writes = self._writes()
         if writes and isinstance(query, str) and _ROLLBACK.match(query):
             # Made since the savepoint (``SAVEPOINT`` carried every earlier one): undone anyway.
             writes = []
-        if pending is None and not writes:
+        if not begin and pending is None and not writes:
             return super().execute(query, params, **kwargs)
-        # Named parameters travel only with statements without any (the SET): deferred
-        # writes, which have positional ones, then go just before.
+        # Named parameters travel only with statements without any (the SET, the BEGIN):
+        # deferred writes, which have positional ones, then go just before.
         named = isinstance(params, Mapping)
-        if not isinstance(query, str) or not _FOLDABLE.match(query) or (named and writes):
-            self._send_alone(pending, writes)
+        foldable = isinstance(query, str) and (
+            _FOLDABLE.match(query) or (begin and _AFTER_BEGIN.match(query))
+        )
+        if not foldable or (named and writes):
+            self._send_alone(begin, pending, writes)
             return super().execute(query, params, **kwargs)
         # _joined escapes a literal ``%`` of the SET when other statements carry parameters.
-        prefix = [(self._set_sql(pending[0]), None)] if pending is not None else []
+        prefix = [*begin]
+        if pending is not None:
+            prefix.append((self._set_sql(pending[0]), None))
         prefix += writes
         self._send([*prefix, (query, params)], pending, **kwargs)
         for _statement in prefix:
@@ -157,6 +188,8 @@ class SearchPathCursor(DjangoCursor):
         except Exception:
             if pending is not None:
                 pending[1].search_path_set_schemas = None
+            if self._wrapper is not None:
+                self._wrapper.begin_check()
             raise
         if pending is not None:
             pending[1].search_path_set_schemas = pending[0]
@@ -171,10 +204,12 @@ class SearchPathCursor(DjangoCursor):
             )
 
     def commit_with_writes(self) -> None:
-        """The pending SET, the deferred writes and ``COMMIT`` in one query string."""
+        """The waiting BEGIN, the pending SET, the deferred writes and ``COMMIT`` in one query
+        string."""
+        begin = self._begin()
         pending = self._take_pending()
         prefix = [(self._set_sql(pending[0]), None)] if pending is not None else []
-        self._run_prefix([*prefix, *self._writes(), ("COMMIT", None)], pending)
+        self._run_prefix([*begin, *prefix, *self._writes(), ("COMMIT", None)], pending)
 
     def executemany(self, query, params_seq, **kwargs):
         self._flush()
@@ -203,6 +238,61 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._deferred: dict[Hashable, tuple[Callable[[], list[Statement]], Any]] = {}
+        # The transaction's BEGIN, waiting for its first statement (see the module docstring).
+        self._begin_pending = False
+
+    # --- BEGIN with the first statement ----------------------------------------------------
+    def _set_autocommit(self, autocommit):
+        if autocommit:
+            self._begin_pending = False
+            return super()._set_autocommit(True)
+        # The driver stays in autocommit mode; the BEGIN waits for the first statement.
+        if not self.connection.autocommit:
+            super()._set_autocommit(True)
+        self._begin_pending = True
+        return None
+
+    def begin_pending(self) -> bool:
+        """Whether the transaction has started in Django but sent nothing yet."""
+        return self._begin_pending
+
+    def _begin_sql(self) -> str:
+        parts = ["BEGIN"]
+        level = self.connection.isolation_level
+        if level is not None:
+            parts.append("ISOLATION LEVEL " + psycopg.IsolationLevel(level).name.replace("_", " "))
+        if self.connection.read_only is not None:
+            parts.append("READ ONLY" if self.connection.read_only else "READ WRITE")
+        return " ".join(parts)
+
+    def begin_taken(self) -> list[Statement]:
+        """The waiting BEGIN as a statement to send (now no longer waiting), or nothing."""
+        if not self._begin_pending or self.connection is None:
+            return []
+        self._begin_pending = False
+        return [(self._begin_sql(), None)]
+
+    def begin_check(self) -> None:
+        """After a query string carrying the BEGIN failed: if the server did not run it (no
+        transaction open), the BEGIN waits again, so no later statement runs outside it."""
+        if (
+            not self.get_autocommit()
+            and self.connection is not None
+            and not self.connection.closed
+            and self.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        ):
+            self._begin_pending = True
+
+    def begin_now(self) -> None:
+        """Send the waiting BEGIN on its own (before a cursor that does not carry it)."""
+        begin = self.begin_taken()
+        if begin:
+            with self.wrap_database_errors:
+                try:
+                    self.connection.execute(begin[0][0])
+                except Exception:
+                    self.begin_check()
+                    raise
 
     # --- Deferred writes -------------------------------------------------------------------
     def write_later(
@@ -234,6 +324,14 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         return [statement for build, _state in deferred.values() for statement in build()]
 
     def create_cursor(self, name=None):
+        if name:
+            # A server-side cursor's DECLARE goes through psycopg's own cursor: the BEGIN first;
+            # held past the transaction only in autocommit mode, as Django's (which asks the
+            # driver, always in autocommit mode here).
+            self.begin_now()
+            cursor = super().create_cursor(name)
+            cursor._withhold = self.get_autocommit()
+            return cursor
         cursor = super().create_cursor(name)
         if isinstance(cursor, SearchPathCursor):
             cursor._wrapper = self
@@ -247,11 +345,15 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             # psycopg sees the connection idle: its commit() below sends nothing more.
         committed = super()._commit()
         self.answered_at = time.monotonic()
+        # Still in a transaction for Django (autocommit off without atomic): the next one waits.
+        self._begin_pending = not self.get_autocommit()
         return committed
 
     def _rollback(self):
         self._deferred.clear()
-        return super()._rollback()
+        rolled_back = super()._rollback()
+        self._begin_pending = not self.get_autocommit()
+        return rolled_back
 
     def close_if_health_check_failed(self):
         if (
@@ -267,6 +369,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
 
     def _close(self):
         self._deferred.clear()
+        self._begin_pending = False
         return super()._close()
 
     def _send_deferred(self) -> None:
