@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -120,11 +120,26 @@ def due_date_for(case: Case) -> dt.date:
     return add_working_days(start, case.norm_days + case.paused_days)
 
 
-def status_set(*, case: Case, status: str, actor: User | None, now: dt.datetime) -> bool:
-    """Move the case to ``status``, pausing or resuming the deadline clock, with an event.
+# What a status change writes of the case's row: the status and its deadline clock. The rest
+# of the row is its callers' to save (they do: ``case.save()`` or ``fields`` below), so the
+# encrypted form data and identity are not encrypted and written again with every status.
+STATUS_FIELDS = ("status", "paused_since", "paused_days", "due_date", "updated_at")
 
-    Returns whether the status changed. The clock pauses when the case starts waiting for the
-    resident and resumes when it stops; the working days of the pause push the due date back.
+
+def status_set(
+    *,
+    case: Case,
+    status: str,
+    actor: User | None,
+    now: dt.datetime,
+    fields: Iterable[str] = (),
+) -> bool:
+    """Move the case to ``status``, pausing or resuming the deadline clock, with an event;
+    ``fields``: other fields of the case the caller changed, written with the status.
+
+    Returns whether the status changed (nothing is written otherwise). The clock pauses when
+    the case starts waiting for the resident and resumes when it stops; the working days of
+    the pause push the due date back.
     """
     old = case.status
     if old == status:
@@ -139,7 +154,7 @@ def status_set(*, case: Case, status: str, actor: User | None, now: dt.datetime)
         case.paused_since = None
         case.due_date = due_date_for(case)
     case.status = status
-    row_save(case)
+    row_save(case, [*STATUS_FIELDS, *fields])
     case_index_write(case)
     event_write(
         case=case,

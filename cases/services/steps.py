@@ -142,6 +142,17 @@ def step_enqueue(step: CaseStep) -> None:
     enqueue_on_commit(RUN_STEP, step.pk)
 
 
+# What closing a case sets on it besides its status (written with the status).
+CLOSE_FIELDS = (
+    "decision",
+    "decision_reason",
+    "decided_at",
+    "decided_by",
+    "awaiting_info",
+    "closed_at",
+)
+
+
 def case_close(
     *,
     case: Case,
@@ -173,7 +184,7 @@ def case_close(
         case.decided_by = actor
     case.awaiting_info = False
     case.closed_at = now
-    status_set(case=case, status=status, actor=actor, now=now)
+    status_set(case=case, status=status, actor=actor, now=now, fields=CLOSE_FIELDS)
     if status == CaseStatus.COMPLETED:
         by_hand = (
             case.steps.filter(completed_by__isnull=False).exists()

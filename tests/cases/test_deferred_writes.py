@@ -145,3 +145,50 @@ def test_a_statement_with_named_parameters_still_sees_the_deferred_writes(case):
                 "SELECT decision_reason FROM cases_case WHERE id = %(id)s", {"id": case.pk}
             )
             assert cursor.fetchone()[0] == "vor dem benannten"
+
+
+def _case_updates(queries) -> list[str]:
+    return [
+        part
+        for q in queries.captured_queries
+        for part in q["sql"].split("; ")
+        if part.startswith('UPDATE "cases_case"')
+    ]
+
+
+def test_a_status_change_writes_the_status_and_not_the_encrypted_data(case):
+    """The form data and the identity are neither encrypted nor written again."""
+    from django.utils import timezone
+
+    from cases.models import CaseStatus
+    from cases.services.core import status_set
+
+    data_before = Case.objects.values_list("data", flat=True).get(pk=case.pk)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), writes_deferred():
+        assert status_set(case=case, status=CaseStatus.IN_PROGRESS, actor=None, now=timezone.now())
+    [update] = _case_updates(queries)
+    assert '"status" =' in update and '"updated_at" =' in update
+    assert '"data"' not in update and '"identity"' not in update
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.status == CaseStatus.IN_PROGRESS
+    assert Case.objects.values_list("data", flat=True).get(pk=case.pk) == data_before
+
+
+def test_closing_a_case_writes_its_decision_with_the_status_in_one_update(case):
+    from django.utils import timezone
+
+    from cases.models import CaseStatus
+    from cases.services.steps import case_close
+
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), writes_deferred():
+        case_close(case=case, actor=None, decision=Case.Decision.REJECTED, reason="Nein", now=now)
+    [update] = _case_updates(queries)
+    assert '"decision_reason" =' in update and '"data"' not in update
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.status, stored.decision, stored.decision_reason) == (
+        CaseStatus.REJECTED,
+        Case.Decision.REJECTED,
+        "Nein",
+    )
+    assert stored.closed_at == now and stored.decided_at == now and not stored.awaiting_info
