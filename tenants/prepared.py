@@ -136,9 +136,9 @@ class PreparedSelect:
             ):
                 # The commune changed: the statement carries the connection's new search path
                 # (tenants.db_backend), in the client-bound query string as usual; so do
-                # deferred writes, which it must see, and the transaction's waiting BEGIN. Also so when queries are logged (DEBUG,
-                # CaptureQueriesContext): the log shows the statement with its values, as for
-                # every other query.
+                # deferred writes, which it must see, and the transaction's waiting BEGIN.
+                # Also so when queries are logged (DEBUG, CaptureQueriesContext): the log shows
+                # the statement with its values, as for every other query.
                 cursor.execute(c.sql, params)
                 rows = cursor.fetchall()
             else:

@@ -112,8 +112,7 @@ class SearchPathCursor(DjangoCursor):
         writes: list[Statement],
     ) -> None:
         if begin:
-            prefix = [(self._set_sql(pending[0]), None)] if pending is not None else []
-            self._run_prefix([*begin, *prefix, *writes], pending)
+            self._run_prefix(self._prefix(begin, pending, writes), pending)
             return
         if pending is not None:
             self._set_now(pending)
@@ -128,6 +127,17 @@ class SearchPathCursor(DjangoCursor):
         if get_limit_set_calls() and wrapper.search_path_set_schemas == paths:
             return None  # another cursor of the connection has set it meanwhile
         return pending
+
+    def _prefix(
+        self,
+        begin: list[Statement],
+        pending: tuple[list[str], Any] | None,
+        writes: list[Statement],
+    ) -> list[Statement]:
+        """What goes in front of a statement, in this order: the waiting BEGIN, the pending
+        SET, the deferred writes."""
+        set_path = [(self._set_sql(pending[0]), None)] if pending is not None else []
+        return [*begin, *set_path, *writes]
 
     @staticmethod
     def _set_sql(paths: list[str]) -> str:
@@ -169,10 +179,7 @@ class SearchPathCursor(DjangoCursor):
             self._send_alone(begin, pending, writes)
             return super().execute(query, params, **kwargs)
         # _joined escapes a literal ``%`` of the SET when other statements carry parameters.
-        prefix = [*begin]
-        if pending is not None:
-            prefix.append((self._set_sql(pending[0]), None))
-        prefix += writes
+        prefix = self._prefix(begin, pending, writes)
         self._send([*prefix, (query, params)], pending, **kwargs)
         for _statement in prefix:
             self.nextset()  # the SET's and the writes' results come first
@@ -206,10 +213,9 @@ class SearchPathCursor(DjangoCursor):
     def commit_with_writes(self) -> None:
         """The waiting BEGIN, the pending SET, the deferred writes and ``COMMIT`` in one query
         string."""
-        begin = self._begin()
         pending = self._take_pending()
-        prefix = [(self._set_sql(pending[0]), None)] if pending is not None else []
-        self._run_prefix([*begin, *prefix, *self._writes(), ("COMMIT", None)], pending)
+        prefix = self._prefix(self._begin(), pending, self._writes())
+        self._run_prefix([*prefix, ("COMMIT", None)], pending)
 
     def executemany(self, query, params_seq, **kwargs):
         self._flush()
