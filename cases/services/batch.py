@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import AutoField, Model
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
@@ -22,6 +22,9 @@ from django.db.models.sql import InsertQuery
 # SQL expressions (with their SQL). The text names no schema; the key still holds the schema,
 # as every cache here does.
 _SINGLE_ROW_SQL: dict[tuple, str] = {}
+# The SQL text of multi-row INSERTs that Django's PostgreSQL compiler writes with UNNEST (one
+# array parameter per column, whatever the number of rows), by model, columns and RETURNING.
+_UNNEST_SQL: dict[tuple, str] = {}
 
 
 def insert_sql(
@@ -35,7 +38,9 @@ def insert_sql(
     """The INSERT of ``objs`` as Django's insert compiler writes it. One row: its values are
     prepared here as the compiler does (``pre_save``, ``get_db_prep_save``, expressions
     resolved and compiled) and the SQL text, the same for every row of the same shape, comes
-    from the first compile of that shape. Several rows: the compiler itself.
+    from the first compile of that shape. Several rows that the compiler writes with UNNEST
+    (plain values): prepared alike, the text from the first compile of those columns, one list
+    of values per column as the compiler binds them. Anything else: the compiler itself.
     ``update_conflicts``: (unique fields, fields to update) of an upsert, as ``bulk_create``
     takes them."""
     conflict: dict[str, Any] = {}
@@ -46,39 +51,76 @@ def insert_sql(
             "unique_fields": [model._meta.get_field(n) for n in unique],
             "update_fields": [model._meta.get_field(n) for n in update],
         }
+    # The connection itself, not the proxy: every value asks it for its operations.
+    db = connections[DEFAULT_DB_ALIAS]
     query = InsertQuery(model, **conflict)
     query.insert_values(fields, objs)
-    compiler = query.get_compiler(connection=connection)
+    compiler = query.get_compiler(connection=db)
     compiler.returning_fields = returned or None
-    if len(objs) == 1 and not any(hasattr(f, "get_placeholder") for f in fields):
-        [obj] = objs
-        params: list[Any] = []
-        shape: list[str | None] = []
-        for field in fields:
-            value = compiler.prepare_value(field, field.pre_save(obj, add=True))
-            if hasattr(value, "as_sql"):
-                expression_sql, expression_params = compiler.compile(value)
-                shape.append(expression_sql)
-                params.extend(expression_params)
-            else:
-                shape.append(None)
-                params.append(value)
-        key = (
-            getattr(connection, "schema_name", None),
-            model,
-            tuple(fields),
-            tuple(returned),
-            tuple(shape),
-            None if update_conflicts is None else tuple(map(tuple, update_conflicts)),
-        )
-        sql = _SINGLE_ROW_SQL.get(key)
-        if sql is not None:
-            return sql, params
+    if any(hasattr(f, "get_placeholder") for f in fields):
         [(sql, params)] = compiler.as_sql()
-        _SINGLE_ROW_SQL[key] = sql
         return sql, params
+    shape_key = (
+        getattr(db, "schema_name", None),
+        model,
+        tuple(fields),
+        tuple(returned),
+        None if update_conflicts is None else tuple(map(tuple, update_conflicts)),
+    )
+    if len(objs) == 1:
+        return _single_row(compiler, fields, objs[0], shape_key)
+    if update_conflicts is None:
+        rows = _unnest_rows(compiler, fields, objs)
+        if rows is not None:
+            sql = _UNNEST_SQL.get(shape_key)
+            if sql is not None:
+                # What the compiler's UNNEST form binds: one list of values per column.
+                return sql, [list(column) for column in zip(*rows, strict=True)]
+            [(sql, params)] = compiler.as_sql()
+            if "UNNEST(" in sql:
+                _UNNEST_SQL[shape_key] = sql
+            return sql, params
     [(sql, params)] = compiler.as_sql()
     return sql, params
+
+
+def _single_row(
+    compiler: Any, fields: list[Any], obj: Model, shape_key: tuple
+) -> tuple[str, Sequence[Any]]:
+    """One row's INSERT: its values prepared as the compiler does, the text by shape (which
+    values are SQL expressions, and their SQL)."""
+    params: list[Any] = []
+    shape: list[str | None] = []
+    for field in fields:
+        value = compiler.prepare_value(field, field.pre_save(obj, add=True))
+        if hasattr(value, "as_sql"):
+            expression_sql, expression_params = compiler.compile(value)
+            shape.append(expression_sql)
+            params.extend(expression_params)
+        else:
+            shape.append(None)
+            params.append(value)
+    key = (*shape_key, tuple(shape))
+    sql = _SINGLE_ROW_SQL.get(key)
+    if sql is not None:
+        return sql, params
+    [(sql, params)] = compiler.as_sql()
+    _SINGLE_ROW_SQL[key] = sql
+    return sql, params
+
+
+def _unnest_rows(compiler: Any, fields: list[Any], objs: Sequence[Model]) -> list[list] | None:
+    """The rows' values prepared as the compiler does, when it writes them with UNNEST (only
+    plain values, columns of the connection's own types); None otherwise."""
+    types = compiler.connection.data_types
+    if any(
+        (f.target_field if f.is_relation else f).get_internal_type() not in types for f in fields
+    ):
+        return None
+    rows = [[compiler.prepare_value(f, f.pre_save(obj, add=True)) for f in fields] for obj in objs]
+    if any(hasattr(value, "as_sql") for row in rows for value in row):
+        return None
+    return rows
 
 
 class WriteBatch:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model, Q
 from django.db.models.sql import UpdateQuery
 
@@ -62,6 +62,7 @@ def update_statement(obj: Model, fields: Iterable[str] | None = None) -> Stateme
     as the compiler would (a value that is an expression goes through the compiler every
     time)."""
     opts = obj._meta
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each value asks it
     if fields is None:
         chosen = [f for f in opts.concrete_fields if not f.primary_key]
     else:
@@ -71,14 +72,13 @@ def update_statement(obj: Model, fields: Iterable[str] | None = None) -> Stateme
     key = None
     if not any(hasattr(v, "resolve_expression") for v in values):
         prepared = [
-            f.get_db_prep_save(v, connection=connection)
-            for f, v in zip(chosen, values, strict=True)
+            f.get_db_prep_save(v, connection=db) for f, v in zip(chosen, values, strict=True)
         ]
         if not any(hasattr(p, "as_sql") for p in prepared):
             # The compiler writes a None as a literal NULL: part of the text.
             # The text names no schema; the key still holds it, as every cache of SQL here does.
             key = (
-                getattr(connection, "schema_name", None),
+                getattr(db, "schema_name", None),
                 type(obj),
                 tuple(f.attname for f in chosen),
                 tuple(p is None for p in prepared),
@@ -86,12 +86,12 @@ def update_statement(obj: Model, fields: Iterable[str] | None = None) -> Stateme
             sql = _UPDATE_SQL.get(key)
             if sql is not None:
                 params = [p for p in prepared if p is not None]
-                params.append(opts.pk.get_db_prep_value(obj.pk, connection=connection))
+                params.append(opts.pk.get_db_prep_value(obj.pk, connection=db))
                 return sql, params
     query = UpdateQuery(type(obj))
     query.add_update_fields([(f, None, v) for f, v in zip(chosen, values, strict=True)])
     query.add_q(Q(pk=obj.pk))
-    sql, params = query.get_compiler(connection=connection).as_sql()
+    sql, params = query.get_compiler(connection=db).as_sql()
     if key is not None:
         _UPDATE_SQL[key] = sql
     return sql, list(params)

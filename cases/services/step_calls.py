@@ -25,8 +25,21 @@ def step_input(step: CaseStep, steps: list[CaseStep]) -> dict[str, Any]:
         "version": case.version.number,
         "data": case.data,
         "previous_outputs": previous,
-        "applicant": applicant_identity(case=case),
+        "applicant": _applicant(case),
     }
+
+
+def _applicant(case) -> dict[str, str]:
+    """``applicant_identity`` of ``case``, worked out once per case instance: the machine holds
+    one instance per transaction (``steps.case_steps_lock``), shared by the steps it starts
+    there, and the profile source may be a database read (``accounts.selectors.profile_for``).
+    A new form data or identity value set on the instance is a new case for this. Each step
+    gets its own copy."""
+    known = case.__dict__.get("_step_applicant")
+    if known is None or known[0] is not case.data or known[1] is not case.identity:
+        identity = applicant_identity(case=case)
+        known = case.__dict__["_step_applicant"] = (case.data, case.identity, identity)
+    return dict(known[2])
 
 
 def step_call(step: CaseStep, inputs: dict[str, Any]) -> handlers.StepCall:

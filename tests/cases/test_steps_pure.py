@@ -128,3 +128,17 @@ def test_killed_inside_a_pure_step_leaves_nothing_and_the_redelivery_runs_it(cas
     steps = list(case.steps.order_by("position"))
     assert [(s.status, s.attempts) for s in steps] == [(StepStatus.DONE, 1)] * 3
     assert [k for k, _ in calls] == list(KEYS[1:])
+
+
+def test_the_applicants_profile_is_read_once_per_transaction_not_per_step(case, calls):
+    """The steps a transaction starts share one reading of the applicant's profile (a query
+    of the default profile source): pure a and effectful b start in the first transaction,
+    pure c in the one that completes b. Every step's input still holds the applicant."""
+    with CaptureQueriesContext(connection) as queries:
+        step_run(step_id=case.steps.get(position=1).pk, chain=True)
+    reads = [q for q in queries.captured_queries if '"accounts_residentprofile"' in q["sql"]]
+    assert len(reads) == 2
+    steps = list(case.steps.order_by("position"))
+    applicants = [s.input["applicant"] for s in steps]
+    assert applicants[0]["email"] == case.applicant.email
+    assert applicants[0] == applicants[1] == applicants[2]

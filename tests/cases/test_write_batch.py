@@ -117,3 +117,62 @@ def test_single_row_inserts_reuse_the_compiled_text_with_the_compilers_values(
                     return [getattr(p, "obj", p) for i, p in enumerate(values) if i != created]
 
                 assert plain(params) == plain(expected_params)
+
+
+def test_multi_row_inserts_reuse_the_unnest_text_with_the_compilers_column_values(
+    kriens, in_commune, kriens_setup
+):
+    """Several rows of one shape: the second INSERT takes its UNNEST text from the first
+    compile and binds one list per column, exactly as Django's compiler does; the rows are
+    written as the ORM would write them. A row with an SQL expression goes through the
+    compiler (no UNNEST, nothing cached for it)."""
+    from django.db.models.expressions import RawSQL
+    from django.db.models.sql import InsertQuery
+
+    from cases.services import batch as batch_module
+    from cases.services.batch import insert_sql
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
+        opts = CaseEvent._meta
+        fields = [f for f in opts.concrete_fields if f is not opts.pk]
+        created = fields.index(opts.get_field("created_at"))
+        for count in (2, 3, 3):  # compiled, then from the cache (the text holds no row count)
+            events = [
+                event_new(case=case, actor=resident, kind="note", text=f"Nr. {i}", details={"i": i})
+                for i in range(count)
+            ]
+            sql, params = insert_sql(CaseEvent, fields, events, [opts.pk])
+            query = InsertQuery(CaseEvent)
+            query.insert_values(fields, events)
+            compiler = query.get_compiler(connection=connection)
+            compiler.returning_fields = [opts.pk]
+            [(expected_sql, expected_params)] = compiler.as_sql()
+            assert "UNNEST(" in sql
+            assert sql == expected_sql
+            assert len(params) == len(fields)
+
+            def plain(columns, created=created):
+                return [
+                    [getattr(v, "obj", v) for v in column]
+                    for i, column in enumerate(columns)
+                    if i != created
+                ]
+
+            assert plain(params) == plain(expected_params)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        rows = CaseEvent.objects.filter(pk__in=ids).order_by("pk")
+        assert [(e.text, e.details, e.actor_id) for e in rows] == [
+            (f"Nr. {i}", {"i": i}, resident.pk) for i in range(3)
+        ]
+        cached = len(batch_module._UNNEST_SQL)
+        mixed = [
+            event_new(case=case, actor=resident, kind="note", text="a"),
+            event_new(case=case, actor=resident, kind="note", text=RawSQL("%s", ["b"])),
+        ]
+        sql, _params = insert_sql(CaseEvent, fields, mixed, [])
+        assert "UNNEST(" not in sql
+        assert len(batch_module._UNNEST_SQL) == cached
