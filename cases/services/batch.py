@@ -14,9 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.postgresql.compiler import SQLInsertCompiler as PostgresInsertCompiler
 from django.db.models import AutoField, Model
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
+from django.db.models.sql.compiler import SQLInsertCompiler
 
 # The SQL text of single-row INSERTs by shape: model, columns, RETURNING, and which values are
 # SQL expressions (with their SQL). The text names no schema; the key still holds the schema,
@@ -25,6 +27,10 @@ _SINGLE_ROW_SQL: dict[tuple, str] = {}
 # The SQL text of multi-row INSERTs that Django's PostgreSQL compiler writes with UNNEST (one
 # array parameter per column, whatever the number of rows), by model, columns and RETURNING.
 _UNNEST_SQL: dict[tuple, str] = {}
+# The same without RETURNING as a plain VALUES list (by shape and number of rows): the values
+# are bound on the client (``tenants.db_backend``), and psycopg writes an array literal in
+# Python, element by element, where a single value takes its C dumper.
+_VALUES_SQL: dict[tuple, str] = {}
 
 
 def insert_sql(
@@ -71,6 +77,8 @@ def insert_sql(
         return _single_row(compiler, fields, objs[0], shape_key)
     if update_conflicts is None:
         rows = _unnest_rows(compiler, fields, objs)
+        if rows is not None and not returned:
+            return _values_rows(compiler, rows, (*shape_key, len(rows)))
         if rows is not None:
             sql = _UNNEST_SQL.get(shape_key)
             if sql is not None:
@@ -106,6 +114,28 @@ def _single_row(
         return sql, params
     [(sql, params)] = compiler.as_sql()
     _SINGLE_ROW_SQL[key] = sql
+    return sql, params
+
+
+class _ValuesInsertCompiler(PostgresInsertCompiler):
+    """Django's PostgreSQL insert compiler writing rows as a VALUES list (its generic form)."""
+
+    def assemble_as_sql(self, fields: Any, value_rows: Any) -> Any:
+        return SQLInsertCompiler.assemble_as_sql(self, fields, value_rows)
+
+
+def _values_rows(compiler: Any, rows: list[list], key: tuple) -> tuple[str, Sequence[Any]]:
+    """A multi-row INSERT without RETURNING as a VALUES list: Django's own text (made once per
+    shape and number of rows), the prepared values row after row."""
+    sql = _VALUES_SQL.get(key)
+    if sql is not None:
+        return sql, [value for row in rows for value in row]
+    if type(compiler) is not PostgresInsertCompiler:  # another backend's compiler: its own way
+        [(sql, params)] = compiler.as_sql()
+        return sql, params
+    compiler.__class__ = _ValuesInsertCompiler
+    [(sql, params)] = compiler.as_sql()
+    _VALUES_SQL[key] = sql
     return sql, params
 
 

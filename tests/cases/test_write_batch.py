@@ -176,3 +176,52 @@ def test_multi_row_inserts_reuse_the_unnest_text_with_the_compilers_column_value
         sql, _params = insert_sql(CaseEvent, fields, mixed, [])
         assert "UNNEST(" not in sql
         assert len(batch_module._UNNEST_SQL) == cached
+
+
+def test_multi_row_inserts_without_returning_are_a_values_list_of_the_compilers_values(
+    kriens, in_commune, kriens_setup
+):
+    """The machine's batched events (several rows, nothing returned) go as Django's VALUES
+    list: the text made once per number of rows, the values row after row as the compiler
+    prepares them, and the rows written as the ORM writes them."""
+    from django.db.models.sql import InsertQuery
+
+    from cases.services import batch as batch_module
+    from cases.services.batch import insert_sql
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
+        opts = CaseEvent._meta
+        fields = [f for f in opts.concrete_fields if f is not opts.pk]
+        created = fields.index(opts.get_field("created_at"))
+        before = set(CaseEvent.objects.values_list("pk", flat=True))
+        for count in (2, 3, 3):  # compiled, then from the cache
+            events = [
+                event_new(
+                    case=case, actor=resident, kind="note", text=f"{count}/{i}", details={"i": i}
+                )
+                for i in range(count)
+            ]
+            sql, params = insert_sql(CaseEvent, fields, events, [])
+            query = InsertQuery(CaseEvent)
+            query.insert_values(fields, events)
+            compiler = query.get_compiler(connection=connection)
+            compiler.__class__ = batch_module._ValuesInsertCompiler
+            [(expected_sql, expected_params)] = compiler.as_sql()
+            assert "UNNEST" not in sql
+            assert sql == expected_sql
+            assert sql.count("), (") == count - 1
+            width = len(fields)
+
+            def plain(values, created=created, width=width):
+                return [getattr(v, "obj", v) for i, v in enumerate(values) if i % width != created]
+
+            assert plain(params) == plain(expected_params)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+        assert {k[-1] for k in batch_module._VALUES_SQL if k[1] is CaseEvent} >= {2, 3}
+        written = CaseEvent.objects.exclude(pk__in=before).filter(kind="note").order_by("pk")
+        assert [(e.text, e.details, e.actor_id, e.case_id) for e in written] == [
+            (f"{n}/{i}", {"i": i}, resident.pk, case.pk) for n in (2, 3, 3) for i in range(n)
+        ]
