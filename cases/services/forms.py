@@ -35,9 +35,25 @@ class OrderInvalid(ValidationError):
         }
 
 
+# Form classes of published versions by (version, language): a published version is immutable
+# (``versions.published_version`` keeps them alike), and each form instance copies the class's
+# fields, so one class serves every order. Drafts are built every time.
+_form_classes: dict[tuple[int, str], type[forms.Form]] = {}
+_FORM_CLASSES_KEPT = 512
+
+
 def order_form_class(version: ServiceVersion, *, language: str = "de") -> type[forms.Form]:
     """The Django form class generated from the version's form definition."""
-    return build_form(version, language=language)
+    if version.pk is None or version.status == ServiceVersion.Status.DRAFT:
+        return build_form(version, language=language)
+    key = (version.pk, language)
+    form_class = _form_classes.get(key)
+    if form_class is None:
+        form_class = build_form(version, language=language)
+        if len(_form_classes) >= _FORM_CLASSES_KEPT:
+            _form_classes.clear()
+        _form_classes[key] = form_class
+    return form_class
 
 
 def order_initial(*, form_class: type[forms.Form], user) -> dict[str, Any]:
