@@ -4,12 +4,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import InsertQuery
 from django.test.utils import CaptureQueriesContext
 
 from billing.models import UsageCase
 from cases.models import Case, CaseEvent, CaseStep, Payment, PaymentMethod, PaymentStatus
+from cases.services import batch as batch_module
 from cases.services import case_submit
-from cases.services.batch import WriteBatch
+from cases.services.batch import WriteBatch, insert_sql
 from cases.services.core import event_new
 
 pytestmark = pytest.mark.django_db
@@ -86,11 +89,6 @@ def test_single_row_inserts_reuse_the_compiled_text_with_the_compilers_values(
 ):
     """A second INSERT of the same shape takes the SQL text from the first compile; text and
     values are those Django's insert compiler makes (expressions included)."""
-    from django.db.models.expressions import RawSQL
-    from django.db.models.sql import InsertQuery
-
-    from cases.services.batch import insert_sql
-
     resident = kriens_setup["resident"]
     with in_commune(kriens):
         case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
@@ -119,6 +117,14 @@ def test_single_row_inserts_reuse_the_compiled_text_with_the_compilers_values(
                 assert plain(params) == plain(expected_params)
 
 
+def _event_columns():
+    """The timeline's model options, its columns as an INSERT writes them (no id), and where
+    ``created_at`` (stamped anew by each compile) stands among them."""
+    opts = CaseEvent._meta
+    fields = [f for f in opts.concrete_fields if f is not opts.pk]
+    return opts, fields, fields.index(opts.get_field("created_at"))
+
+
 def test_multi_row_inserts_reuse_the_unnest_text_with_the_compilers_column_values(
     kriens, in_commune, kriens_setup
 ):
@@ -126,18 +132,10 @@ def test_multi_row_inserts_reuse_the_unnest_text_with_the_compilers_column_value
     compile and binds one list per column, exactly as Django's compiler does; the rows are
     written as the ORM would write them. A row with an SQL expression goes through the
     compiler (no UNNEST, nothing cached for it)."""
-    from django.db.models.expressions import RawSQL
-    from django.db.models.sql import InsertQuery
-
-    from cases.services import batch as batch_module
-    from cases.services.batch import insert_sql
-
     resident = kriens_setup["resident"]
     with in_commune(kriens):
         case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
-        opts = CaseEvent._meta
-        fields = [f for f in opts.concrete_fields if f is not opts.pk]
-        created = fields.index(opts.get_field("created_at"))
+        opts, fields, created = _event_columns()
         for count in (2, 3, 3):  # compiled, then from the cache (the text holds no row count)
             events = [
                 event_new(case=case, actor=resident, kind="note", text=f"Nr. {i}", details={"i": i})
@@ -184,17 +182,10 @@ def test_multi_row_inserts_without_returning_are_a_values_list_of_the_compilers_
     """The machine's batched events (several rows, nothing returned) go as Django's VALUES
     list: the text made once per number of rows, the values row after row as the compiler
     prepares them, and the rows written as the ORM writes them."""
-    from django.db.models.sql import InsertQuery
-
-    from cases.services import batch as batch_module
-    from cases.services.batch import insert_sql
-
     resident = kriens_setup["resident"]
     with in_commune(kriens):
         case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
-        opts = CaseEvent._meta
-        fields = [f for f in opts.concrete_fields if f is not opts.pk]
-        created = fields.index(opts.get_field("created_at"))
+        _opts, fields, created = _event_columns()
         before = set(CaseEvent.objects.values_list("pk", flat=True))
         for count in (2, 3, 3):  # compiled, then from the cache
             events = [
