@@ -31,6 +31,15 @@ _UNNEST_SQL: dict[tuple, str] = {}
 # are bound on the client (``tenants.db_backend``), and psycopg writes an array literal in
 # Python, element by element, where a single value takes its C dumper.
 _VALUES_SQL: dict[tuple, str] = {}
+# Both are keyed per schema and (VALUES) per number of rows: emptied when they reach this many
+# texts, so that a process serving every commune keeps a bounded set.
+_MULTI_ROW_KEPT = 4096
+
+
+def _keep(cache: dict[tuple, str], key: tuple, sql: str) -> None:
+    if len(cache) >= _MULTI_ROW_KEPT:
+        cache.clear()
+    cache[key] = sql
 
 
 def insert_sql(
@@ -86,7 +95,7 @@ def insert_sql(
                 return sql, [list(column) for column in zip(*rows, strict=True)]
             [(sql, params)] = compiler.as_sql()
             if "UNNEST(" in sql:
-                _UNNEST_SQL[shape_key] = sql
+                _keep(_UNNEST_SQL, shape_key, sql)
             return sql, params
     [(sql, params)] = compiler.as_sql()
     return sql, params
@@ -135,7 +144,7 @@ def _values_rows(compiler: Any, rows: list[list], key: tuple) -> tuple[str, Sequ
         return sql, params
     compiler.__class__ = _ValuesInsertCompiler
     [(sql, params)] = compiler.as_sql()
-    _VALUES_SQL[key] = sql
+    _keep(_VALUES_SQL, key, sql)
     return sql, params
 
 

@@ -216,3 +216,20 @@ def test_multi_row_inserts_without_returning_are_a_values_list_of_the_compilers_
         assert [(e.text, e.details, e.actor_id, e.case_id) for e in written] == [
             (f"{n}/{i}", {"i": i}, resident.pk, case.pk) for n in (2, 3, 3) for i in range(n)
         ]
+
+
+def test_the_multi_row_texts_kept_are_bounded(kriens, in_commune, kriens_setup, monkeypatch):
+    """A process that serves every commune keeps a bounded number of multi-row texts: at the
+    bound the cache starts over, and the texts stay right."""
+    monkeypatch.setattr(batch_module, "_MULTI_ROW_KEPT", 2)
+    monkeypatch.setattr(batch_module, "_VALUES_SQL", {})
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        case = case_submit(user=resident, service_key="parkkarte-test", data={"reason": "a"})
+        _opts, fields, _created = _event_columns()
+        for count in (2, 3, 4, 5):
+            events = [event_new(case=case, actor=resident, kind="note") for _ in range(count)]
+            sql, params = insert_sql(CaseEvent, fields, events, [])
+            assert sql.count("), (") == count - 1 and len(params) == count * len(fields)
+            assert len(batch_module._VALUES_SQL) <= 2
+        assert [k[-1] for k in batch_module._VALUES_SQL] == [4, 5]
