@@ -96,10 +96,23 @@ def _param(value: Any, language: str) -> str:
 def event_text(code: str, params: dict[str, Any] | None = None, *, language: str = "de") -> str:
     """The timeline text ``code`` in ``language``; a parameter given as ``{"de": …, "en": …}``
     is taken in that language (German where the other is empty)."""
-    template = TEXTS[code]
+    template = _template(code, language)
     values = {name: _param(value, language) for name, value in (params or {}).items()}
-    with translation.override(language):
-        return str(template) % values if values else str(template)
+    return template % values if values else template
+
+
+# The texts in each language, translated once per process (the catalogues do not change while
+# it runs): every step of the process machine writes two or three timeline entries.
+_translated: dict[tuple[str, str], str] = {}
+
+
+def _template(code: str, language: str) -> str:
+    key = (code, language)
+    text = _translated.get(key)
+    if text is None:
+        with translation.override(language):
+            text = _translated[key] = str(TEXTS[code])
+    return text
 
 
 def event_text_shown(*, text: str, details: dict | None, language: str) -> str:
