@@ -8,6 +8,7 @@ German text in every language.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -101,18 +102,12 @@ def event_text(code: str, params: dict[str, Any] | None = None, *, language: str
     return template % values if values else template
 
 
-# The texts in each language, translated once per process (the catalogues do not change while
-# it runs): every step of the process machine writes two or three timeline entries.
-_translated: dict[tuple[str, str], str] = {}
-
-
+@lru_cache(maxsize=1024)
 def _template(code: str, language: str) -> str:
-    key = (code, language)
-    text = _translated.get(key)
-    if text is None:
-        with translation.override(language):
-            text = _translated[key] = str(TEXTS[code])
-    return text
+    """The text ``code`` in ``language``, translated once per process (the catalogues do not
+    change while it runs): every step of the process machine writes two or three entries."""
+    with translation.override(language):
+        return str(TEXTS[code])
 
 
 def event_text_shown(*, text: str, details: dict | None, language: str) -> str:

@@ -53,9 +53,10 @@ def insert_sql(
     """The INSERT of ``objs`` as Django's insert compiler writes it. One row: its values are
     prepared here as the compiler does (``pre_save``, ``get_db_prep_save``, expressions
     resolved and compiled) and the SQL text, the same for every row of the same shape, comes
-    from the first compile of that shape. Several rows that the compiler writes with UNNEST
-    (plain values): prepared alike, the text from the first compile of those columns, one list
-    of values per column as the compiler binds them. Anything else: the compiler itself.
+    from the first compile of that shape. Several rows of plain values (no upsert): prepared
+    alike; without RETURNING as Django's VALUES list (text per number of rows), with it in the
+    compiler's UNNEST form (one list of values per column, text per columns). Anything else:
+    the compiler itself.
     ``update_conflicts``: (unique fields, fields to update) of an upsert, as ``bulk_create``
     takes them."""
     conflict: dict[str, Any] = {}
@@ -84,20 +85,19 @@ def insert_sql(
     )
     if len(objs) == 1:
         return _single_row(compiler, fields, objs[0], shape_key)
-    if update_conflicts is None:
-        rows = _unnest_rows(compiler, fields, objs)
-        if rows is not None and not returned:
-            return _values_rows(compiler, rows, (*shape_key, len(rows)))
-        if rows is not None:
-            sql = _UNNEST_SQL.get(shape_key)
-            if sql is not None:
-                # What the compiler's UNNEST form binds: one list of values per column.
-                return sql, [list(column) for column in zip(*rows, strict=True)]
-            [(sql, params)] = compiler.as_sql()
-            if "UNNEST(" in sql:
-                _keep(_UNNEST_SQL, shape_key, sql)
-            return sql, params
+    rows = _plain_rows(compiler, fields, objs) if update_conflicts is None else None
+    if rows is None:
+        [(sql, params)] = compiler.as_sql()
+        return sql, params
+    if not returned:
+        return _values_rows(compiler, rows, (*shape_key, len(rows)))
+    sql = _UNNEST_SQL.get(shape_key)
+    if sql is not None:
+        # What the compiler's UNNEST form binds: one list of values per column.
+        return sql, [list(column) for column in zip(*rows, strict=True)]
     [(sql, params)] = compiler.as_sql()
+    if "UNNEST(" in sql:
+        _keep(_UNNEST_SQL, shape_key, sql)
     return sql, params
 
 
@@ -148,9 +148,9 @@ def _values_rows(compiler: Any, rows: list[list], key: tuple) -> tuple[str, Sequ
     return sql, params
 
 
-def _unnest_rows(compiler: Any, fields: list[Any], objs: Sequence[Model]) -> list[list] | None:
-    """The rows' values prepared as the compiler does, when it writes them with UNNEST (only
-    plain values, columns of the connection's own types); None otherwise."""
+def _plain_rows(compiler: Any, fields: list[Any], objs: Sequence[Model]) -> list[list] | None:
+    """The rows' values prepared as the compiler does, when all are plain values in columns of
+    the connection's own types (what its UNNEST form takes); None otherwise."""
     types = compiler.connection.data_types
     if any(
         (f.target_field if f.is_relation else f).get_internal_type() not in types for f in fields

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from catalog.formdefs import build_form, cleaned_files, cleaned_to_json
 from catalog.models import ServiceVersion
 
 from .identity import profile_identity
+from .versions import published_version
 
 
 class OrderInvalid(ValidationError):
@@ -35,25 +37,20 @@ class OrderInvalid(ValidationError):
         }
 
 
-# Form classes of published versions by (version, language): a published version is immutable
-# (``versions.published_version`` keeps them alike), and each form instance copies the class's
-# fields, so one class serves every order. Drafts are built every time.
-_form_classes: dict[tuple[int, str], type[forms.Form]] = {}
-_FORM_CLASSES_KEPT = 512
-
-
 def order_form_class(version: ServiceVersion, *, language: str = "de") -> type[forms.Form]:
     """The Django form class generated from the version's form definition."""
     if version.pk is None or version.status == ServiceVersion.Status.DRAFT:
         return build_form(version, language=language)
-    key = (version.pk, language)
-    form_class = _form_classes.get(key)
-    if form_class is None:
-        form_class = build_form(version, language=language)
-        if len(_form_classes) >= _FORM_CLASSES_KEPT:
-            _form_classes.clear()
-        _form_classes[key] = form_class
-    return form_class
+    return _published_form_class(version.pk, language)
+
+
+@lru_cache(maxsize=512)
+def _published_form_class(version_id: int, language: str) -> type[forms.Form]:
+    """The form class of a published version, built once per process and language: a published
+    version is immutable (``versions.published_version`` keeps it alike), and each form
+    instance copies the class's fields, so one class serves every order."""
+    version, _steps = published_version(version_id)
+    return build_form(version, language=language)
 
 
 def order_initial(*, form_class: type[forms.Form], user) -> dict[str, Any]:
