@@ -32,6 +32,8 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
+from .db_backend.base import allow_prepared
+
 
 class _PreparingCursor(psycopg.Cursor):
     """A server-binding cursor whose statements PostgreSQL keeps prepared (per connection)."""
@@ -44,11 +46,7 @@ def _execute_prepared(connection: Any, sql: str, params: list[Any]) -> list[tupl
     """Run ``sql`` as a prepared statement on ``connection`` (through Django's cursor wrapper:
     its execute wrappers and error translation apply as to any query)."""
     driver = connection.connection
-    if driver.prepare_threshold is None:
-        # Django leaves the driver's automatic preparation off (None), which refuses explicit
-        # preparation too: this number of runs is never reached by unprepared statements
-        # (Django's own cursors bind on the client and are never prepared anyway).
-        driver.prepare_threshold = 2**31 - 1
+    allow_prepared(driver)
     with connection.make_cursor(_PreparingCursor(driver)) as wrapped:
         wrapped.execute(sql, params)
         return wrapped.fetchall()

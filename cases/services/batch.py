@@ -1,8 +1,7 @@
 """Several writes of one transaction in one round trip to PostgreSQL.
 
-The connection's cursor binds parameters on the client and sends the simple query protocol
-(``tenants/db_backend``), so ``INSERT …; INSERT …; WITH … INSERT …`` travels as one query
-string and PostgreSQL answers each statement in turn. Inserts are compiled by Django's own
+The statements travel together in libpq's pipeline mode (``tenants.db_backend``), each bound on
+the server and kept prepared on the connection, and PostgreSQL answers each in turn. Inserts are compiled by Django's own
 insert compiler (field defaults, ``auto_now_add``, encryption of encrypted fields, JSON
 adaptation), so the rows are exactly those ``Model.save()`` would write; only the round trips
 are saved. A failing statement fails the whole query and, with it, the caller's transaction.
@@ -202,18 +201,13 @@ class WriteBatch:
         self.add(sql, params, saved)
 
     def run(self) -> None:
-        """Send every statement in one query string and hand each its rows."""
+        """Send every statement in one round trip and hand each its rows."""
         if not self._statements:
             return
         statements, self._statements = self._statements, []
-        with connection.cursor() as cursor:
-            # Each statement is bound on its own (the driver keeps the parsed form of every
-            # statement of ordinary size, but not of the long query string they make together)
-            # and the bound statements travel together, without parameters left to bind.
-            bind = cursor.cursor.mogrify
-            cursor.execute(";\n".join(bind(sql, params) for sql, params, _on_rows in statements))
-            for index, (_sql, _params, on_rows) in enumerate(statements):
-                if index:
-                    cursor.nextset()
-                if on_rows is not None:
-                    on_rows(cursor.fetchall() if cursor.description else [])
+        # Pipelined and kept prepared (``tenants.db_backend``): each shape is planned once per
+        # connection and bound on the server.
+        results = connection.run_pipelined([(sql, params) for sql, params, _ in statements])
+        for (_sql, _params, on_rows), rows in zip(statements, results, strict=True):
+            if on_rows is not None:
+                on_rows(rows or [])

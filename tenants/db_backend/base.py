@@ -18,10 +18,16 @@ inside a transaction, a caller may hand over a write whose result it does not ne
 function that builds its SQL. The builds wait on the connection, keyed (a later write of the
 same key replaces the earlier one and moves to the end), and are sent in front of the
 connection's next statement of any kind, in the same query string where it is a plain data
-statement, else just before it; at commit they travel with the ``COMMIT`` itself. Every
+statement, else just before it; at commit they travel with the ``COMMIT`` itself, pipelined
+(see below). Every
 statement therefore still sees every write made before it, and a failing write fails that
 query and the transaction. A rollback drops them; switching the schema sends them first (they
 were built for the schema they were made in).
+
+Pipelined statements (``DatabaseWrapper.run_pipelined``): several statements, with the
+waiting BEGIN, SET and deferred writes in front, in one round trip in libpq's pipeline mode,
+each bound on the server and kept prepared on the connection (see
+``SearchPathCursor.execute_pipelined``).
 
 BEGIN with the first statement: psycopg starts a transaction by sending ``BEGIN`` alone, one
 round trip before the transaction's first statement. Here the driver stays in autocommit mode;
@@ -85,6 +91,16 @@ def _joined(statements: Sequence[Statement]) -> Statement:
             parts.append(sql)
             args.extend(params)
     return "; ".join(parts), args
+
+
+def allow_prepared(driver: psycopg.Connection) -> None:
+    """Let psycopg keep statements prepared that ask for it (``prepare=True``).
+
+    Django leaves the driver's automatic preparation off (None), which refuses explicit
+    preparation too: this number of runs is never reached by unprepared statements (Django's
+    own cursors bind on the client and are never prepared anyway)."""
+    if driver.prepare_threshold is None:
+        driver.prepare_threshold = 2**31 - 1
 
 
 class SearchPathCursor(DjangoCursor):
@@ -211,11 +227,58 @@ class SearchPathCursor(DjangoCursor):
             )
 
     def commit_with_writes(self) -> None:
-        """The waiting BEGIN, the pending SET, the deferred writes and ``COMMIT`` in one query
-        string."""
+        """The waiting BEGIN, the pending SET, the deferred writes and ``COMMIT`` in one round
+        trip (pipelined, the writes kept prepared)."""
+        self.execute_pipelined([("COMMIT", None)])
+
+    def execute_pipelined(self, statements: Sequence[Statement]) -> list[list[tuple] | None]:
+        """``statements`` in one round trip, in front of them the waiting BEGIN, the pending
+        SET and the deferred writes; each statement's rows (None where it returns none).
+
+        They travel in libpq's pipeline mode: each statement is bound on the server and
+        statements with parameters are kept prepared on the connection (psycopg's cache), so
+        PostgreSQL parses and plans each shape once per connection instead of once per query
+        string, and no value is written into SQL text in Python. A prepared statement is
+        re-planned by PostgreSQL when the ``search_path`` differs from the one it was planned
+        under, so it never reads or writes another commune's tables. The first failing
+        statement fails the round trip; PostgreSQL skips the rest, the transaction is aborted.
+        """
+        begin = self._begin()
         pending = self._take_pending()
-        prefix = self._prefix(self._begin(), pending, self._writes())
-        self._run_prefix([*prefix, ("COMMIT", None)], pending)
+        prefix = self._prefix(begin, pending, self._writes())
+        driver = self.connection
+        allow_prepared(driver)
+        cursors = []
+        try:
+            with driver.pipeline():
+                for sql, params in [*prefix, *statements]:
+                    cursor = psycopg.Cursor(driver)
+                    cursor.execute(sql, params, prepare=params is not None)
+                    cursors.append(cursor)
+        except Exception:
+            if pending is not None:
+                pending[1].search_path_set_schemas = None
+            if self._wrapper is not None:
+                self._wrapper.begin_check()
+            raise
+        if pending is not None:
+            pending[1].search_path_set_schemas = pending[0]
+        wrapper = self._wrapper
+        if wrapper is not None and wrapper.queries_logged:
+            # One entry for the round trip, as for every query string (DEBUG,
+            # CaptureQueriesContext), with the values written in.
+            sent = [*prefix, *statements]
+            wrapper.queries_log.append(
+                {"sql": ";\n".join(self._shown(s, p) for s, p in sent), "time": "0.000"}
+            )
+        rows = []
+        for cursor in cursors[len(prefix) :]:
+            rows.append(cursor.fetchall() if cursor.description is not None else None)
+            cursor.close()
+        return rows
+
+    def _shown(self, sql: str, params: Any) -> str:
+        return sql if params is None else self.mogrify(sql, params)
 
     def executemany(self, query, params_seq, **kwargs):
         self._flush()
@@ -342,6 +405,16 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         if isinstance(cursor, SearchPathCursor):
             cursor._wrapper = self
         return cursor
+
+    def run_pipelined(self, statements: Sequence[Statement]) -> list[list[tuple] | None]:
+        """``statements`` (each one statement) in one round trip, kept prepared, in the
+        current transaction; each one's rows (None where it returns none). See
+        ``SearchPathCursor.execute_pipelined``."""
+        self.validate_no_broken_transaction()
+        with self.wrap_database_errors, self.cursor() as cursor:
+            rows = cursor.cursor.execute_pipelined(statements)
+        self.answered_at = time.monotonic()
+        return rows
 
     def _commit(self):
         if self._deferred and self.connection is not None:
