@@ -21,6 +21,7 @@ effects).
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import sys
@@ -47,21 +48,23 @@ class Counter:
 
     def install(self) -> None:
         counter = self
-        execute, executemany, commit, exec_command = (
+        execute, executemany, commit, exec_command, pipeline = (
             psycopg.Cursor.execute,
             psycopg.Cursor.executemany,
             psycopg.Connection.commit,
             psycopg.Connection._exec_command,
+            psycopg.Connection.pipeline,
         )
 
-        def _counted(name: str, query) -> None:
+        def _counted(name: str, query, pipelined: bool = False) -> None:
             if counter.active and threading.current_thread().name.startswith("Thread-"):
                 text = query if isinstance(query, str) else str(getattr(query, "_obj", query))
                 # One query string may carry several statements (SET search_path, deferred
-                # writes, COMMIT: tenants.db_backend): each is counted, the string once.
+                # writes, COMMIT: tenants.db_backend): each is counted, the string once; so is
+                # a pipeline (counted when it starts).
                 parts = [p for p in str(text).split("; ") if p.strip()]
                 with counter.lock:
-                    counter.round_trips += 1
+                    counter.round_trips += 0 if pipelined else 1
                     for part in parts:
                         if part.strip().upper() == "COMMIT":
                             counter.commits_in_query += 1
@@ -70,8 +73,16 @@ class Counter:
                         counter.statements.append(f"{name}: {' '.join(part.split())[:160]}")
 
         def counted_execute(self, query, *args, **kwargs):
-            _counted("execute", query)
+            _counted("execute", query, pipelined=self.connection._pipeline is not None)
             return execute(self, query, *args, **kwargs)
+
+        @contextlib.contextmanager
+        def counted_pipeline(self):
+            if counter.active and threading.current_thread().name.startswith("Thread-"):
+                with counter.lock:
+                    counter.round_trips += 1
+            with pipeline(self) as entered:
+                yield entered
 
         def counted_executemany(self, query, *args, **kwargs):
             _counted("executemany", query)
@@ -104,6 +115,7 @@ class Counter:
         psycopg.Cursor.executemany = counted_executemany
         psycopg.Connection.commit = counted_commit
         psycopg.Connection._exec_command = counted_exec_command
+        psycopg.Connection.pipeline = counted_pipeline
 
 
 def _work_off(broker, cases: list, counter: Counter, *, steps: int) -> dict:
