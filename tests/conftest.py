@@ -17,6 +17,7 @@ from django.utils import translation
 from django_tenants.utils import schema_context
 
 from tenants.models import Commune
+from tenants.prepared import kept_forget_all
 from tenants.routing import invalidate_host_cache
 from tenants.services import communes_import
 from tests.needs import (  # noqa: F401  (hooks: RabbitMQ/Chromium missing → skipped or, on CI, failed)
@@ -35,9 +36,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests():
-    """Every test starts and ends in the public schema, in German, with an empty host cache."""
+    """Every test starts and ends in the public schema, in German, with an empty host cache
+    and no rows kept from another test's (rolled back) data."""
     connection.set_schema_to_public()
     invalidate_host_cache()
+    kept_forget_all()
     translation.activate(settings.LANGUAGE_CODE)
     yield
     connection.set_schema_to_public()

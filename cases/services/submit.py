@@ -20,7 +20,7 @@ from accounts.models import User
 from catalog.models import ServiceVersion, StepDefinition
 from catalog.offers.models import ServiceOffer, Stage
 from tenants.context import current_commune
-from tenants.prepared import PreparedSelect
+from tenants.prepared import Kept, KeptChanged, PreparedSelect
 
 from ..event_texts import CODE_KEY, PARAMS_KEY, event_text
 from ..exceptions import ServiceNotOrderable
@@ -34,7 +34,7 @@ from .core import (
     groups_grant_statement,
     notify_on_commit,
 )
-from .forms import order_validate
+from .forms import OrderInvalid, order_validate
 from .index import case_index_write
 from .payments import payment_new
 from .steps import case_advance
@@ -126,13 +126,29 @@ _ORDERABLE_OFFER = PreparedSelect(_orderable_offer, "sample-service-key")
 def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
     """The commune's active offer of ``service_key`` and its published version, if orderable
     online; raises ServiceNotOrderable with a clear message otherwise."""
-    offer = _ORDERABLE_OFFER.first(service_key)
+    offer, version, _kept = _offer_kept(service_key=service_key, fresh=True)
+    return offer, version
+
+
+def _offer_kept(*, service_key: str, fresh: bool) -> tuple[ServiceOffer, ServiceVersion, Kept]:
+    """``offer_for_order`` from the offer this process last read (unless ``fresh``), with what
+    re-reads it inside the order's transaction."""
+    kept = _ORDERABLE_OFFER.kept(service_key, fresh=fresh)
+    offer = kept.objects[0] if kept.objects else None
+    refusal = _refusal(offer)
+    if refusal is not None:
+        raise refusal
+    version, _definitions = published_version(offer.published_version_id)
+    return offer, version, kept
+
+
+def _refusal(offer: ServiceOffer | None) -> ServiceNotOrderable | None:
     if offer is None or offer.service.retired_at is not None:
-        raise ServiceNotOrderable(
+        return ServiceNotOrderable(
             _("Diese Dienstleistung wird von Ihrer Gemeinde nicht online angeboten.")
         )
     if offer.stage not in ORDERABLE_STAGES:
-        raise ServiceNotOrderable(
+        return ServiceNotOrderable(
             _(
                 "Diese Dienstleistung bestellen Sie noch über den bisherigen Online-Schalter "
                 "Ihrer Gemeinde."
@@ -141,9 +157,8 @@ def offer_for_order(*, service_key: str) -> tuple[ServiceOffer, ServiceVersion]:
             code="link_only",
         )
     if offer.published_version_id is None:
-        raise ServiceNotOrderable(_("Für diese Dienstleistung gibt es zurzeit kein Formular."))
-    version, _definitions = published_version(offer.published_version_id)
-    return offer, version
+        return ServiceNotOrderable(_("Für diese Dienstleistung gibt es zurzeit kein Formular."))
+    return None
 
 
 def order_level_check(*, user: User, version: ServiceVersion) -> None:
@@ -267,26 +282,71 @@ def case_submit(
     stage names the old Online-Schalter) or the login is below the level (``auth_level``) and
     ``OrderInvalid`` with per-field errors for bad data; in both cases nothing is written.
 
-    The offer is read and the data validated before the transaction: it only writes (its
-    first statement carries the BEGIN, ``tenants.db_backend``). Under READ COMMITTED every
-    statement reads what was committed when it began, inside a transaction or not, so this
-    reads exactly what it read as the transaction's first statement.
+    The offer is taken as this process last read it (``PreparedSelect.kept``; read now the
+    first time) and the data validated before the transaction. The transaction's one round
+    trip reads the offer again before its writes: if it changed meanwhile (another stage, a
+    new version, retired, …), everything is rolled back and the order starts over from a
+    fresh read (at most ``ORDER_ATTEMPTS`` times). A refusal (not offered, login too weak,
+    invalid data) always rests on a fresh read: one from the kept offer is checked again.
     """
-    offer, version = offer_for_order(service_key=service_key)
-    order_level_check(user=user, version=version)
-    json_data, uploads = order_validate(version=version, data=data, files=files, language=language)
-    return _case_create(user=user, offer=offer, version=version, data=json_data, uploads=uploads)
+    for attempt in range(ORDER_ATTEMPTS):
+        # First from the offer as this process last read it; after a change, read afresh.
+        fresh = attempt > 0
+        if fresh and files:
+            _rewind(files)  # read by the validation before
+        try:
+            offer, version, kept = _offer_kept(service_key=service_key, fresh=fresh)
+            order_level_check(user=user, version=version)
+            json_data, uploads = order_validate(
+                version=version, data=data, files=files, language=language
+            )
+        except (ServiceNotOrderable, OrderInvalid):
+            if fresh:
+                raise
+            continue  # a refusal always rests on a fresh read of the offer
+        try:
+            return _case_create(
+                user=user, offer=offer, version=version, data=json_data, uploads=uploads, kept=kept
+            )
+        except KeptChanged:
+            continue  # the offer changed since it was read: everything was rolled back
+    raise ServiceNotOrderable(
+        _("Die Gemeinde ändert dieses Angebot gerade. Bitte versuchen Sie es gleich nochmals."),
+        code="offer_changing",
+    )
+
+
+# A kept offer, then two fresh reads: more only if the commune changes it again and again
+# within those milliseconds.
+ORDER_ATTEMPTS = 3
+
+
+def _rewind(files: Any) -> None:
+    for key in files:
+        for upload in files.getlist(key) if hasattr(files, "getlist") else [files[key]]:
+            upload.seek(0)
 
 
 @transaction.atomic
 def _case_create(
-    *, user: User, offer: ServiceOffer, version: ServiceVersion, data: dict, uploads: Any
+    *,
+    user: User,
+    offer: ServiceOffer,
+    version: ServiceVersion,
+    data: dict,
+    uploads: Any,
+    kept: Kept,
 ) -> Case:
-    """The case of a validated order, with everything it starts with, in one transaction."""
+    """The case of a validated order, with everything it starts with, in one transaction.
+
+    The offer (``kept``, maybe as this process read it for an earlier order) is read again
+    first in the same round trip: if it changed, ``KeptChanged`` rolls everything back."""
     now = timezone.now()
-    # The reference number, case, payment, steps, grants, first event and usage count: one
-    # round trip. The reference is made in SQL from the number and comes back from the INSERT.
+    # The offer read again, the reference number, case, payment, steps, grants, first event
+    # and usage count: one round trip. The reference is made in SQL from the number and comes
+    # back from the INSERT.
     batch = WriteBatch()
+    batch.add(*kept.statement, kept.check)
     reference = reference_in_batch(batch=batch, year=timezone.localdate(now).year)
     case = _case_new(
         user=user, offer=offer, version=version, data=data, now=now, reference=reference
