@@ -41,9 +41,10 @@ sends neither. If a query string carrying the ``BEGIN`` fails before the server 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -206,8 +207,16 @@ class SearchPathCursor(DjangoCursor):
     ) -> None:
         """Send ``statements`` as one query string; the pending SET among them counts as set
         once it ran (and as unknown after a failure)."""
-        try:
+        with self._sending(pending):
             super().execute(*_joined(statements), **kwargs)
+
+    @contextlib.contextmanager
+    def _sending(self, pending: tuple[list[str], Any] | None) -> Iterator[None]:
+        """Around sending the pending SET (and a waiting BEGIN): the SET counts as set once the
+        block succeeded, as unknown after a failure, after which the BEGIN waits again if the
+        server did not run it."""
+        try:
+            yield
         except Exception:
             if pending is not None:
                 pending[1].search_path_set_schemas = None
@@ -249,20 +258,11 @@ class SearchPathCursor(DjangoCursor):
         driver = self.connection
         allow_prepared(driver)
         cursors = []
-        try:
-            with driver.pipeline():
-                for sql, params in [*prefix, *statements]:
-                    cursor = psycopg.Cursor(driver)
-                    cursor.execute(sql, params, prepare=params is not None)
-                    cursors.append(cursor)
-        except Exception:
-            if pending is not None:
-                pending[1].search_path_set_schemas = None
-            if self._wrapper is not None:
-                self._wrapper.begin_check()
-            raise
-        if pending is not None:
-            pending[1].search_path_set_schemas = pending[0]
+        with self._sending(pending), driver.pipeline():
+            for sql, params in [*prefix, *statements]:
+                cursor = psycopg.Cursor(driver)
+                cursor.execute(sql, params, prepare=params is not None)
+                cursors.append(cursor)
         wrapper = self._wrapper
         if wrapper is not None and wrapper.queries_logged:
             # One entry for the round trip, as for every query string (DEBUG,

@@ -9,24 +9,18 @@ nothing outlives the test."""
 
 import psycopg
 import pytest
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+
+from tests.tenants.probe_table import own_connection_with_table
 
 PROBE = "begin_probe"
 
 
 @pytest.fixture
 def probe(db):
-    original = connections["default"]
-    fresh = connections.create_connection("default")
-    connections["default"] = fresh
-    try:
-        with fresh.cursor() as cursor:
-            cursor.execute(f"CREATE TEMP TABLE {PROBE} (id int PRIMARY KEY, note text)")
+    with own_connection_with_table(PROBE):
         yield
-    finally:
-        fresh.close()  # the temporary table goes with the session
-        connections["default"] = original
 
 
 @pytest.fixture

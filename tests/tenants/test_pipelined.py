@@ -8,10 +8,11 @@ The first tests work in autocommit mode on a fresh connection and a temporary ta
 
 import psycopg
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cases.services.submit import _NEXT_NUMBER_SQL
+from tests.tenants.probe_table import own_connection_with_table
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +22,8 @@ INSERT = f"INSERT INTO {PROBE} (id, note) VALUES (%s, %s)"
 
 @pytest.fixture
 def probe(db):
-    original = connections["default"]
-    fresh = connections.create_connection("default")
-    connections["default"] = fresh
-    try:
-        with fresh.cursor() as cursor:
-            cursor.execute(f"CREATE TEMP TABLE {PROBE} (id int PRIMARY KEY, note text)")
+    with own_connection_with_table(PROBE):
         yield
-    finally:
-        fresh.close()  # the temporary table goes with the session
-        connections["default"] = original
 
 
 def _rows() -> list[tuple]:
