@@ -409,10 +409,21 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     def run_pipelined(self, statements: Sequence[Statement]) -> list[list[tuple] | None]:
         """``statements`` (each one statement) in one round trip, kept prepared, in the
         current transaction; each one's rows (None where it returns none). See
-        ``SearchPathCursor.execute_pipelined``."""
+        ``SearchPathCursor.execute_pipelined``. Execute wrappers
+        (``connection.execute_wrapper``: instrumentation, query counters) see the round trip
+        once, as the statements' SQL joined and their parameters in order."""
         self.validate_no_broken_transaction()
+
+        def executor(_sql: str, _params: Any, _many: bool, _context: dict) -> Any:
+            return cursor.cursor.execute_pipelined(statements)
+
         with self.wrap_database_errors, self.cursor() as cursor:
-            rows = cursor.cursor.execute_pipelined(statements)
+            if self.execute_wrappers:
+                sql = ";\n".join(sql for sql, _params in statements)
+                params = [p for _sql, params in statements for p in (params or ())]
+                rows = cursor._execute_with_wrappers(sql, params, many=False, executor=executor)
+            else:
+                rows = executor("", None, False, {})
         self.answered_at = time.monotonic()
         return rows
 

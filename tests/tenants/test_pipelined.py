@@ -136,3 +136,18 @@ def test_a_prepared_statement_runs_in_the_commune_current_when_it_runs(kriens, e
         assert _prepared("cases_referencecounter")
     with in_commune(emmen):
         assert _counter(year) == 2
+
+
+def test_execute_wrappers_see_the_round_trip_once(probe):
+    """Instrumentation through ``connection.execute_wrapper`` sees one call with the joined SQL
+    and the parameters in order, and its result."""
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        seen.append((sql, params, result))
+        return result
+
+    with connection.execute_wrapper(wrapper), transaction.atomic():
+        connection.run_pipelined([(INSERT, [7, "sieben"]), (f"SELECT id FROM {PROBE}", None)])
+    assert seen == [(f"{INSERT};\nSELECT id FROM {PROBE}", [7, "sieben"], [None, [(7,)]])]
