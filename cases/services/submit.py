@@ -300,10 +300,12 @@ def case_submit(
             json_data, uploads = order_validate(
                 version=version, data=data, files=files, language=language
             )
-        except (ServiceNotOrderable, OrderInvalid):
+        except (ServiceNotOrderable, OrderInvalid, ServiceVersion.DoesNotExist):
             if fresh:
                 raise
-            continue  # a refusal always rests on a fresh read of the offer
+            # A refusal always rests on a fresh read of the offer (the kept one may also name
+            # a version deleted since).
+            continue
         try:
             return _case_create(
                 user=user, offer=offer, version=version, data=json_data, uploads=uploads, kept=kept

@@ -110,3 +110,24 @@ def test_kept_offers_are_per_commune(kriens, emmen, in_commune, kriens_setup):
         case_submit(user=resident, service_key=SERVICE, data={"reason": "a"})
     with in_commune(emmen):
         assert not Case.objects.exists()
+
+
+def test_a_kept_offer_naming_a_version_that_no_longer_exists_is_read_again(
+    kriens, in_commune, kriens_setup, version
+):
+    """The kept rows name a version id that does not exist (a database recreated under a
+    running process, as benches do): the order reads the offer again and is made with the
+    version published now, no error."""
+    from cases.services.submit import _ORDERABLE_OFFER
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        _order(resident)
+        kept = _ORDERABLE_OFFER._local.kept
+        [key] = kept
+        column = _ORDERABLE_OFFER._compiled("default").compiler.annotation_col_map
+        row = list(kept[key][0])
+        row[column["published_version_id"]] = version.pk + 10_000  # no such version
+        kept[key] = [tuple(row)]
+        case, batches, _reads = _order(resident)
+        assert batches == 1 and case.version_id == version.pk
