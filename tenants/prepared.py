@@ -237,7 +237,7 @@ class Kept:
     def check(self, rows: list[tuple]) -> None:
         """Raise ``KeptChanged`` (and forget) unless ``rows``, read again by ``statement``
         inside the transaction, are the rows the objects were made from."""
-        if [tuple(row) for row in rows] != [tuple(row) for row in self.rows]:
+        if rows != self.rows:
             self.forget()
             raise KeptChanged
 

@@ -1,10 +1,10 @@
 """Several writes of one transaction in one round trip to PostgreSQL.
 
 The statements travel together in libpq's pipeline mode (``tenants.db_backend``), each bound on
-the server and kept prepared on the connection, and PostgreSQL answers each in turn. Inserts are compiled by Django's own
-insert compiler (field defaults, ``auto_now_add``, encryption of encrypted fields, JSON
-adaptation), so the rows are exactly those ``Model.save()`` would write; only the round trips
-are saved. A failing statement fails the whole query and, with it, the caller's transaction.
+the server and kept prepared on the connection, and PostgreSQL answers each in turn. Inserts
+are compiled by Django's own insert compiler (field defaults, ``auto_now_add``, encryption of
+encrypted fields, JSON adaptation), so the rows are exactly those ``Model.save()`` would
+write; only the round trips are saved. A failing statement fails the whole query and, with it, the caller's transaction.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ _SINGLE_ROW_SQL: dict[tuple, str] = {}
 # The SQL text of multi-row INSERTs that Django's PostgreSQL compiler writes with UNNEST (one
 # array parameter per column, whatever the number of rows), by model, columns and RETURNING.
 _UNNEST_SQL: dict[tuple, str] = {}
-# The same without RETURNING as a plain VALUES list (by shape and number of rows): the values
-# are bound on the client (``tenants.db_backend``), and psycopg writes an array literal in
-# Python, element by element, where a single value takes its C dumper.
+# The same without RETURNING as a plain VALUES list (by shape and number of rows): a deferred
+# write folded in front of a statement is bound on the client (``tenants.db_backend``), where
+# psycopg writes an array literal in Python, element by element, but a single value with its
+# C dumper.
 _VALUES_SQL: dict[tuple, str] = {}
 # Both are keyed per schema and (VALUES) per number of rows: emptied when they reach this many
 # texts, so that a process serving every commune keeps a bounded set.

@@ -19,9 +19,8 @@ function that builds its SQL. The builds wait on the connection, keyed (a later 
 same key replaces the earlier one and moves to the end), and are sent in front of the
 connection's next statement of any kind, in the same query string where it is a plain data
 statement, else just before it; at commit they travel with the ``COMMIT`` itself, pipelined
-(see below). Every
-statement therefore still sees every write made before it, and a failing write fails that
-query and the transaction. A rollback drops them; switching the schema sends them first (they
+(see below). Every statement therefore still sees every write made before it, and a failing
+write fails that query and the transaction. A rollback drops them; switching the schema sends them first (they
 were built for the schema they were made in).
 
 Pipelined statements (``DatabaseWrapper.run_pipelined``): several statements, with the
@@ -271,11 +270,10 @@ class SearchPathCursor(DjangoCursor):
             wrapper.queries_log.append(
                 {"sql": ";\n".join(self._shown(s, p) for s, p in sent), "time": "0.000"}
             )
-        rows = []
-        for cursor in cursors[len(prefix) :]:
-            rows.append(cursor.fetchall() if cursor.description is not None else None)
+        rows = [c.fetchall() if c.description is not None else None for c in cursors]
+        for cursor in cursors:
             cursor.close()
-        return rows
+        return rows[len(prefix) :]
 
     def _shown(self, sql: str, params: Any) -> str:
         return sql if params is None else self.mogrify(sql, params)
@@ -413,11 +411,11 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         (``connection.execute_wrapper``: instrumentation, query counters) see the round trip
         once, as the statements' SQL joined and their parameters in order."""
         self.validate_no_broken_transaction()
-
-        def executor(_sql: str, _params: Any, _many: bool, _context: dict) -> Any:
-            return cursor.cursor.execute_pipelined(statements)
-
         with self.wrap_database_errors, self.cursor() as cursor:
+
+            def executor(_sql: str, _params: Any, _many: bool, _context: dict) -> Any:
+                return cursor.cursor.execute_pipelined(statements)
+
             if self.execute_wrappers:
                 sql = ";\n".join(sql for sql, _params in statements)
                 params = [p for _sql, params in statements for p in (params or ())]
