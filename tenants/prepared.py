@@ -33,7 +33,7 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-from .db_backend.base import allow_prepared
+from .db_backend.cursor import allow_prepared
 
 
 class _PreparingCursor(psycopg.Cursor):
