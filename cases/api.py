@@ -30,6 +30,8 @@ from .serializers import (
     NoteSerializer,
     RequestInfoSerializer,
     WithdrawSerializer,
+    case_created_data,
+    order_payload,
 )
 from .services.core import current_step
 
@@ -85,15 +87,14 @@ class CaseViewSet(viewsets.ViewSet):
             except UnsafeInput as exc:
                 return Response({"data": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
             body = {"service": body.get("service"), "data": data}
-        payload = CaseCreateSerializer(data=body)
-        payload.is_valid(raise_exception=True)
+        payload = order_payload(body)
         case = services.case_submit(
             user=request.user,
-            service_key=payload.validated_data["service"],
-            data=payload.validated_data["data"],
+            service_key=payload["service"],
+            data=payload["data"],
             files=request.FILES or None,
         )
-        return Response(CaseCreatedSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(case_created_data(case), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CaseDetailSerializer)
     def retrieve(self, request, pk=None):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,6 +25,27 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
 
+# What CaseCreateSerializer accepts for ``service`` without trimming (SlugField, not blank).
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def order_payload(body: Any) -> dict[str, Any]:
+    """The validated order (``service``, ``data``), as ``CaseCreateSerializer`` gives it.
+
+    An order as it usually comes (a JSON object with a plain service key and an object of
+    data) is taken as it is: the serializer would return the same values, but building its
+    fields (a deep copy per request) costs more than the rest of the answer. Anything else
+    goes through the serializer, with its messages (``ValidationError`` → 400)."""
+    if type(body) is dict:
+        service, data = body.get("service"), body.get("data", {})
+        plain = type(service) is str and _SLUG.fullmatch(service) and type(data) is dict
+        if plain and all(type(key) is str for key in data):
+            return {"service": service, "data": data}
+    payload = CaseCreateSerializer(data=body)
+    payload.is_valid(raise_exception=True)
+    return payload.validated_data
+
+
 class CaseFilterSerializer(QuerySerializer):
     """Query parameters of the case list; also their documentation."""
 
@@ -39,6 +63,11 @@ class CaseCreatedSerializer(serializers.Serializer):
         read_only=True, label=Case._meta.get_field("reference").verbose_name
     )
     status = serializers.ChoiceField(choices=CaseStatus.choices, read_only=True)
+
+
+def case_created_data(case: Case) -> dict[str, str]:
+    """``CaseCreatedSerializer(case).data``, written out (the serializer documents it)."""
+    return {"id": str(case.pk), "reference": case.reference, "status": str(case.status)}
 
 
 class CaseListSerializer(serializers.ModelSerializer):
