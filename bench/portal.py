@@ -216,6 +216,13 @@ def _statements(submit) -> tuple[list[str], int]:
         for index, sql in enumerate(sent)
         if sql != "BEGIN" or not (index + 1 < len(sent) and sent[index + 1].startswith("BEGIN;"))
     ]
+    # Deferred writes go with the COMMIT itself (one entry ending in COMMIT); Django's own
+    # "COMMIT" logged after it sends nothing then.
+    sent = [
+        sql
+        for index, sql in enumerate(sent)
+        if sql != "COMMIT" or not (index and sent[index - 1].rstrip().endswith("COMMIT"))
+    ]
     statements = []
     for sql in sent:
         if sql.startswith("BEGIN; "):

@@ -21,6 +21,8 @@ JOB_MIDDLEWARE = [
     "tenants.jobs.CommuneJobMiddleware",
     "cases.automation.warmup.AdapterWarmUpMiddleware",
     "tenants.heartbeat.WorkerHeartbeatMiddleware",
+    # A thread per worker process that hands the committed jobs of tenants.outbox to the broker.
+    "tenants.outbox.OutboxRelayMiddleware",
 ]
 
 

@@ -38,44 +38,21 @@ def enqueue_on_commit(actor: ActorRef, *args: Any, **kwargs: Any) -> None:
 
     The data is committed by then: a failing send (broker down) must not fail the request that
     committed it. The error is logged and the work is left for a periodic sweeper (e.g.
-    ``cases.actors.sweep_steps``), which re-enqueues what has no live message.
+    ``cases.actors.sweep_steps``), which re-enqueues what has no live message. A job that no
+    sweeper re-sends (e.g. a notification mail) goes through ``tenants.outbox`` instead.
     """
-    _send_on_commit(actor_of(actor), args, kwargs, run_here=False)
-
-
-def enqueue_on_commit_or_run(actor: ActorRef, *args: Any) -> None:
-    """Like ``enqueue_on_commit``, for a job that no sweeper re-sends (e.g. a notification
-    mail): when the broker refuses the message, the job's function runs right there, after the
-    commit and in the same commune, so nothing is lost; its own failure is logged."""
-    _send_on_commit(actor_of(actor), args, {}, run_here=True)
-
-
-def _send_on_commit(
-    actor: dramatiq.Actor, args: tuple, kwargs: dict[str, Any], *, run_here: bool
-) -> None:
     schema = current_schema()
+    actor = actor_of(actor)
 
     def send() -> None:
         try:
             actor.send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})
-            return
         except Exception:
-            if not run_here:
-                logger.exception(
-                    "enqueue of %s failed (broker unreachable?); left for the sweeper",
-                    actor.actor_name,
-                    extra={"commune_schema": schema, "job_args": repr(args)[:200]},
-                )
-                return
-            logger.warning(
-                "enqueue of %s failed (broker unreachable?); run in the request instead",
+            logger.exception(
+                "enqueue of %s failed (broker unreachable?); left for the sweeper",
                 actor.actor_name,
-                extra={"commune_schema": schema},
+                extra={"commune_schema": schema, "job_args": repr(args)[:200]},
             )
-        try:
-            actor.fn(*args, **kwargs)
-        except Exception:
-            logger.exception("%s failed in the request", actor.actor_name)
 
     transaction.on_commit(send)
 

@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -172,6 +173,20 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.seen_at:%H:%M:%S})"
+
+
+class OutboxJob(models.Model):
+    """A job asked for in a transaction, written in that transaction (``tenants.outbox``): the
+    workers' relay hands it to the broker once committed and deletes it. Ids only, as in the
+    job's message; never names, addresses or form data."""
+
+    schema_name = models.CharField(max_length=63)
+    actor_name = models.CharField(max_length=100)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} in {self.schema_name} ({self.created_at:%H:%M:%S})"
 
 
 class CommuneConfig(models.Model):

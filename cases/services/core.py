@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from tenants.context import current_commune
-from tenants.jobs import enqueue_on_commit_or_run
+from tenants.outbox import enqueue_in_transaction
 
 from ..calendar import add_working_days, working_days_between
 from ..event_texts import CODE_KEY, PARAMS_KEY, event_text, in_languages
@@ -297,15 +297,15 @@ def backoffice_url(case: Case) -> str:
 
 
 def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = False) -> None:
-    """E-mail ``recipient`` that there is news in the case: a job, enqueued once the
-    transaction commits (``cases.services.notifications`` builds and sends the mail).
+    """E-mail ``recipient`` that there is news in the case: a job, written in the current
+    transaction and sent by the workers' relay once it commits (``tenants.outbox``; it is
+    never lost); ``cases.services.notifications`` builds and sends the mail.
 
     The mail carries the reference and a link only: no names, no data, no decision. The job's
     message carries ids and a fresh key (idempotent sending), never the address.
     """
     if recipient is None or not recipient.email:
         return
-    # Without a broker the job runs in the request (after the commit): no mail is lost.
-    enqueue_on_commit_or_run(
+    enqueue_in_transaction(
         SEND_NOTIFICATION, uuid.uuid4().hex, str(case.pk), recipient.pk, for_clerk
     )

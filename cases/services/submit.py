@@ -380,11 +380,13 @@ def _case_create(
     )
     batch.insert([submitted], returning=["text"])
     batch.add(*usage.submitted_statement(case))
+    # The confirmation mail's job (tenants.outbox) goes in front of the batch, in its round
+    # trip; it leaves only if everything commits.
+    notify_on_commit(recipient=user, case=case)
     batch.run()
     submitted.details = {**details, PARAMS_KEY: {"reference": case.reference}}
     _uploads_attach(case=case, uploads=uploads, user=user)
     case_advance(case=case, actor=user, now=now, steps=steps)
     if case.status == CaseStatus.SUBMITTED:  # unchanged: status_set did not index it
         case_index_write(case)
-    notify_on_commit(recipient=user, case=case)
     return case

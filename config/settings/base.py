@@ -384,7 +384,9 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 # Tests use the stub broker without DbConnectionsMiddleware (it would close the test's connection).
 # Nor the heartbeat: its thread would commit rows beside the test's transaction.
 JOB_MIDDLEWARE_FOR_TESTS = [
-    m for m in JOB_MIDDLEWARE if "DbConnections" not in m and "Heartbeat" not in m
+    m
+    for m in JOB_MIDDLEWARE
+    if "DbConnections" not in m and "Heartbeat" not in m and "OutboxRelay" not in m
 ]
 # Seconds between two ticks of the public scheduler (tenants.scheduler).
 SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=20)

@@ -131,13 +131,19 @@ class DatabaseWrapper(TenantDatabaseWrapper):
 
     # --- Deferred writes -------------------------------------------------------------------
     def write_later(
-        self, key: Hashable, build: Callable[[], list[Statement]], state: Any = None
+        self,
+        key: Hashable,
+        build: Callable[[], list[Statement]],
+        state: Any = None,
+        *,
+        always: bool = False,
     ) -> bool:
         """Defer the statements ``build()`` returns under ``key`` (replacing and moving to the
         end an earlier build of the same key); ``state`` is kept for ``deferred_state``.
-        Returns False, deferring nothing, outside ``defer_writes`` or outside a transaction:
-        the caller then writes now."""
-        if not self.defer_writes or not self.in_atomic_block:
+        Returns False, deferring nothing, outside ``defer_writes`` (unless ``always``: a write
+        nothing in the transaction reads, such as ``tenants.outbox``'s) or outside a
+        transaction: the caller then writes now."""
+        if not (self.defer_writes or always) or not self.in_atomic_block:
             return False
         self._deferred.pop(key, None)
         self._deferred[key] = (build, state)

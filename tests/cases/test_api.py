@@ -286,6 +286,7 @@ def test_decision_mail_has_no_personal_content(
             user=kriens_setup["resident"], service_key="parkkarte-test", data={"reason": "a"}
         )
     clerk = token_client(kriens, kriens_setup["clerk"])
+    notification_jobs()  # the order's confirmation
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         clerk.post(

@@ -176,28 +176,46 @@ def test_retention_deletes_the_sent_marks_with_their_case(kriens, in_commune, kr
         assert list(NotificationSent.objects.values_list("case_id", flat=True)) == [kept.pk]
 
 
-def test_without_a_broker_the_mail_is_sent_in_the_request(
+def test_a_refused_job_waits_in_the_outbox_and_goes_out_later(
     kriens,
     in_commune,
     commune_client,
     kriens_setup,
     django_capture_on_commit_callbacks,
+    notification_jobs,
     monkeypatch,
+    caplog,
 ):
-    """A notification has no sweeper: when the broker refuses the job, the request sends the
-    mail itself after the commit (once, recorded like the job's), and the order still succeeds."""
+    """A notification has no sweeper: it is written with the order (``tenants.outbox``). While
+    the broker refuses, the order still succeeds, the request sends no mail and the job stays
+    in the outbox; the relay's next pass sends it, and the mail goes out once."""
     import dramatiq
     from dramatiq.errors import ConnectionClosed
+
+    from tenants.models import OutboxJob
+    from tenants.outbox import outbox_relay
 
     actor = dramatiq.get_broker().get_actor(SEND_NOTIFICATION)
 
     def refuse(*args, **kwargs):
         raise ConnectionClosed(OSError("Verbindung abgelehnt"))
 
-    monkeypatch.setattr(actor, "send_with_options", refuse)
     resident = kriens_setup["resident"]
-    body = _order(commune_client, kriens, in_commune, resident, django_capture_on_commit_callbacks)
-    assert queued(NOTIFICATION_QUEUE) == []
+    with monkeypatch.context() as refusing:
+        refusing.setattr(actor, "send_with_options", refuse)
+        body = _order(
+            commune_client, kriens, in_commune, resident, django_capture_on_commit_callbacks
+        )
+        assert outbox_relay() == 0
+    assert mail.outbox == []
+    [job] = OutboxJob.objects.all()
+    assert (job.schema_name, job.actor_name) == (kriens.schema_name, SEND_NOTIFICATION)
+    assert job.args[1:] == [body["id"], resident.pk, False]
+    assert resident.email not in repr(job.args)
+    assert "wait for the next pass" in caplog.text
+
+    assert notification_jobs() == 1
+    assert not OutboxJob.objects.exists()
     [sent] = mail.outbox
     assert sent.to == [resident.email]
     assert sent.subject == f"Neuigkeiten in Ihrem Geschäft {body['reference']}"

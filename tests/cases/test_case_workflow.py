@@ -244,7 +244,9 @@ def test_messages_notify_the_other_side_without_content(
     with in_commune(kriens):
         case = _submit(kriens_setup, reason="Sehr privat")
         case_assign(case=case, user=kriens_setup["clerk"], assignee=kriens_setup["clerk"])
-        mail.outbox.clear()
+    notification_jobs()  # the order's confirmation
+    mail.outbox.clear()
+    with in_commune(kriens):
         with django_capture_on_commit_callbacks(execute=True):
             message_send(case=case, user=kriens_setup["clerk"], body="Bitte Ausweis zeigen")
         with django_capture_on_commit_callbacks(execute=True):

@@ -1,6 +1,7 @@
 """Every job that services send by name is declared in a web process, right after start-up.
 
-Services send jobs by name (``tenants.jobs.enqueue_on_commit(_or_run)``); a name no module has
+Services send jobs by name (``tenants.jobs.enqueue_on_commit``,
+``tenants.outbox.enqueue_in_transaction``); a name no module has
 declared raises ``ActorNotFound`` in the request. Checked in a fresh interpreter with the web
 settings: inside the test run some earlier test may have imported the actors already (the
 account mail job was missing in web processes, and only a test run in isolation showed it)."""

@@ -1,0 +1,155 @@
+"""Jobs written in the transaction that asks for them (a transactional outbox).
+
+``enqueue_in_transaction(actor, *args)`` writes the job as a row of ``tenants.OutboxJob``
+(public schema, with the current commune's schema) in the caller's own transaction: sent with
+its next statement or its ``COMMIT`` (``DatabaseWrapper.write_later``), so it costs the request
+no round trip and no broker call. A rolled-back transaction leaves no job; a committed one leaves
+a job that no crash, broker outage or restart can lose.
+
+The workers' relay (``OutboxRelayMiddleware``, a thread in every worker process) ``LISTEN``s on
+``CHANNEL`` (a trigger notifies at each commit that wrote jobs) and looks at least every
+``POLL_SECONDS`` seconds anyway. ``outbox_relay`` takes the oldest waiting rows with ``FOR UPDATE
+SKIP LOCKED`` (several relays never take the same row), hands each to the broker in the commune it
+was written in (``tenants.jobs.send_in_schema``) and deletes those the broker accepted, in one
+transaction. A job the broker refuses stays for the next pass; should the relay die between the
+broker's acceptance and its ``COMMIT``, the job is sent again: jobs sent this way must be
+idempotent (the notification mail carries its own key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import logging
+import threading
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
+from dramatiq.errors import ActorNotFound
+from dramatiq.middleware import Middleware
+
+from .jobs import ActorRef, actor_of, current_schema, send_in_schema
+
+logger = logging.getLogger(__name__)
+
+# Notified by the trigger of migration tenants.0010 after each statement that wrote jobs.
+CHANNEL = "tenants_outbox"
+# How long the relay waits for a notification before it looks anyway.
+POLL_SECONDS = 5.0
+# After a failure (database or broker away), the relay tries again after this long.
+RETRY_SECONDS = 2.0
+# Rows per relay transaction.
+BATCH = 200
+
+_INSERT_SQL = (
+    "INSERT INTO tenants_outboxjob (schema_name, actor_name, args) VALUES (%s, %s, %s::jsonb)"
+)
+_CLAIM_SQL = (
+    "SELECT id, schema_name, actor_name, args FROM tenants_outboxjob "
+    "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
+)
+_DONE_SQL = "DELETE FROM tenants_outboxjob WHERE id = ANY(%s)"
+_BACKLOG_SQL = "SELECT count(*), min(created_at) FROM tenants_outboxjob"
+
+_keys = itertools.count()
+
+
+def enqueue_in_transaction(actor: ActorRef, *args: Any) -> None:
+    """Send ``actor`` with ``args`` (JSON values: ids, keys, flags) once the current
+    transaction commits, in the commune current now; never if it rolls back. The job is
+    written with the transaction (see the module docstring); outside a transaction it is
+    written at once. An actor no module declares raises ``ActorNotFound`` here."""
+    name = actor_of(actor).actor_name
+    statement = (_INSERT_SQL, [current_schema(), name, json.dumps(args)])
+    if not connection.write_later(("outbox", next(_keys)), lambda: [statement], always=True):
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+
+
+def outbox_relay(*, limit: int = BATCH) -> int:
+    """Hand up to ``limit`` committed jobs to the broker, oldest first, each in the commune it
+    was written in; returns how many left the outbox (deleted: taken by the broker, or
+    dropped when no actor of that name exists any more). Stops at the first refusal: that
+    job and those after it stay for the next pass."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [limit])
+        rows = cursor.fetchall()
+        done = []
+        for job_id, schema, actor_name, args in rows:
+            try:
+                # Django's connection reads jsonb as text (JSONField decodes it).
+                send_in_schema(actor_name, schema, *json.loads(args))
+            except ActorNotFound:
+                # Code that wrote it is gone (a rollback of a release): nothing can run it.
+                logger.error("outbox job %s for unknown actor %s dropped", job_id, actor_name)
+            except Exception:
+                logger.warning(
+                    "broker refused job %s (%s); %d job(s) wait for the next pass",
+                    job_id,
+                    actor_name,
+                    len(rows) - len(done),
+                    exc_info=True,
+                )
+                break
+            done.append(job_id)
+        if done:
+            cursor.execute(_DONE_SQL, [done])
+    return len(done)
+
+
+def outbox_backlog() -> tuple[int, dt.datetime | None]:
+    """How many jobs wait, and since when the oldest (for /healthz)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BACKLOG_SQL)
+        count, oldest = cursor.fetchone()
+    return count, oldest
+
+
+class OutboxRelayMiddleware(Middleware):
+    """Runs the relay in a thread of every worker process, from boot to shutdown."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def after_worker_boot(self, broker, worker) -> None:
+        self.thread = threading.Thread(target=self.run, name="outbox-relay", daemon=True)
+        self.thread.start()
+
+    def before_worker_shutdown(self, broker, worker) -> None:
+        self.stop.set()
+
+    def run(self) -> None:
+        """Relay until ``stop`` is set: everything waiting, then again at each notification
+        or after ``POLL_SECONDS``; after a failure, again after ``RETRY_SECONDS``."""
+        listener = None
+        while not self.stop.is_set():
+            try:
+                if listener is None:
+                    listener = _listening()
+                connection.set_schema_to_public()
+                while outbox_relay() == BATCH and not self.stop.is_set():
+                    pass
+                for _notify in listener.connection.notifies(timeout=POLL_SECONDS, stop_after=1):
+                    pass
+            except Exception:
+                logger.warning(
+                    "outbox relay failed; next try in %s s", RETRY_SECONDS, exc_info=True
+                )
+                if listener is not None:
+                    listener.close()
+                    listener = None
+                self.stop.wait(RETRY_SECONDS)
+            finally:
+                close_old_connections()
+        if listener is not None:
+            listener.close()
+
+
+def _listening():
+    """A connection of its own (the settings of ``default``) that listens on ``CHANNEL``."""
+    listener = connections.create_connection(DEFAULT_DB_ALIAS)
+    listener.ensure_connection()
+    listener.connection.execute(f"LISTEN {CHANNEL}")
+    return listener
