@@ -332,6 +332,53 @@ def token_authenticate(key: str) -> AuthToken | None:
     return token
 
 
+def _token_by_hash(key_hash: str) -> QuerySet[AuthToken]:
+    # Everything a request with the token relies on, but not its time of use (written when
+    # due, see token_authenticate_kept): the rows stay the same from one request to the next.
+    return (
+        AuthToken.objects.select_related("user", "identity_login")
+        .defer("last_used_at")
+        .filter(key_hash=key_hash)
+        .order_by()[:1]
+    )
+
+
+_TOKEN_KEPT = PreparedSelect(_token_by_hash, "0" * 64)
+# When this process last stamped a token's last_used_at, by key hash (random: unique).
+_USE_STAMPED: dict[str, dt.datetime] = {}
+_USE_STAMP_EVERY = dt.timedelta(minutes=5)
+
+
+def token_authenticate_kept(key: str) -> AuthToken | None:
+    """``token_authenticate`` for a request whose writing transaction checks the token itself:
+    the token as this process last read it in this commune (``PreparedSelect.kept``), if it
+    is valid as read (not revoked, not expired now, active user); ``token.kept`` is then the
+    ``Kept`` to run and check in that transaction (``KeptChanged`` when the token, its user or
+    its login changed since: revoked, blocked, …). Without kept rows, or when they are not
+    valid, the token is read afresh as by ``token_authenticate`` (``token.kept`` is None)."""
+    now = timezone.now()
+    kept = _TOKEN_KEPT.kept(_hash(key))
+    token = kept.objects[0] if kept.objects else None
+    if token is None or not _valid_as_read(token, now):
+        kept.forget()
+        token = token_authenticate(key)
+        if token is not None:
+            token.kept = None
+        return token
+    token.kept = kept
+    stamped = _USE_STAMPED.get(token.key_hash)
+    if stamped is None or now - stamped > _USE_STAMP_EVERY:
+        AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if len(_USE_STAMPED) >= 4096:
+            _USE_STAMPED.clear()
+        _USE_STAMPED[token.key_hash] = now
+    return token
+
+
+def _valid_as_read(token: AuthToken, now: dt.datetime) -> bool:
+    return token.revoked_at is None and token.expires_at > now and token.user.is_active
+
+
 def tokens_revoke(*, user: User, token_id: int | None = None, label: str | None = None) -> int:
     """Revoke the user's tokens (all, one by id, or those with a label); returns how many."""
     tokens = AuthToken.objects.filter(user=user, revoked_at__isnull=True)

@@ -10,7 +10,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.authentication import TokenCheckedInTransaction, token_checks, token_confirm
 from accounts.models import User
+from tenants.prepared import KeptChanged
 from tenants.safe_input import UnsafeInput, id_from_text, json_loads_checked
 
 from . import selectors, services
@@ -38,10 +40,12 @@ from .services.core import current_step
 ERRORS = OpenApiResponse(description="Ungültige Angaben oder Übergang (Meldung pro Feld)")
 
 
-class CaseViewSet(viewsets.ViewSet):
+class CaseViewSet(TokenCheckedInTransaction, viewsets.ViewSet):
     """Cases: a resident sees their own, a clerk those of their groups, an administrator all."""
 
     permission_classes = [IsAuthenticated]
+    # An order checks its token in its own transaction (accounts.authentication).
+    token_checked_in_transaction = ("create",)
     api_conflicts = True  # writes are transitions: 409 when the state does not allow them
     lookup_value_regex = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
@@ -88,13 +92,21 @@ class CaseViewSet(viewsets.ViewSet):
                 return Response({"data": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
             body = {"service": body.get("service"), "data": data}
         payload = order_payload(body)
-        case = services.case_submit(
-            user=request.user,
+        try:
+            case = self._submit(payload)
+        except KeptChanged:  # the token changed since this process read it: nothing written
+            token_confirm(request)  # 401 unless it is still valid
+            case = self._submit(payload)
+        return Response(case_created_data(case), status=status.HTTP_201_CREATED)
+
+    def _submit(self, payload: dict):
+        return services.case_submit(
+            user=self.request.user,
             service_key=payload["service"],
             data=payload["data"],
-            files=request.FILES or None,
+            files=self.request.FILES or None,
+            checks=token_checks(self.request),
         )
-        return Response(case_created_data(case), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CaseDetailSerializer)
     def retrieve(self, request, pk=None):

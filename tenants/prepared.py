@@ -211,7 +211,12 @@ def kept_forget_all() -> None:
 
 
 class KeptChanged(Exception):
-    """Rows a transaction relied on (``PreparedSelect.kept``) changed since they were read."""
+    """Rows a transaction relied on (``PreparedSelect.kept``) changed since they were read;
+    ``kept`` is the ``Kept`` whose check failed."""
+
+    @property
+    def kept(self) -> Kept | None:
+        return self.args[0] if self.args else None
 
 
 class Kept:
@@ -239,7 +244,7 @@ class Kept:
         inside the transaction, are the rows the objects were made from."""
         if rows != self.rows:
             self.forget()
-            raise KeptChanged
+            raise KeptChanged(self)
 
 
 def run_together(

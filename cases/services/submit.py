@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -271,6 +272,7 @@ def case_submit(
     data: Any,
     files: Any = None,
     language: str = "de",
+    checks: Sequence[Kept] = (),
 ) -> Case:
     """Order ``service_key`` for ``user``: validate the data with the service's form, create the
     case with its reference, steps and permissions, and start the first step.
@@ -288,6 +290,10 @@ def case_submit(
     new version, retired, …), everything is rolled back and the order starts over from a
     fresh read (at most ``ORDER_ATTEMPTS`` times). A refusal (not offered, login too weak,
     invalid data) always rests on a fresh read: one from the kept offer is checked again.
+
+    ``checks`` are rows the caller relied on (e.g. the API token as its process kept it,
+    ``accounts.authentication``): read again in the same round trip; if they changed,
+    ``KeptChanged`` (its ``kept`` one of them) reaches the caller and nothing is written.
     """
     for attempt in range(ORDER_ATTEMPTS):
         # First from the offer as this process last read it; after a change, read afresh.
@@ -308,9 +314,16 @@ def case_submit(
             continue
         try:
             return _case_create(
-                user=user, offer=offer, version=version, data=json_data, uploads=uploads, kept=kept
+                user=user,
+                offer=offer,
+                version=version,
+                data=json_data,
+                uploads=uploads,
+                kept=[kept, *checks],
             )
-        except KeptChanged:
+        except KeptChanged as changed:
+            if changed.kept is not kept:
+                raise  # one of the caller's: its rows changed (everything was rolled back)
             continue  # the offer changed since it was read: everything was rolled back
     raise ServiceNotOrderable(
         _("Die Gemeinde ändert dieses Angebot gerade. Bitte versuchen Sie es gleich nochmals."),
@@ -337,18 +350,20 @@ def _case_create(
     version: ServiceVersion,
     data: dict,
     uploads: Any,
-    kept: Kept,
+    kept: Sequence[Kept],
 ) -> Case:
     """The case of a validated order, with everything it starts with, in one transaction.
 
-    The offer (``kept``, maybe as this process read it for an earlier order) is read again
-    first in the same round trip: if it changed, ``KeptChanged`` rolls everything back."""
+    The offer and the caller's rows (``kept``, maybe as this process read them for an earlier
+    order) are read again first in the same round trip: if one changed, ``KeptChanged`` rolls
+    everything back."""
     now = timezone.now()
     # The offer read again, the reference number, case, payment, steps, grants, first event
     # and usage count: one round trip. The reference is made in SQL from the number and comes
     # back from the INSERT.
     batch = WriteBatch()
-    batch.add(*kept.statement, kept.check)
+    for rows in kept:
+        batch.add(*rows.statement, rows.check)
     reference = reference_in_batch(batch=batch, year=timezone.localdate(now).year)
     case = _case_new(
         user=user, offer=offer, version=version, data=data, now=now, reference=reference
