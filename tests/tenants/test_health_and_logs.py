@@ -133,3 +133,23 @@ def test_worker_heartbeat_middleware_beats_and_forgets(db):
     assert WorkerHeartbeat.objects.filter(worker_id="test:1").exists()
     middleware.before_worker_shutdown(None, None)
     assert not WorkerHeartbeat.objects.filter(worker_id="test:1").exists()
+
+
+def test_healthz_reports_jobs_stuck_in_the_outbox_as_degraded(public_client):
+    """Jobs waiting for the relay: counted; older than 5 minutes: "degraded" (the relay, a
+    worker thread, is not working), still 200. Fresh ones are normal."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tenants.models import OutboxJob
+
+    assert public_client.get("/healthz").json()["outbox"] == "ok (0)"
+    job = OutboxJob.objects.create(schema_name="public", actor_name="x", args=[])
+    fresh = public_client.get("/healthz").json()
+    assert fresh["status"] == "ok" and fresh["outbox"].startswith("waiting (1, oldest ")
+    OutboxJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=6))
+    stuck = public_client.get("/healthz")
+    assert stuck.status_code == 200
+    assert stuck.json()["status"] == "degraded"
+    assert stuck.json()["outbox"].startswith("waiting (1, oldest 36")
