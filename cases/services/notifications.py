@@ -1,7 +1,8 @@
 """Notification e-mails about a case ("Es gibt Neuigkeiten …"), sent by a job.
 
-``core.notify_on_commit`` only enqueues the job once the transaction commits, in its commune:
-neither the mail server nor the commune's sender configuration is waited for in the request.
+``core.notify_on_commit`` only writes the job in the transaction (``tenants.outbox``; the
+workers' relay sends it once committed, in its commune): neither the broker, the mail server nor
+the commune's sender configuration is waited for in the request.
 The job builds the very mail the request used to send (reference and link only, no personal
 content) and claims the job's key in the same transaction as the send: a redelivered message
 finds the key and sends nothing, a failed send rolls the claim back and the retry sends.
@@ -9,13 +10,16 @@ finds the key and sends nothing, a failed send rolls the claim back and the retr
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from tenants.context import current_commune
+from tenants.prepared import PreparedSelect
 from tenants.selectors import commune_mail_sender
 
 from ..models import Case, NotificationSent
@@ -25,6 +29,20 @@ _CLAIM_SQL = (
     f"INSERT INTO {NotificationSent._meta.db_table} (key, case_id, sent_at) "  # noqa: S608
     "VALUES (%s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING key"
 )
+
+
+def _case_and_address(case_id: uuid.UUID, recipient_id: int) -> QuerySet[Case]:
+    # One statement: the case's reference and the recipient's address.
+    return (
+        Case.objects.filter(pk=case_id)
+        .only("id", "reference")
+        .annotate(address=Subquery(User.objects.filter(pk=recipient_id).values("email")[:1]))
+        .order_by()[:1]
+    )
+
+
+# Compiled once per thread and commune schema (every mail asks).
+_CASE_AND_ADDRESS = PreparedSelect(_case_and_address, uuid.UUID(int=1), 987654321)
 
 
 def notification_message(*, case: Case, address: str, for_clerk: bool) -> EmailMessage:
@@ -54,13 +72,7 @@ def notification_send(*, key: str, case_id: str, recipient_id: int, for_clerk: b
     case is gone (retention) or the recipient has no address any more. A failing mail server
     raises, so the job is retried.
     """
-    # One statement: the case's reference and the recipient's address.
-    case = (
-        Case.objects.filter(pk=case_id)
-        .only("id", "reference")
-        .annotate(address=Subquery(User.objects.filter(pk=recipient_id).values("email")[:1]))
-        .first()
-    )
+    case = _CASE_AND_ADDRESS.first(uuid.UUID(str(case_id)), int(recipient_id))
     address = case.address if case is not None else None
     if case is None or not address:
         return False
