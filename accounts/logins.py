@@ -319,6 +319,8 @@ def _valid_token(key_hash: str, now: dt.datetime) -> QuerySet[AuthToken]:
 # Compiled once (per thread and schema), run on every API request: one indexed query that
 # checks expiry and revocation each time, so a revoked token stops working at once.
 _VALID_TOKEN = PreparedSelect(_valid_token, "0" * 64, dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+# A token's last_used_at is written at most this often (not on every request).
+_USE_STAMP_EVERY = dt.timedelta(minutes=5)
 
 
 def token_authenticate(key: str) -> AuthToken | None:
@@ -327,7 +329,7 @@ def token_authenticate(key: str) -> AuthToken | None:
     token = _VALID_TOKEN.first(_hash(key), now)
     if token is None or not token.user.is_active:
         return None
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    if token.last_used_at is None or now - token.last_used_at > _USE_STAMP_EVERY:
         AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 
@@ -346,7 +348,6 @@ def _token_by_hash(key_hash: str) -> QuerySet[AuthToken]:
 _TOKEN_KEPT = PreparedSelect(_token_by_hash, "0" * 64)
 # When this process last stamped a token's last_used_at, by key hash (random: unique).
 _USE_STAMPED: dict[str, dt.datetime] = {}
-_USE_STAMP_EVERY = dt.timedelta(minutes=5)
 
 
 def token_authenticate_kept(key: str) -> AuthToken | None:
@@ -355,16 +356,13 @@ def token_authenticate_kept(key: str) -> AuthToken | None:
     is valid as read (not revoked, not expired now, active user); ``token.kept`` is then the
     ``Kept`` to run and check in that transaction (``KeptChanged`` when the token, its user or
     its login changed since: revoked, blocked, …). Without kept rows, or when they are not
-    valid, the token is read afresh as by ``token_authenticate`` (``token.kept`` is None)."""
+    valid, the token is read afresh as by ``token_authenticate`` (and has no ``kept``)."""
     now = timezone.now()
     kept = _TOKEN_KEPT.kept(_hash(key))
     token = kept.objects[0] if kept.objects else None
     if token is None or not _valid_as_read(token, now):
         kept.forget()
-        token = token_authenticate(key)
-        if token is not None:
-            token.kept = None
-        return token
+        return token_authenticate(key)
     token.kept = kept
     stamped = _USE_STAMPED.get(token.key_hash)
     if stamped is None or now - stamped > _USE_STAMP_EVERY:

@@ -46,7 +46,7 @@ def enqueue_on_commit(actor: ActorRef, *args: Any, **kwargs: Any) -> None:
 
     def send() -> None:
         try:
-            actor.send_with_options(args=args, kwargs=kwargs, **{SCHEMA_OPTION: schema})
+            send_in_schema(actor, schema, *args, **kwargs)
         except Exception:
             logger.exception(
                 "enqueue of %s failed (broker unreachable?); left for the sweeper",

@@ -27,17 +27,16 @@ def run_queued(queue_name: str) -> int:
     many ran."""
     broker = dramatiq.get_broker()
     ran = 0
-    while (
-        relay_outbox() >= 0
-        and (queue := broker.queues.get(queue_name)) is not None
-        and not queue.empty()
-    ):
+    while True:
+        relay_outbox()  # also the jobs the jobs just run wrote
+        queue = broker.queues.get(queue_name)
+        if queue is None or queue.empty():
+            return ran
         message = dramatiq.Message.decode(queue.get_nowait())
         actor = broker.get_actor(message.actor_name)
         with schema_context(message.options.get(SCHEMA_OPTION) or get_public_schema_name()):
             actor.fn(*message.args, **message.kwargs)
         ran += 1
-    return ran
 
 
 def flush_queue(queue_name: str) -> None:
