@@ -138,8 +138,9 @@ class OutboxRelayMiddleware(Middleware):
                 connection.set_schema_to_public()
                 while outbox_relay() == BATCH and not self.stop.is_set():
                     pass
-                for _notify in listener.connection.notifies(timeout=POLL_SECONDS, stop_after=1):
+                if _notified(listener.connection, timeout=POLL_SECONDS):
                     self.stop.wait(GATHER_SECONDS)
+                    _drained(listener.connection)
             except Exception:
                 logger.warning(
                     "outbox relay failed; next try in %s s", RETRY_SECONDS, exc_info=True
@@ -152,6 +153,24 @@ class OutboxRelayMiddleware(Middleware):
                 close_old_connections()
         if listener is not None:
             listener.close()
+
+
+def _notified(driver: Any, *, timeout: float) -> bool:
+    """Whether a notification came within ``timeout`` seconds. Others that came in the same
+    packet are dropped with it: the pass that follows covers their commits."""
+    notifications = driver.notifies(timeout=timeout, stop_after=1)
+    try:
+        return next(notifications, None) is not None
+    finally:
+        notifications.close()  # psycopg holds the connection's lock while it iterates
+
+
+def _drained(driver: Any) -> None:
+    """Drop the notifications that have come meanwhile (during the gathering wait): their
+    commits are before the pass that follows, which covers them. Waiting for each one on its
+    own would hold back every later job (a busy portal's notifications arrive in packets)."""
+    for _notification in driver.notifies(timeout=0):
+        pass
 
 
 def _listening():

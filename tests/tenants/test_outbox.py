@@ -212,6 +212,34 @@ def test_the_worker_relay_sends_a_committed_job_on_its_notification(committed, b
     assert not thread.is_alive()
 
 
+def test_a_burst_of_notifications_does_not_hold_back_later_jobs(committed, broker, monkeypatch):
+    """Commits that notify while the relay gathers arrive together; the pass after the
+    gathering covers them all, and the next job goes out at its own notification (the relay
+    once waited the gathering time again for every notification of such a packet)."""
+    monkeypatch.setattr(outbox, "POLL_SECONDS", 60.0)
+    monkeypatch.setattr(outbox, "GATHER_SECONDS", 0.3)
+    middleware = OutboxRelayMiddleware()
+    thread = _in_thread(middleware.run)
+    try:
+        time.sleep(0.3)  # the relay waits for a notification
+        burst = [committed(1)]
+        time.sleep(0.05)  # the relay gathers: these notify meanwhile
+        burst += [committed(n) for n in range(2, 21)]
+        _until(lambda: len(_queued(broker)) == 20, within=3.0)
+        assert _left(committed, burst) == []
+        time.sleep(0.1)
+        later = committed(21)
+        _until(lambda: len(_queued(broker)) == 21, within=1.5)
+        assert [m.args for m in _queued(broker)] == [(n,) for n in range(1, 22)]
+        assert _left(committed, [later]) == []
+    finally:
+        middleware.stop.set()
+        with committed.connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {outbox.CHANNEL}")  # wake it to see the stop
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
 def _until(condition, within: float = 5.0) -> None:
     deadline = time.monotonic() + within
     while not condition():
