@@ -13,12 +13,15 @@ used in another. The values must reach the SQL unchanged by their lookups (texts
 aware datetimes with ``exact``/``gt``/…): that is checked when the statement is compiled.
 
 PostgreSQL keeps the statement prepared on the connection (server-side binding, psycopg's
-prepared-statement cache), so it is planned once per connection instead of on every run
-(~0.15-0.25 ms of server time for these joins). A prepared statement is re-parsed by
+prepared-statement cache), so it is planned once per connection and commune instead of on every
+run (~0.15-0.25 ms of server time for these joins). A prepared statement is re-parsed by
 PostgreSQL whenever the ``search_path`` differs from the one it was planned under, so it
-cannot read another commune's tables; after a change of commune the first run goes the usual
-way, carrying the connection's new ``SET search_path`` (``tenants.db_backend``). psycopg drops
-its prepared statements on a rollback and deallocates them on the server.
+cannot read another commune's tables; to spare that re-planning when consecutive requests or
+jobs belong to different communes, each commune's statement is prepared under its own text
+(``tenants.db_backend.cursor.schema_keyed``). After a change of commune (or with writes or the
+transaction's BEGIN waiting) the run carries the connection's new ``SET search_path`` and the
+rest in its round trip, pipelined (``tenants.db_backend``). psycopg drops its prepared
+statements on a rollback and deallocates them on the server.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-from .db_backend.cursor import allow_prepared
+from .db_backend.cursor import allow_prepared, schema_keyed
 
 
 class _PreparingCursor(psycopg.Cursor):
@@ -49,7 +52,7 @@ def _execute_prepared(connection: Any, sql: str, params: list[Any]) -> list[tupl
     driver = connection.connection
     allow_prepared(driver)
     with connection.make_cursor(_PreparingCursor(driver)) as wrapped:
-        wrapped.execute(sql, params)
+        wrapped.execute(schema_keyed(sql, connection.search_path_set_schemas), params)
         return wrapped.fetchall()
 
 
@@ -148,23 +151,34 @@ class PreparedSelect:
     def _rows(self, c: _Compiled, values: tuple[Any, ...], using: str) -> list[tuple]:
         params = c.params_for(values)
         connection = connections[using]
+        if connection.queries_logged:
+            # DEBUG, CaptureQueriesContext: the log shows the statement with its values (and
+            # anything that travels in front of it), as for every other query.
+            with connection.cursor() as cursor:
+                cursor.execute(c.sql, params)
+                return cursor.fetchall()
         with connection.cursor() as cursor:
-            if (
-                connection.queries_logged
-                or getattr(cursor.cursor, "_pending", None) is not None
+            carried = (
+                getattr(cursor.cursor, "_pending", None) is not None
                 or connection.has_deferred_writes()
                 or connection.begin_pending()
-            ):
-                # The commune changed: the statement carries the connection's new search path
-                # (tenants.db_backend), in the client-bound query string as usual; so do
-                # deferred writes, which it must see, and the transaction's waiting BEGIN.
-                # Also so when queries are logged (DEBUG, CaptureQueriesContext): the log shows
-                # the statement with its values, as for every other query.
-                cursor.execute(c.sql, params)
-                rows = cursor.fetchall()
-            else:
-                rows = _execute_prepared(connection, c.sql, params)
-        return rows
+            )
+        if carried:
+            # The commune changed, or writes or the transaction's BEGIN wait: they travel in
+            # front of the statement in its round trip, and it stays prepared
+            # (tenants.db_backend).
+            return connection.run_pipelined([(c.sql, params)])[0] or []
+        return _execute_prepared(connection, c.sql, params)
+
+    def statement(self, *values: Any, using: str = "default") -> tuple[str, list[Any]]:
+        """The SQL and parameters for ``values``, to run with other statements in one round
+        trip (``DatabaseWrapper.run_pipelined``); ``objects_of`` turns its rows into objects."""
+        c = self._compiled(using)
+        return c.sql, c.params_for(values)
+
+    def objects_of(self, rows: list[tuple] | None, using: str = "default") -> list[Model]:
+        """The objects of rows that ``statement`` read (as ``all`` returns them)."""
+        return self._compiled(using).objects(rows or [])
 
     def first(self, *values: Any, using: str = "default") -> Model | None:
         """The first object for ``values``, or None (the queryset sets its own LIMIT)."""

@@ -124,8 +124,9 @@ def _counter(year: int) -> int | None:
 
 
 def test_a_prepared_statement_runs_in_the_commune_current_when_it_runs(kriens, emmen, in_commune):
-    """The reference counter's upsert, prepared in Kriens, counts in Emmen's own table after a
-    switch of commune (PostgreSQL plans it again for the new search path), and back."""
+    """The reference counter's upsert counts in each commune's own table, alternating; each
+    commune's statement is prepared once under its own search path (the path leads its text),
+    so PostgreSQL never has to plan it again for another commune."""
     year = 2041
     for commune, expected in [(kriens, 1), (kriens, 2), (emmen, 1), (kriens, 3), (emmen, 2)]:
         with in_commune(commune), transaction.atomic():
@@ -133,9 +134,24 @@ def test_a_prepared_statement_runs_in_the_commune_current_when_it_runs(kriens, e
             assert number == expected
     with in_commune(kriens):
         assert _counter(year) == 3
-        assert _prepared("cases_referencecounter")
+        prepared = sorted(_prepared("cases_referencecounter"))
     with in_commune(emmen):
         assert _counter(year) == 2
+    assert [(statement.split(" */ ")[0], runs) for statement, runs in prepared] == [
+        (f"/* {emmen.schema_name},public", 2),
+        (f"/* {kriens.schema_name},public", 3),
+    ]
+
+
+def test_schema_keyed_leaves_unusual_search_paths_alone():
+    """Only plain schema names are written into the comment (nothing could end it early)."""
+    from tenants.db_backend.cursor import schema_keyed
+
+    assert schema_keyed("SELECT 1", ["gemeinde_1058", "public"]) == (
+        "/* gemeinde_1058,public */ SELECT 1"
+    )
+    assert schema_keyed("SELECT 1", ["a*/b", "public"]) == "SELECT 1"
+    assert schema_keyed("SELECT 1", None) == "SELECT 1"
 
 
 def test_execute_wrappers_see_the_round_trip_once(probe):

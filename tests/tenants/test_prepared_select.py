@@ -84,3 +84,31 @@ def test_postgresql_keeps_the_statement_prepared(kriens, emmen, in_commune):
     with in_commune(emmen):
         assert logins.token_authenticate(key) is None
         assert logins.token_authenticate(key) is None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT split_part(statement, ' */ ', 1) FROM pg_prepared_statements "
+                "WHERE statement LIKE %s ORDER BY 1",
+                ['%"accounts_authtoken"."key_hash"%'],
+            )
+            tags = [row[0] for row in cursor.fetchall()]
+    # One statement per commune, each planned under its own search path.
+    assert tags == sorted([f"/* {c.schema_name},public" for c in (kriens, emmen)])
+
+
+def test_after_a_change_of_commune_the_first_run_is_prepared_too(kriens, emmen, in_commune):
+    """The run that carries the new search path (and a transaction's BEGIN) is pipelined and
+    prepared, not bound on the client; each commune reads its own rows."""
+    from django.db import connection, transaction
+
+    with in_commune(kriens):
+        key = api_token(UserFactory(email="first-run@example.ch"))
+    for commune, found in ((emmen, False), (kriens, True)):
+        with in_commune(commune), transaction.atomic():
+            assert (logins.token_authenticate(key) is not None) is found
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+                    "WHERE statement LIKE %s",
+                    [f"/* {commune.schema_name},public */ %accounts_authtoken%key_hash%"],
+                )
+                assert cursor.fetchall() == [(1,)]
