@@ -25,9 +25,11 @@ from tenants.selectors import commune_mail_sender
 from ..models import Case, NotificationSent
 from .core import backoffice_url, case_url
 
+# The key is claimed only for a case that (still) exists; a claimed key is never sent again.
 _CLAIM_SQL = (
     f"INSERT INTO {NotificationSent._meta.db_table} (key, case_id, sent_at) "  # noqa: S608
-    "VALUES (%s, %s, %s) ON CONFLICT (key) DO NOTHING RETURNING key"
+    f"SELECT %s, id, %s FROM {Case._meta.db_table} WHERE id = %s "
+    "ON CONFLICT (key) DO NOTHING RETURNING key"
 )
 
 
@@ -70,16 +72,22 @@ def notification_send(*, key: str, case_id: str, recipient_id: int, for_clerk: b
 
     Returns False when there is nothing to send: the key was sent already (a redelivery), the
     case is gone (retention) or the recipient has no address any more. A failing mail server
-    raises, so the job is retried.
+    raises, so the job is retried. The lookup and the claim of the key travel together in the
+    transaction's first round trip; the send happens before its commit.
     """
-    case = _CASE_AND_ADDRESS.first(uuid.UUID(str(case_id)), int(recipient_id))
-    address = case.address if case is not None else None
-    if case is None or not address:
-        return False
-    message = notification_message(case=case, address=address, for_clerk=for_clerk)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [key, case.pk, timezone.now()])
-        if cursor.fetchone() is None:
+    case_uuid = uuid.UUID(str(case_id))
+    with transaction.atomic():
+        found, claimed = connection.run_pipelined(
+            [
+                _CASE_AND_ADDRESS.statement(case_uuid, int(recipient_id)),
+                (_CLAIM_SQL, [key, timezone.now(), case_uuid]),
+            ]
+        )
+        if not claimed:
+            return False  # sent already, or the case is gone
+        cases = _CASE_AND_ADDRESS.objects_of(found)
+        if not cases or not cases[0].address:
+            transaction.set_rollback(True)  # no address: nothing sent, nothing claimed
             return False
-        message.send()
+        notification_message(case=cases[0], address=cases[0].address, for_clerk=for_clerk).send()
     return True

@@ -151,6 +151,32 @@ def test_no_job_for_a_recipient_without_address_and_none_after_deletion(
     assert mail.outbox == []
 
 
+def test_an_address_removed_after_the_job_was_written_gets_nothing(
+    kriens,
+    in_commune,
+    commune_client,
+    kriens_setup,
+    django_capture_on_commit_callbacks,
+):
+    """The recipient's address is gone when the job runs: no mail, no claim (a later address
+    would still get it), in one round trip for the lookup and the claim."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    resident = kriens_setup["resident"]
+    _order(commune_client, kriens, in_commune, resident, django_capture_on_commit_callbacks)
+    [message] = queued(NOTIFICATION_QUEUE)
+    with in_commune(kriens):
+        resident.email = ""
+        resident.save(update_fields=["email"])
+        with CaptureQueriesContext(connection) as captured:
+            assert notification_send(**dict(zip(_ARGS, message.args, strict=True))) is False
+        assert NotificationSent.objects.count() == 0
+    assert mail.outbox == []
+    [together] = [q["sql"] for q in captured.captured_queries if "notificationsent" in q["sql"]]
+    assert '"accounts_user"' in together  # the address lookup travelled with the claim
+
+
 def test_retention_deletes_the_sent_marks_with_their_case(kriens, in_commune, kriens_setup):
     """The sent-notification marks of a case go when retention deletes the case; others stay."""
     import datetime as dt
