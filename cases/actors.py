@@ -12,12 +12,13 @@ from django.conf import settings
 from django.core.cache import cache
 from dramatiq.middleware import CurrentMessage
 
+from tenants.outbox import batched
 from tenants.scheduler import periodic
 
 from . import jobs
 from .services import payments_sweep, step_run, steps_sweep
 from .services.handovers import handover_answer_record, handover_incoming_process, handovers_sweep
-from .services.notifications import notification_send
+from .services.notifications import notification_send, notifications_send
 from .services.retention import retention_apply
 
 MAX_RETRIES = 5
@@ -123,3 +124,19 @@ def apply_retention() -> None:
 def send_case_notification(key: str, case_id: str, recipient_id: int, for_clerk: bool) -> None:
     """Send one "Neuigkeiten in Ihrem Geschäft" e-mail, once per key (a redelivery sends none)."""
     notification_send(key=key, case_id=case_id, recipient_id=recipient_id, for_clerk=for_clerk)
+
+
+@batched
+@dramatiq.actor(
+    actor_name=jobs.SEND_NOTIFICATIONS,
+    queue_name=jobs.NOTIFICATION_QUEUE,
+    max_retries=5,
+    min_backoff=10_000,
+    max_backoff=600_000,
+    time_limit=120_000,
+)
+def send_case_notifications(notifications: list[list]) -> None:
+    """Send the notification e-mails the outbox relay took together for this commune (each
+    ``[key, case_id, recipient_id, for_clerk]``), each once: a retry after a failed one skips
+    those already sent."""
+    notifications_send(notifications)

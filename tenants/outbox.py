@@ -12,9 +12,15 @@ The workers' relay (``OutboxRelayMiddleware``, a thread in every worker process)
 SKIP LOCKED`` (several relays never take the same row), hands each to the broker in the commune it
 was written in (``tenants.jobs.send_in_schema``) and deletes those the broker accepted, in one
 transaction (which does not wait for the disk at its commit); after a notification it waits
-``GATHER_SECONDS`` for more, so that a busy portal's jobs go out in batches. A job the broker refuses stays for the next pass; should the relay die between the
-broker's acceptance and its ``COMMIT``, the job is sent again: jobs sent this way must be
-idempotent (the notification mail carries its own key).
+``GATHER_SECONDS`` for more, so that a busy portal's jobs go out in batches. A job the broker
+refuses stays for the next pass; should the relay die between the broker's acceptance and its
+``COMMIT``, the job is sent again: jobs sent this way must be idempotent (the notification mail
+carries its own key).
+
+An actor declared ``batched`` gets the jobs of one commune that one pass takes in one message,
+as the list of their argument lists (at most ``BATCH_PER_MESSAGE``): one broker message and one
+worker run instead of one each, for jobs such as the notification mails that come in bursts and
+each stay idempotent on their own.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ POLL_SECONDS = 5.0
 RETRY_SECONDS = 2.0
 # Rows per relay transaction.
 BATCH = 200
+# Jobs of a ``batched`` actor in one message, at most.
+BATCH_PER_MESSAGE = 50
 # After a notification the relay waits this long for more commits, so that a busy portal's jobs
 # go out in a few transactions instead of one per commit.
 GATHER_SECONDS = 0.05
@@ -58,6 +66,19 @@ _BACKLOG_SQL = "SELECT count(*), min(created_at) FROM tenants_outboxjob"
 
 _keys = itertools.count()
 
+# Names of the actors that take their jobs in batches (``batched``).
+_BATCHED: set[str] = set()
+
+
+def batched(actor: Any) -> Any:
+    """Declare that ``actor`` (a Dramatiq actor with one parameter) takes the outbox jobs written
+    for it as batches: ``actor([args, args, ...])``, each ``args`` the list of one job's
+    arguments, all of one commune. Its jobs are written as any other's
+    (``enqueue_in_transaction(actor, *args)``). A retried batch runs all of them again: each
+    must be idempotent on its own."""
+    _BATCHED.add(actor.actor_name)
+    return actor
+
 
 def enqueue_in_transaction(actor: ActorRef, *args: Any) -> None:
     """Send ``actor`` with ``args`` (JSON values: ids, keys, flags) once the current
@@ -73,36 +94,56 @@ def enqueue_in_transaction(actor: ActorRef, *args: Any) -> None:
 
 def outbox_relay(*, limit: int = BATCH) -> int:
     """Hand up to ``limit`` committed jobs to the broker, oldest first, each in the commune it
-    was written in; returns how many left the outbox (deleted: taken by the broker, or
-    dropped when no actor of that name exists any more). Stops at the first refusal: that
-    job and those after it stay for the next pass."""
+    was written in (those of a ``batched`` actor together, per commune); returns how many left
+    the outbox (deleted: taken by the broker, or dropped when no actor of that name exists any
+    more). Stops at the first refusal: that message's jobs and those after it stay for the
+    next pass."""
     with transaction.atomic(), connection.cursor() as cursor:
         # Its COMMIT need not wait for the disk: should the deletion be lost in a crash, the
         # jobs are sent again, and they are idempotent (see the module docstring).
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(_CLAIM_SQL, [limit])
-        rows = cursor.fetchall()
         done = []
-        for job_id, schema, actor_name, args in rows:
+        for actor_name, schema, jobs in _messages(cursor.fetchall()):
+            ids = [job_id for job_id, _args in jobs]
+            args = [[args for _id, args in jobs]] if actor_name in _BATCHED else jobs[0][1]
             try:
-                # Django's connection reads jsonb as text (JSONField decodes it).
-                send_in_schema(actor_name, schema, *json.loads(args))
+                send_in_schema(actor_name, schema, *args)
             except ActorNotFound:
                 # Code that wrote it is gone (a rollback of a release): nothing can run it.
-                logger.error("outbox job %s for unknown actor %s dropped", job_id, actor_name)
+                logger.error("outbox job(s) %s for unknown actor %s dropped", ids, actor_name)
             except Exception:
                 logger.warning(
-                    "broker refused job %s (%s); %d job(s) wait for the next pass",
-                    job_id,
+                    "broker refused job(s) %s (%s); the rest wait for the next pass",
+                    ids,
                     actor_name,
-                    len(rows) - len(done),
                     exc_info=True,
                 )
                 break
-            done.append(job_id)
+            done += ids
         if done:
             cursor.execute(_DONE_SQL, [done])
     return len(done)
+
+
+def _messages(rows: list[tuple]) -> list[tuple[str, str, list[tuple[int, list]]]]:
+    """The claimed rows as messages, in the order of their first job: (actor, schema, jobs),
+    a job being (id, its arguments); the jobs of a ``batched`` actor grouped per commune (at
+    most ``BATCH_PER_MESSAGE``), every other job alone."""
+    messages: list[tuple[str, str, list[tuple[int, list]]]] = []
+    open_batches: dict[tuple[str, str], list[tuple[int, list]]] = {}
+    for job_id, schema, actor_name, args in rows:
+        # Django's connection reads jsonb as text (JSONField decodes it).
+        job = (job_id, json.loads(args))
+        if actor_name not in _BATCHED:
+            messages.append((actor_name, schema, [job]))
+            continue
+        jobs = open_batches.get((actor_name, schema))
+        if jobs is None or len(jobs) >= BATCH_PER_MESSAGE:
+            jobs = open_batches[(actor_name, schema)] = []
+            messages.append((actor_name, schema, jobs))
+        jobs.append(job)
+    return messages
 
 
 def outbox_backlog() -> tuple[int, dt.datetime | None]:

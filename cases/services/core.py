@@ -26,7 +26,7 @@ from tenants.outbox import enqueue_in_transaction
 from ..calendar import add_working_days, working_days_between
 from ..event_texts import CODE_KEY, PARAMS_KEY, event_text, in_languages
 from ..exceptions import InvalidTransition
-from ..jobs import SEND_NOTIFICATION
+from ..jobs import SEND_NOTIFICATIONS
 from ..models import Case, CaseEvent, CaseStatus, CaseStep, StepKind
 from ..permissions import can_work_on
 from .deferred import insert_statement, row_save, write_later
@@ -307,5 +307,5 @@ def notify_on_commit(*, recipient: User | None, case: Case, for_clerk: bool = Fa
     if recipient is None or not recipient.email:
         return
     enqueue_in_transaction(
-        SEND_NOTIFICATION, uuid.uuid4().hex, str(case.pk), recipient.pk, for_clerk
+        SEND_NOTIFICATIONS, uuid.uuid4().hex, str(case.pk), recipient.pk, for_clerk
     )

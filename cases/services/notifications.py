@@ -6,13 +6,19 @@ the commune's sender configuration is waited for in the request.
 The job builds the very mail the request used to send (reference and link only, no personal
 content) and claims the job's key in the same transaction as the send: a redelivered message
 finds the key and sends nothing, a failed send rolls the claim back and the retry sends.
+The relay hands the job the notifications of one commune that came together
+(``tenants.outbox.batched``): they go out one by one over one connection to the mail server.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import QuerySet, Subquery
 from django.utils import timezone
@@ -24,6 +30,8 @@ from tenants.selectors import commune_mail_sender
 
 from ..models import Case, NotificationSent
 from .core import backoffice_url, case_url
+
+logger = logging.getLogger(__name__)
 
 # The key is claimed only for a case that (still) exists; a claimed key is never sent again.
 _CLAIM_SQL = (
@@ -67,7 +75,41 @@ def notification_message(*, case: Case, address: str, for_clerk: bool) -> EmailM
     return EmailMessage(subject, body, sender, [address], reply_to=reply_to or None)
 
 
-def notification_send(*, key: str, case_id: str, recipient_id: int, for_clerk: bool) -> bool:
+def notifications_send(notifications: Sequence[Sequence[Any]]) -> int:
+    """Send each notification (``[key, case_id, recipient_id, for_clerk]``) once, over one
+    connection to the mail server; returns how many were sent. A failing one does not stop
+    the others: afterwards the first error is raised, so the job is retried, and the retry
+    sends only what has not been sent (the keys)."""
+    sent, failure = 0, None
+    with get_connection() as mail_connection:
+        for key, case_id, recipient_id, for_clerk in notifications:
+            try:
+                sent += notification_send(
+                    key=key,
+                    case_id=case_id,
+                    recipient_id=recipient_id,
+                    for_clerk=for_clerk,
+                    mail_connection=mail_connection,
+                )
+            except Exception as exc:
+                # The class only: a mail server's message may name the address.
+                logger.warning(
+                    "notification %s for case %s not sent (%s)", key, case_id, type(exc).__name__
+                )
+                failure = failure or exc
+    if failure is not None:
+        raise failure
+    return sent
+
+
+def notification_send(
+    *,
+    key: str,
+    case_id: str,
+    recipient_id: int,
+    for_clerk: bool,
+    mail_connection: BaseEmailBackend | None = None,
+) -> bool:
     """Send the notification ``key`` once (the job's body, in the case's commune).
 
     Returns False when there is nothing to send: the key was sent already (a redelivery), the
@@ -89,5 +131,8 @@ def notification_send(*, key: str, case_id: str, recipient_id: int, for_clerk: b
         if not cases or not cases[0].address:
             transaction.set_rollback(True)  # no address: nothing sent, nothing claimed
             return False
-        notification_message(case=cases[0], address=cases[0].address, for_clerk=for_clerk).send()
+        message = notification_message(case=cases[0], address=cases[0].address, for_clerk=for_clerk)
+        if mail_connection is not None:
+            message.connection = mail_connection
+        message.send()
     return True

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
-from cases.jobs import NOTIFICATION_QUEUE, SEND_NOTIFICATION
+from cases.jobs import NOTIFICATION_QUEUE, SEND_NOTIFICATIONS
 from cases.models import Case, NotificationSent
 from cases.services.notifications import notification_send
 from tenants.jobs import SCHEMA_OPTION
@@ -51,10 +51,11 @@ def test_the_request_enqueues_the_mail_and_the_job_sends_it(
     body = _order(commune_client, kriens, in_commune, resident, django_capture_on_commit_callbacks)
     assert mail.outbox == []
     [message] = queued(NOTIFICATION_QUEUE)
-    assert message.actor_name == SEND_NOTIFICATION
+    assert message.actor_name == SEND_NOTIFICATIONS
     assert message.options[SCHEMA_OPTION] == kriens.schema_name
     assert resident.email not in repr(message.args)
-    assert message.args[1:] == (body["id"], resident.pk, False)
+    [[job]] = message.args
+    assert job[1:] == [body["id"], resident.pk, False]
 
     assert notification_jobs() == 1
     [sent] = mail.outbox
@@ -86,7 +87,7 @@ def test_a_redelivered_job_sends_nothing(
     [message] = queued(NOTIFICATION_QUEUE)
     assert notification_jobs() == 1
     with in_commune(kriens):
-        assert notification_send(**dict(zip(_ARGS, message.args, strict=True))) is False
+        assert notification_send(**dict(zip(_ARGS, message.args[0][0], strict=True))) is False
         assert NotificationSent.objects.count() == 1
     assert len(mail.outbox) == 1
 
@@ -113,7 +114,7 @@ def test_a_failed_send_is_retried_and_then_sent_once(
         django_capture_on_commit_callbacks,
     )
     [message] = queued(NOTIFICATION_QUEUE)
-    kwargs = dict(zip(_ARGS, message.args, strict=True))
+    kwargs = dict(zip(_ARGS, message.args[0][0], strict=True))
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     with in_commune(kriens):
         with pytest.raises(SMTPServerDisconnected):
@@ -170,7 +171,7 @@ def test_an_address_removed_after_the_job_was_written_gets_nothing(
         resident.email = ""
         resident.save(update_fields=["email"])
         with CaptureQueriesContext(connection) as captured:
-            assert notification_send(**dict(zip(_ARGS, message.args, strict=True))) is False
+            assert notification_send(**dict(zip(_ARGS, message.args[0][0], strict=True))) is False
         assert NotificationSent.objects.count() == 0
     assert mail.outbox == []
     [together] = [q["sql"] for q in captured.captured_queries if "notificationsent" in q["sql"]]
@@ -221,7 +222,7 @@ def test_a_refused_job_waits_in_the_outbox_and_goes_out_later(
     from tenants.models import OutboxJob
     from tenants.outbox import outbox_relay
 
-    actor = dramatiq.get_broker().get_actor(SEND_NOTIFICATION)
+    actor = dramatiq.get_broker().get_actor(SEND_NOTIFICATIONS)
 
     def refuse(*args, **kwargs):
         raise ConnectionClosed(OSError("Verbindung abgelehnt"))
@@ -235,10 +236,10 @@ def test_a_refused_job_waits_in_the_outbox_and_goes_out_later(
         assert outbox_relay() == 0
     assert mail.outbox == []
     [job] = OutboxJob.objects.all()
-    assert (job.schema_name, job.actor_name) == (kriens.schema_name, SEND_NOTIFICATION)
+    assert (job.schema_name, job.actor_name) == (kriens.schema_name, SEND_NOTIFICATIONS)
     assert job.args[1:] == [body["id"], resident.pk, False]
     assert resident.email not in repr(job.args)
-    assert "wait for the next pass" in caplog.text
+    assert "the rest wait for the next pass" in caplog.text
 
     assert notification_jobs() == 1
     assert not OutboxJob.objects.exists()
@@ -247,3 +248,75 @@ def test_a_refused_job_waits_in_the_outbox_and_goes_out_later(
     assert sent.subject == f"Neuigkeiten in Ihrem Geschäft {body['reference']}"
     with in_commune(kriens):
         assert NotificationSent.objects.filter(case_id=body["id"]).count() == 1
+
+
+def test_notifications_written_together_go_out_in_one_message_each_once(
+    kriens, in_commune, kriens_setup, notification_jobs, django_capture_on_commit_callbacks
+):
+    """Three orders' notifications waiting together: the relay sends them in one message for
+    Kriens, and each mail goes out once, about its own case."""
+    from cases.services import case_submit
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens), django_capture_on_commit_callbacks(execute=True):
+        cases = [
+            case_submit(user=resident, service_key="parkkarte-test", data={"reason": "x"})
+            for _ in range(3)
+        ]
+    [message] = queued(NOTIFICATION_QUEUE)
+    assert message.options[SCHEMA_OPTION] == kriens.schema_name
+    assert sorted(job[1] for job in message.args[0]) == sorted(str(c.pk) for c in cases)
+    assert notification_jobs() == 1
+    assert sorted(m.subject for m in mail.outbox) == sorted(
+        f"Neuigkeiten in Ihrem Geschäft {c.reference}" for c in cases
+    )
+    with in_commune(kriens):
+        assert NotificationSent.objects.count() == 3
+
+
+class RefusingOneBackend(BaseEmailBackend):
+    """A mail server that refuses one address and takes the others."""
+
+    sent: list = []
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            if message.to == ["abgelehnt@example.ch"]:
+                raise SMTPServerDisconnected("550 abgelehnt@example.ch unbekannt")
+            self.sent.append(message)
+        return len(email_messages)
+
+
+def test_one_failing_mail_of_a_batch_does_not_stop_the_others(
+    kriens, in_commune, kriens_setup, settings, caplog
+):
+    """The second of three fails: the first and third go out, the job raises (to be retried)
+    and logs no address; the retry sends only the second."""
+    from cases.services import case_submit
+    from cases.services.notifications import notifications_send
+    from tests.factories import UserFactory
+
+    resident = kriens_setup["resident"]
+    with in_commune(kriens):
+        refused = UserFactory(email="abgelehnt@example.ch")
+        cases = [
+            case_submit(user=resident, service_key="parkkarte-test", data={"reason": "x"})
+            for _ in range(3)
+        ]
+        jobs = [[f"{n:032x}", str(c.pk), resident.pk, False] for n, c in enumerate(cases)]
+        jobs[1][2] = refused.pk
+        RefusingOneBackend.sent = []
+        settings.EMAIL_BACKEND = f"{__name__}.RefusingOneBackend"
+        with pytest.raises(SMTPServerDisconnected):
+            notifications_send(jobs)
+        assert [m.to for m in RefusingOneBackend.sent] == [[resident.email]] * 2
+        assert sorted(NotificationSent.objects.values_list("key", flat=True)) == [
+            jobs[0][0],
+            jobs[2][0],
+        ]
+        assert "abgelehnt@example.ch" not in caplog.text
+        assert "SMTPServerDisconnected" in caplog.text
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        assert notifications_send(jobs) == 1
+    [retried] = mail.outbox
+    assert retried.to == ["abgelehnt@example.ch"]

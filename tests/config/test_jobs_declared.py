@@ -21,7 +21,8 @@ import dramatiq
 from accounts.mails import SEND_ACCOUNT_MAIL
 from cases import jobs
 names = [SEND_ACCOUNT_MAIL, jobs.RUN_STEP, jobs.HANDOVER_RECEIVE, jobs.HANDOVER_RETURNED,
-         jobs.BUILD_PERSONAL_DATA_EXPORT, jobs.SEND_NOTIFICATION]
+         jobs.BUILD_PERSONAL_DATA_EXPORT, jobs.SEND_NOTIFICATION,
+         jobs.SEND_NOTIFICATIONS]
 declared = set(dramatiq.get_broker().actors)
 print(json.dumps({name: name in declared for name in names}))
 """

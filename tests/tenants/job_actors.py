@@ -3,6 +3,8 @@
 import dramatiq
 from django.db import connection
 
+from tenants.outbox import batched
+
 seen: list[tuple[str, str]] = []
 
 
@@ -27,3 +29,10 @@ def fail(label: str) -> None:
 @dramatiq.actor(queue_name="tenancy-tests", max_retries=0)
 def record_tick() -> None:
     seen.append(("tick", connection.schema_name))
+
+
+@batched
+@dramatiq.actor(queue_name="tenancy-tests", max_retries=0)
+def record_batch(jobs: list) -> None:
+    """Takes its outbox jobs in batches (``tenants.outbox.batched``)."""
+    seen.append((repr(jobs), connection.schema_name))

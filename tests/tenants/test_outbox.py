@@ -17,7 +17,7 @@ from tenants.jobs import SCHEMA_OPTION
 from tenants.models import OutboxJob
 from tenants.outbox import OutboxRelayMiddleware, enqueue_in_transaction, outbox_relay
 
-from .job_actors import record_schema
+from .job_actors import record_batch, record_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,30 @@ def test_a_job_is_written_with_the_transaction_and_relayed_in_its_commune(
     assert outbox_relay() == 0 and len(_queued(broker)) == 2
 
 
+def test_a_batched_actor_gets_the_jobs_of_one_commune_in_one_message(
+    kriens, emmen, in_commune, broker, monkeypatch
+):
+    """Jobs of a ``batched`` actor go out as one message per commune (in the order of each
+    commune's first job, at most BATCH_PER_MESSAGE each), the others one by one."""
+    monkeypatch.setattr(outbox, "BATCH_PER_MESSAGE", 2)
+    with in_commune(kriens), transaction.atomic():
+        enqueue_in_transaction(record_batch, "k1", 1)
+        enqueue_in_transaction(record_schema, "alone")
+    with in_commune(emmen), transaction.atomic():
+        enqueue_in_transaction(record_batch, "e1", 2)
+    with in_commune(kriens), transaction.atomic():
+        enqueue_in_transaction(record_batch, "k2", 3)
+        enqueue_in_transaction(record_batch, "k3", 4)
+    assert outbox_relay() == 5
+    assert [(m.actor_name, m.args, m.options[SCHEMA_OPTION]) for m in _queued(broker)] == [
+        (record_batch.actor_name, ([["k1", 1], ["k2", 3]],), kriens.schema_name),
+        (record_schema.actor_name, ("alone",), kriens.schema_name),
+        (record_batch.actor_name, ([["e1", 2]],), emmen.schema_name),
+        (record_batch.actor_name, ([["k3", 4]],), kriens.schema_name),
+    ]
+    assert not OutboxJob.objects.exists()
+
+
 def test_a_rolled_back_transaction_leaves_no_job(kriens, in_commune, broker):
     with in_commune(kriens):
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -110,7 +134,7 @@ def test_a_refusing_broker_keeps_the_job_and_those_after_it(kriens, in_commune, 
         del record_schema.send_with_options
     assert sent == [(0,)]
     assert list(OutboxJob.objects.order_by("id").values_list("args", flat=True)) == [[1], [2]]
-    assert "2 job(s) wait for the next pass" in caplog.text
+    assert "the rest wait for the next pass" in caplog.text
     assert outbox_relay() == 2
     assert [m.args for m in _queued(broker)] == [(0,), (1,), (2,)]
 
