@@ -21,7 +21,8 @@ worker processes (``config.settings.integration``) and measures, in one run:
   handler does nothing (the machine's own cost: locks, events, status, index, usage count,
   enqueue), on one worker process (2 threads) that takes the machine's queue (``steps``); the
   notification mails of those cases (received, completed: two per case; their jobs leave the
-  outbox through the relay threads of both processes, ``tenants.outbox``) are sent at the same
+  outbox through the relay threads of both processes, ``tenants.outbox``, those of one commune
+  and relay pass in one message) are sent at the same
   time by a second worker process on the same cores, not counted (``bin/run``'s single worker
   takes every queue: ``empty_cases_per_s_1w_all_queues`` and
   ``machine_step_ratio_to_commit_all_queues`` are the same backlog with one process doing both);
