@@ -113,28 +113,23 @@ def apply_retention() -> None:
     retention_apply(limit=RETENTION_PER_RUN)
 
 
-@dramatiq.actor(
-    actor_name=jobs.SEND_NOTIFICATION,
-    queue_name=jobs.NOTIFICATION_QUEUE,
-    max_retries=5,
-    min_backoff=10_000,
-    max_backoff=600_000,
-    time_limit=60_000,
-)
+# Notification mails: their own queue, retried from 10 s to 10 min.
+_NOTIFICATION_OPTIONS = {
+    "queue_name": jobs.NOTIFICATION_QUEUE,
+    "max_retries": 5,
+    "min_backoff": 10_000,
+    "max_backoff": 600_000,
+}
+
+
+@dramatiq.actor(actor_name=jobs.SEND_NOTIFICATION, time_limit=60_000, **_NOTIFICATION_OPTIONS)
 def send_case_notification(key: str, case_id: str, recipient_id: int, for_clerk: bool) -> None:
     """Send one "Neuigkeiten in Ihrem Geschäft" e-mail, once per key (a redelivery sends none)."""
     notification_send(key=key, case_id=case_id, recipient_id=recipient_id, for_clerk=for_clerk)
 
 
 @batched
-@dramatiq.actor(
-    actor_name=jobs.SEND_NOTIFICATIONS,
-    queue_name=jobs.NOTIFICATION_QUEUE,
-    max_retries=5,
-    min_backoff=10_000,
-    max_backoff=600_000,
-    time_limit=120_000,
-)
+@dramatiq.actor(actor_name=jobs.SEND_NOTIFICATIONS, time_limit=120_000, **_NOTIFICATION_OPTIONS)
 def send_case_notifications(notifications: list[list]) -> None:
     """Send the notification e-mails the outbox relay took together for this commune (each
     ``[key, case_id, recipient_id, for_clerk]``), each once: a retry after a failed one skips

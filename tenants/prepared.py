@@ -268,8 +268,10 @@ def run_together(
     server (``DatabaseWrapper.run_pipelined``), run in the given order (so locks are taken in
     that order), with the connection's waiting BEGIN, pending search path and deferred writes
     in front (``tenants.db_backend``). Each ``(select, values)`` gives its objects, in order."""
-    compiled = [(select._compiled(using), values) for select, values in runs]
     results = connections[using].run_pipelined(
-        [(c.sql, c.params_for(values)) for c, values in compiled]
+        [select.statement(*values, using=using) for select, values in runs]
     )
-    return [c.objects(rows or []) for (c, _values), rows in zip(compiled, results, strict=True)]
+    return [
+        select.objects_of(rows, using=using)
+        for (select, _values), rows in zip(runs, results, strict=True)
+    ]

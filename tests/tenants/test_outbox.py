@@ -4,6 +4,7 @@ they were written in, never twice by two relays."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -218,9 +219,7 @@ def test_the_worker_relay_sends_a_committed_job_on_its_notification(committed, b
     at shutdown."""
     monkeypatch.setattr(outbox, "POLL_SECONDS", 60.0)
     waiting = committed(1)
-    middleware = OutboxRelayMiddleware()
-    thread = _in_thread(middleware.run)
-    try:
+    with _relay_running(committed):
         _until(lambda: len(_queued(broker)) == 1)
         assert _left(committed, [waiting]) == []
         time.sleep(0.3)  # the relay now waits for a notification
@@ -228,12 +227,6 @@ def test_the_worker_relay_sends_a_committed_job_on_its_notification(committed, b
         _until(lambda: len(_queued(broker)) == 2, within=3.0)
         assert [m.args for m in _queued(broker)] == [(1,), (2,)]
         assert _left(committed, [later]) == []
-    finally:
-        middleware.stop.set()
-        with committed.connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {outbox.CHANNEL}")  # wake it to see the stop
-        thread.join(timeout=10)
-    assert not thread.is_alive()
 
 
 def test_a_burst_of_notifications_does_not_hold_back_later_jobs(committed, broker, monkeypatch):
@@ -242,9 +235,7 @@ def test_a_burst_of_notifications_does_not_hold_back_later_jobs(committed, broke
     once waited the gathering time again for every notification of such a packet)."""
     monkeypatch.setattr(outbox, "POLL_SECONDS", 60.0)
     monkeypatch.setattr(outbox, "GATHER_SECONDS", 0.3)
-    middleware = OutboxRelayMiddleware()
-    thread = _in_thread(middleware.run)
-    try:
+    with _relay_running(committed):
         time.sleep(0.3)  # the relay waits for a notification
         burst = [committed(1)]
         time.sleep(0.05)  # the relay gathers: these notify meanwhile
@@ -256,10 +247,20 @@ def test_a_burst_of_notifications_does_not_hold_back_later_jobs(committed, broke
         _until(lambda: len(_queued(broker)) == 21, within=1.5)
         assert [m.args for m in _queued(broker)] == [(n,) for n in range(1, 22)]
         assert _left(committed, [later]) == []
+
+
+@contextlib.contextmanager
+def _relay_running(committed):
+    """The worker's relay thread for the block; afterwards it is stopped (woken by a NOTIFY to
+    see the stop) and must have ended."""
+    middleware = OutboxRelayMiddleware()
+    thread = _in_thread(middleware.run)
+    try:
+        yield
     finally:
         middleware.stop.set()
         with committed.connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {outbox.CHANNEL}")  # wake it to see the stop
+            cursor.execute(f"NOTIFY {outbox.CHANNEL}")
         thread.join(timeout=10)
     assert not thread.is_alive()
 
