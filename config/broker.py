@@ -54,7 +54,7 @@ def broker_settings(url: str, database: dict[str, Any]) -> dict[str, Any]:
     if url.startswith("stub:"):
         broker, options = "dramatiq.brokers.stub.StubBroker", {}
     elif url.startswith(("amqp://", "amqps://")):
-        broker, options = "dramatiq.brokers.rabbitmq.RabbitmqBroker", {"url": url}
+        broker, options = "tenants.rabbitmq.RabbitmqBroker", {"url": url}
     elif url.startswith(("redis://", "rediss://")):
         broker, options = "dramatiq.brokers.redis.RedisBroker", {"url": url}
     elif url.startswith(("postgres://", "postgresql://")):

@@ -13,7 +13,9 @@ SKIP LOCKED`` (several relays never take the same row), hands each to the broker
 was written in (``tenants.jobs.send_in_schema``) and deletes those the broker accepted, in one
 transaction (which does not wait for the disk at its commit); after a notification it waits
 ``GATHER_SECONDS`` for more, so that a busy portal's jobs go out in batches. A job the broker
-refuses stays for the next pass; should the relay die between the broker's acceptance and its
+refuses stays for the next pass. With RabbitMQ the relay's publishes wait for the broker's
+confirm (``tenants.rabbitmq``): "accepted" means RabbitMQ has the message, not only that it
+was written to the socket. Should the relay die between the broker's acceptance and its
 ``COMMIT``, the job is sent again: jobs sent this way must be idempotent (the notification mail
 carries its own key).
 
@@ -32,6 +34,7 @@ import logging
 import threading
 from typing import Any
 
+import dramatiq
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from dramatiq.errors import ActorNotFound
 from dramatiq.middleware import Middleware
@@ -98,6 +101,7 @@ def outbox_relay(*, limit: int = BATCH) -> int:
     the outbox (deleted: taken by the broker, or dropped when no actor of that name exists any
     more). Stops at the first refusal: that message's jobs and those after it stay for the
     next pass."""
+    _publishes_confirmed()
     with transaction.atomic(), connection.cursor() as cursor:
         # Its COMMIT need not wait for the disk: should the deletion be lost in a crash, the
         # jobs are sent again, and they are idempotent (see the module docstring).
@@ -124,6 +128,15 @@ def outbox_relay(*, limit: int = BATCH) -> int:
         if done:
             cursor.execute(_DONE_SQL, [done])
     return len(done)
+
+
+def _publishes_confirmed() -> None:
+    """Make this thread's publishes wait for the broker's confirm where the broker can
+    (``tenants.rabbitmq.RabbitmqBroker``): a job is deleted only once the broker has it.
+    Redis and PostgreSQL brokers have taken a message when their call returns."""
+    confirm = getattr(dramatiq.get_broker(), "confirm_publishes", None)
+    if confirm is not None:
+        confirm()
 
 
 def _messages(rows: list[tuple]) -> list[tuple[str, str, list[tuple[int, list]]]]:

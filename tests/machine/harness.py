@@ -147,9 +147,9 @@ def broker_url(port: int, vhost: str) -> str:
 def rebind_broker(url: str) -> Iterator[object]:
     """Send this process's actors to the RabbitMQ at ``url`` for the block (tests use a stub)."""
     import dramatiq
-    from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
     from tenants.jobs import CommuneJobMiddleware
+    from tenants.rabbitmq import RabbitmqBroker
 
     old = dramatiq.get_broker()
     new = RabbitmqBroker(url=url)
