@@ -9,10 +9,11 @@ import base64
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from .context import current_commune
-from .crypto import decrypt, encrypt
+from .crypto import decrypt, encrypt, rotate
 from .models import Commune, PersonalDataExport
 
 # A request while a younger export of the same kind is still being built gets that one (a
@@ -105,6 +106,20 @@ def data_exports_expire(*, now: dt.datetime | None = None) -> int:
         expires_at__lte=now or timezone.now()
     ).delete()
     return deleted
+
+
+def data_exports_rotate() -> int:
+    """Re-encrypt every kept export file with the first key of ``DATA_ENCRYPTION_KEYS`` (part
+    of ``rotate_data_keys``: afterwards the old key can go without making a file that is still
+    downloadable unreadable); returns how many."""
+    count = 0
+    with transaction.atomic():
+        exports = PersonalDataExport.objects.select_for_update().exclude(content="")
+        for export in exports.only("pk", "content").iterator(chunk_size=100):
+            export.content = rotate(export.content)
+            export.save(update_fields=["content"])
+            count += 1
+    return count
 
 
 def _commune_id() -> int | None:

@@ -89,18 +89,30 @@ def test_key_rotation_reencrypts_every_value(kriens, in_commune, settings):
     from cryptography.fernet import Fernet
     from django.core.management import call_command
 
+    from tenants.data_exports import data_export_content, data_export_open, data_export_store
+    from tenants.models import PersonalDataExport
+
     old = list(settings.DATA_ENCRYPTION_KEYS)
     new = Fernet.generate_key().decode()
     with in_commune(kriens):
         user = UserFactory()
         ResidentProfile.objects.create(user=user, ahv_number="756.9217.0769.85")
+        export, _new = data_export_open(user_id=user.pk, fmt="json")
+        data_export_store(export=export, content=b'{"ahv": "756.9217.0769.85"}')
+        pending, _new = data_export_open(user_id=user.pk, fmt="pdf")
     settings.DATA_ENCRYPTION_KEYS = [new, *old]
     settings.DATA_SEARCH_KEY = "new-search-key"
     out = StringIO()
     call_command("rotate_data_keys", stdout=out)
-    assert json.loads(out.getvalue())["communes"] >= 1
+    counts = json.loads(out.getvalue())
+    assert counts["communes"] >= 1
+    assert counts["exports"] == 1  # the file; the pending export has none yet
     settings.DATA_ENCRYPTION_KEYS = [new]
     with in_commune(kriens):
         profile = ResidentProfile.objects.get(user=user)
         assert profile.ahv_number == "756.9217.0769.85"
         assert profile.ahv_hash == ahv_search_hash("7569217076985")
+    # A file still downloadable when the old key goes stays readable.
+    kept = PersonalDataExport.objects.get(pk=export.pk)
+    assert data_export_content(kept) == b'{"ahv": "756.9217.0769.85"}'
+    assert PersonalDataExport.objects.get(pk=pending.pk).content == ""

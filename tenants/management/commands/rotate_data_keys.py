@@ -1,6 +1,8 @@
 """``manage.py rotate_data_keys``: re-encrypt every encrypted value (tenants.crypto) with the
-first key of DATA_ENCRYPTION_KEYS, in the public schema and every commune's schema; models that
-derive a keyed hash on save (AHV numbers) recompute it with the current DATA_SEARCH_KEY."""
+first key of DATA_ENCRYPTION_KEYS, in the public schema and every commune's schema, and the
+kept personal data exports (their files, ``tenants.data_exports``); models that derive a keyed
+hash on save (AHV numbers) recompute it with the current DATA_SEARCH_KEY. Prints one JSON line:
+rows rewritten in the public schema, in the communes, and export files."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from django.db import models, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.crypto import EncryptedJSONField, EncryptedTextField
+from tenants.data_exports import data_exports_rotate
 from tenants.models import Commune
 
 
@@ -51,9 +54,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         shared = _encrypted_models(_labels(settings.SHARED_APPS))
         tenant = _encrypted_models(_labels(settings.TENANT_APPS))
-        total = {"public": 0, "communes": 0}
+        total = {"public": 0, "communes": 0, "exports": 0}
         with schema_context(get_public_schema_name()):
             total["public"] = _rotate(shared)
+            total["exports"] = data_exports_rotate()
             schemas = list(Commune.objects.values_list("schema_name", flat=True))
         for schema in schemas:
             with schema_context(schema):
