@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import exports
+from . import exports, exports_pdf
 from .charts import (
     CHART_KEYS,
     PATH_CHART,
@@ -74,7 +74,7 @@ def programme_download(request, fmt: str, year: int | None = None):
     content = {
         "csv": exports.report_csv,
         "xlsx": exports.report_xlsx,
-        "pdf": exports.report_pdf,
+        "pdf": exports_pdf.report_pdf,
     }[fmt](report, extras)
     name = f"fuenfliber-{year or 'programm'}.{fmt}"
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])

@@ -233,7 +233,7 @@ def _pdf_text(content: bytes) -> str:
 
 def test_pdf_holds_the_figures(programme, kriens):
     """The PDF pages carry the title, the totals, the commune rows and the time series."""
-    from billing.exports import report_pdf
+    from billing.exports_pdf import report_pdf
 
     content = report_pdf(report_build(year=2021))
     text = _pdf_text(content)

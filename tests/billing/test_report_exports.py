@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from billing.charts import CHART_KEYS
-from billing.exports import report_pdf
+from billing.exports_pdf import report_pdf
 from billing.models import Category, Deliverable, Kind
 from billing.selectors import report_build
 from billing.selectors.benefit import usage_by_service
