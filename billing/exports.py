@@ -90,6 +90,19 @@ def old_links_table(rows: list[OldLinks]) -> dict:
     }
 
 
+def commune_figures(row) -> list:
+    """A commune's (or the total's) figures in the downloads' commune table: name, contribution,
+    digital cases, shares automated and outside office hours, contribution per case."""
+    return [
+        row.name if row.bfs_number else _("Total"),
+        row.contribution,
+        row.digital_cases,
+        row.share_automated,
+        row.share_outside_office_hours,
+        row.contribution_per_case,
+    ]
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -255,15 +268,7 @@ def _xlsx_sheets(report: Report) -> dict[str, list[list]]:
                 _("Beitrag pro digitalen Fall CHF"),
             ],
             *[
-                [
-                    c.bfs_number or None,
-                    c.name if c.bfs_number else _("Total"),
-                    c.contribution,
-                    c.digital_cases,
-                    c.share_automated,
-                    c.share_outside_office_hours,
-                    c.contribution_per_case,
-                ]
+                [c.bfs_number or None, *commune_figures(c)]
                 for c in [*report.communes, report.total]
             ],
         ],

@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .charts import series_tables
-from .exports import ReportExtras, deliverables_table, old_links_table, report_extras
+from .exports import (
+    ReportExtras,
+    commune_figures,
+    deliverables_table,
+    old_links_table,
+    report_extras,
+)
 from .selectors.report import Report
 
 
@@ -108,17 +114,7 @@ def _pdf_communes(canvas, report: Report) -> None:
             _("ausserh. Bürozeiten"),
             _("CHF pro Fall"),
         ],
-        [
-            [
-                c.name if c.bfs_number else _("Total"),
-                c.contribution,
-                c.digital_cases,
-                c.share_automated,
-                c.share_outside_office_hours,
-                c.contribution_per_case,
-            ]
-            for c in [*report.communes, report.total]
-        ],
+        [commune_figures(c) for c in [*report.communes, report.total]],
         ["CHF", "", "%", "%", "CHF"],
     )
     canvas.heading(_("Rollout in den Gemeinden"))
