@@ -94,14 +94,23 @@ def test_only_the_relays_thread_waits_for_confirms(kriens, in_commune, rabbit):
 def test_a_refused_publish_keeps_the_job(kriens, in_commune, rabbit):
     """A broker that cannot take the message (here: the relay's connection is gone and cannot
     be opened again) leaves the job in the outbox for the next pass, and nothing reached the
-    queue."""
+    queue; once it is back, the job goes out through a channel that confirms again."""
     broker, side = rabbit
     _write(in_commune, kriens, "erster")
     assert outbox_relay() == 1 and _bodies(side) == [["erster"]]
 
     _write(in_commune, kriens, "bleibt")
+    port = broker.parameters.port
     broker.parameters.port = 1  # nothing listens there: every reconnect fails
     del broker.connection
     assert outbox_relay() == 0
     assert list(OutboxJob.objects.values_list("args", flat=True)) == [["bleibt"]]
     assert side.queue_declare(QUEUE, passive=True).method.message_count == 0
+
+    # The broker is back: the job goes out, and the relay's new channel confirms again (a
+    # vanished queue is noticed, not a silent loss).
+    broker.parameters.port = port
+    assert outbox_relay() == 1 and _bodies(side) == [["bleibt"]]
+    side.queue_delete(QUEUE)
+    _write(in_commune, kriens, "danach")
+    assert outbox_relay() == 1 and _bodies(side) == [["danach"]]
