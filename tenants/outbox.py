@@ -133,7 +133,8 @@ def outbox_relay(*, limit: int = BATCH) -> int:
 def _publishes_confirmed() -> None:
     """Make this thread's publishes wait for the broker's confirm where the broker can
     (``tenants.rabbitmq.RabbitmqBroker``): a job is deleted only once the broker has it.
-    Redis and PostgreSQL brokers have taken a message when their call returns."""
+    The PostgreSQL broker has the message in its table when its call returns; Redis has it in
+    memory, and keeps it through a restart only with its own persistence (AOF) switched on."""
     confirm = getattr(dramatiq.get_broker(), "confirm_publishes", None)
     if confirm is not None:
         confirm()
