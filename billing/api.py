@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from tenants.safe_input import QuerySerializer
 
 from .selectors import contributions_overview, report_build
+from .selectors.kept import report_kept
 from .selectors.series import (
     MAX_MONTHS,
     MONTH,
@@ -217,7 +218,8 @@ class ReportView(APIView):
     @extend_schema(parameters=[YearQuery], responses=ReportSerializer)
     def get(self, request):
         year = _year(request, YearQuery)
-        return Response(ReportSerializer(report_build(year=year)).data)
+        report = report_kept("report", year, lambda: report_build(year=year))
+        return Response(ReportSerializer(report).data)
 
 
 # --- GET /api/programme/series/ ---------------------------------------------------------------

@@ -23,6 +23,7 @@ from .charts import (
 from .selectors import report_build
 from .selectors.benefit import USAGE_HEADERS, deliverables_report, usage_by_service, usage_table
 from .selectors.compare import compare_rows
+from .selectors.kept import report_kept
 from .selectors.rollout import old_links_per_commune, rollout_go_live, rollout_history
 from .selectors.years import programme_years, years_message
 
@@ -30,33 +31,36 @@ from .selectors.years import programme_years, years_message
 def _report(year: int | None):
     if year is not None and year not in programme_years():
         raise Http404("Kein Programmjahr.")
-    return report_build(year=year)
+    return report_kept("report", year, lambda: report_build(year=year))
 
 
 def programme_report(request, year: int | None = None):
     """The report for one year or for the whole programme, with charts and tables."""
     report = _report(year)
-    history = rollout_history(years=report.years)
+    context = report_kept("page", year, lambda: _page_context(report))
     return render(
         request,
         "billing/report.html",
-        {
-            "report": report,
-            "charts": report_charts(report),
-            "series_charts": series_charts(report.series),
-            "series_tables": series_tables(report.series),
-            "old_links": old_links_per_commune(),
-            "rollout_history": history,
-            "deliverables": deliverables_report(),
-            "go_live": rollout_go_live(),
-            "rollout_path_chart": rollout_path_chart(history),
-            "rollout_rows": list(
-                zip(history.months, history.canton, history.reaching(), strict=True)
-            ),
-            "programme_years": report.all_years,
-            "chart_csv": _chart_csv_urls(year),
-        },
+        {**context, "chart_csv": _chart_csv_urls(year)},
     )
+
+
+def _page_context(report) -> dict:
+    """What the report page shows besides its links: figures, charts, tables, rollout."""
+    history = rollout_history(years=report.years)
+    return {
+        "report": report,
+        "charts": report_charts(report),
+        "series_charts": series_charts(report.series),
+        "series_tables": series_tables(report.series),
+        "old_links": old_links_per_commune(),
+        "rollout_history": history,
+        "deliverables": deliverables_report(),
+        "go_live": rollout_go_live(),
+        "rollout_path_chart": rollout_path_chart(history),
+        "rollout_rows": list(zip(history.months, history.canton, history.reaching(), strict=True)),
+        "programme_years": report.all_years,
+    }
 
 
 def _chart_csv_urls(year: int | None) -> dict[str, str]:
@@ -70,12 +74,14 @@ def programme_download(request, fmt: str, year: int | None = None):
     if fmt not in exports.CONTENT_TYPES:
         raise Http404("Unbekanntes Format.")
     report = _report(year)
-    extras = exports.report_extras(report)
-    content = {
+    write = {
         "csv": exports.report_csv,
         "xlsx": exports.report_xlsx,
         "pdf": exports_pdf.report_pdf,
-    }[fmt](report, extras)
+    }[fmt]
+    content = report_kept(
+        f"download-{fmt}", year, lambda: write(report, exports.report_extras(report))
+    )
     name = f"fuenfliber-{year or 'programm'}.{fmt}"
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -117,7 +123,8 @@ def programme_compare(request):
         error = years_message(years)
     rows = []
     if a is not None and b is not None:
-        left, right = report_build(year=a), report_build(year=b)
+        left = report_kept("report", a, lambda: report_build(year=a))
+        right = report_kept("report", b, lambda: report_build(year=b))
         rows = compare_rows(left, right)
     return render(
         request,

@@ -12,6 +12,7 @@ from accounts.models import User
 
 from ..models import ContributionRate, Kind, LedgerEntry, default_booking_date
 from ..selectors.contributions import ContributionLine, contributions_calculate
+from ..selectors.kept import report_kept_forget_on_commit
 from .errors import BillingError, MissingPopulationError
 from .ledger import active_entries, canton_matching_sync, reversal_write
 
@@ -70,6 +71,7 @@ def _book_line(
             ),
             booked_by=booked_by,
         )
+    report_kept_forget_on_commit()
     LedgerEntry.objects.create(
         year=year,
         booking_date=default_booking_date(year),

@@ -11,6 +11,7 @@ from django.db.models import Sum
 from accounts.models import User
 
 from ..models import ZERO, Category, Kind, LedgerEntry, default_booking_date
+from ..selectors.kept import report_kept_forget_on_commit
 from ..selectors.years import is_operations, programme_year, programme_years, years_message
 from .errors import BillingError
 
@@ -122,6 +123,7 @@ def ledger_entry_book(
     )
     if kind == Kind.CANTON_IN_KIND:
         canton_matching_sync(year=year, booked_by=booked_by)
+    report_kept_forget_on_commit()
     return entry
 
 
@@ -130,6 +132,7 @@ def reversal_write(entry: LedgerEntry, *, text: str, booked_by: User | None) -> 
     amount), without the checks of ``ledger_entry_reverse``: for the billing services that
     decided already (a checked reversal, contributions and the canton's share recomputed).
     ``BillingError`` if ``entry`` is reversed already."""
+    report_kept_forget_on_commit()
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(
@@ -221,6 +224,7 @@ def canton_matching_sync(*, year: int, booked_by: User | None) -> bool:
             text=f"Storno von Buchung {current.pk}: Gegenleistung Kanton neu berechnet",
             booked_by=booked_by,
         )
+    report_kept_forget_on_commit()
     if target > 0:
         LedgerEntry.objects.create(
             year=year,

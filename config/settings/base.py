@@ -82,6 +82,9 @@ TENANT_LIMIT_SET_CALLS = True
 TENANT_TEMPLATE_SCHEMA = env("TENANT_TEMPLATE_SCHEMA", default="commune_template")
 # How long one web process trusts its host → commune cache before looking again.
 TENANT_CACHE_SECONDS = env.int("TENANT_CACHE_SECONDS", default=60)
+# The public Fünfliber report (pages, downloads, API) is computed at most this often per year,
+# kind and language (billing.selectors.kept); 0 computes it on every request.
+PROGRAMME_REPORT_CACHE_SECONDS = env.int("PROGRAMME_REPORT_CACHE_SECONDS", default=60)
 
 AUTH_USER_MODEL = "accounts.User"
 

@@ -24,6 +24,8 @@ CACHES = {
     "public": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test sees the report of its own data (tests/billing/test_report_kept.py switches it on).
+PROGRAMME_REPORT_CACHE_SECONDS = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 TEST_BROKER_URL = env("TEST_BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672/")
 LOGGING = {"version": 1, "disable_existing_loggers": False}
