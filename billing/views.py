@@ -146,7 +146,7 @@ def programme_usage(request, year: int):
     years = programme_years()
     if year not in years:
         raise Http404("Kein Programmjahr.")
-    rows = usage_by_service(start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1))
+    rows = _usage_rows(year)
     return render(
         request,
         "billing/usage.html",
@@ -158,8 +158,14 @@ def programme_usage_csv(request, year: int):
     """The usage table of one programme year as CSV (the same columns as the page)."""
     if year not in programme_years():
         raise Http404("Kein Programmjahr.")
-    rows = usage_by_service(start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1))
+    rows = _usage_rows(year)
     table = {"headers": [str(h) for h in USAGE_HEADERS], "rows": usage_table(rows)}
     response = HttpResponse(exports.table_csv(table), content_type=exports.CONTENT_TYPES["csv"])
     response["Content-Disposition"] = f'attachment; filename="nutzung-{year}.csv"'
     return response
+
+
+def _usage_rows(year: int):
+    """Orders per service and month of a programme year (kept like the report)."""
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    return report_kept("usage", year, lambda: usage_by_service(start=start, end=end))

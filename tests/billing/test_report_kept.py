@@ -122,3 +122,13 @@ def test_without_keeping_every_request_sees_new_bookings(booked, public_client, 
     _spend(canton_user, "1000.00")
     assert "251’000.00" in public_client.get("/programme/2021/").content.decode()
     assert not caches["public"].get("billing:report:page:2021:de")
+
+
+def test_the_usage_table_is_kept_too(kept, booked, public_client):
+    """``/programme/2021/nutzung/`` and its CSV: the counters are read once per period."""
+    page = _page(public_client.get("/programme/2021/nutzung/"))
+    csv = public_client.get("/programme/2021/nutzung.csv").content
+    with CaptureQueriesContext(connection) as queries:
+        assert _page(public_client.get("/programme/2021/nutzung/")) == page
+        assert public_client.get("/programme/2021/nutzung.csv").content == csv
+    assert not any("billing_usage" in q["sql"] for q in queries.captured_queries)
