@@ -28,16 +28,26 @@ from .selectors.rollout import old_links_per_commune, rollout_go_live, rollout_h
 from .selectors.years import programme_years, years_message
 
 
-def _report(year: int | None):
+def _programme_year(year: int | None) -> None:
     if year is not None and year not in programme_years():
         raise Http404("Kein Programmjahr.")
+
+
+def _kept_report(year: int | None):
+    """The report of a programme year, or of the whole programme (None), kept."""
     return report_kept("report", year, lambda: report_build(year=year))
+
+
+def _report(year: int | None):
+    """``_kept_report``; 404 for a year outside the programme."""
+    _programme_year(year)
+    return _kept_report(year)
 
 
 def programme_report(request, year: int | None = None):
     """The report for one year or for the whole programme, with charts and tables."""
-    report = _report(year)
-    context = report_kept("page", year, lambda: _page_context(report))
+    _programme_year(year)
+    context = report_kept("page", year, lambda: _page_context(_kept_report(year)))
     return render(
         request,
         "billing/report.html",
@@ -73,15 +83,18 @@ def programme_download(request, fmt: str, year: int | None = None):
     """The report as CSV, XLSX or PDF."""
     if fmt not in exports.CONTENT_TYPES:
         raise Http404("Unbekanntes Format.")
-    report = _report(year)
+    _programme_year(year)
     write = {
         "csv": exports.report_csv,
         "xlsx": exports.report_xlsx,
         "pdf": exports_pdf.report_pdf,
     }[fmt]
-    content = report_kept(
-        f"download-{fmt}", year, lambda: write(report, exports.report_extras(report))
-    )
+
+    def build() -> bytes:
+        report = _kept_report(year)
+        return write(report, exports.report_extras(report))
+
+    content = report_kept(f"download-{fmt}", year, build)
     name = f"fuenfliber-{year or 'programm'}.{fmt}"
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -123,9 +136,7 @@ def programme_compare(request):
         error = years_message(years)
     rows = []
     if a is not None and b is not None:
-        left = report_kept("report", a, lambda: report_build(year=a))
-        right = report_kept("report", b, lambda: report_build(year=b))
-        rows = compare_rows(left, right)
+        rows = compare_rows(_kept_report(a), _kept_report(b))
     return render(
         request,
         "billing/compare.html",
@@ -156,8 +167,7 @@ def programme_usage(request, year: int):
 
 def programme_usage_csv(request, year: int):
     """The usage table of one programme year as CSV (the same columns as the page)."""
-    if year not in programme_years():
-        raise Http404("Kein Programmjahr.")
+    _programme_year(year)
     rows = _usage_rows(year)
     table = {"headers": [str(h) for h in USAGE_HEADERS], "rows": usage_table(rows)}
     response = HttpResponse(exports.table_csv(table), content_type=exports.CONTENT_TYPES["csv"])

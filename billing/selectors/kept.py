@@ -37,7 +37,7 @@ GENERATION_KEY = f"{KEY_PREFIX}:generation"
 def report_kept(kind: str, year: int | None, compute: Callable[[], T]) -> T:
     """``compute()``, kept for ``PROGRAMME_REPORT_CACHE_SECONDS`` under ``kind`` (e.g. ``page``,
     ``download-pdf``), ``year`` (None: the whole programme) and the active language."""
-    seconds = int(getattr(settings, "PROGRAMME_REPORT_CACHE_SECONDS", 0) or 0)
+    seconds = settings.PROGRAMME_REPORT_CACHE_SECONDS
     if seconds <= 0:
         return compute()
     cache = caches["public"]
