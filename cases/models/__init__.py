@@ -1,5 +1,5 @@
 """Cases of a commune (commune schema): the case, its steps, its audit timeline, its documents
-and its message thread.
+and its message thread; its payment in ``payments``.
 
 Nothing here changes state by itself: ``cases.services`` is the only way to change a case, and
 every change it makes writes a ``CaseEvent`` in the same transaction.
@@ -16,8 +16,8 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from tenants.crypto import EncryptedJSONField
 
-from .event_texts import event_text_shown
-from .exceptions import InvalidTransition  # noqa: F401  (re-exported: cases.models.InvalidTransition)
+from ..event_texts import event_text_shown
+from ..exceptions import InvalidTransition  # noqa: F401  (re-exported: cases.models.InvalidTransition)
 
 
 class CaseStatus(models.TextChoices):
@@ -316,90 +316,6 @@ class Message(models.Model):
         return f"{self.case_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class PaymentMethod(models.TextChoices):
-    ONLINE = "online", _("online")
-    QR_BILL = "qr_bill", _("QR-Rechnung")
-
-
-class PaymentStatus(models.TextChoices):
-    OPEN = "open", _("offen")
-    PAID = "paid", _("bezahlt")
-    FAILED = "failed", _("fehlgeschlagen")
-    REFUNDED = "refunded", _("zurückerstattet")
-
-
-class Payment(models.Model):
-    """The fee of one case and how far it is paid (changed only by ``cases.services.payments``).
-
-    Online: ``transaction_id`` is the provider's current transaction (a new attempt after a
-    failure or cancellation replaces it). QR-bill: ``qr_reference`` is the invoice's reference
-    that bank credits (camt.054) are matched by.
-    """
-
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="payment")
-    amount = models.DecimalField(_("Betrag (CHF)"), max_digits=10, decimal_places=2)
-    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
-    status = models.CharField(
-        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.OPEN
-    )
-    transaction_id = models.CharField(max_length=60, blank=True, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    qr_reference = models.CharField(max_length=27, blank=True, db_index=True)
-    paid_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    paid_at = models.DateTimeField(_("bezahlt am"), null=True, blank=True)
-    refund_id = models.CharField(max_length=60, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["method", "status"], name="payment_method_status")]
-        verbose_name = _("Zahlung")
-        verbose_name_plural = _("Zahlungen")
-
-    def __str__(self) -> str:
-        return f"{self.case_id} {self.method} {self.status}"
-
-
-class BankCredit(models.Model):
-    """One credit of an imported camt.054 file and what it was matched to.
-
-    ``entry_key`` identifies the credit across imports (the bank's reference of the entry and
-    transaction, else a digest of its content), so a re-import books nothing twice.
-    """
-
-    class Outcome(models.TextChoices):
-        MATCHED = "matched", _("zugeordnet")
-        PARTIAL = "partial", _("Teilzahlung")
-        OVERPAID = "overpaid", _("Überzahlung")
-        UNKNOWN = "unknown", _("unbekannte Referenz")
-        DUPLICATE = "duplicate", _("bereits bezahlt")
-
-    entry_key = models.CharField(max_length=200, unique=True)
-    reference = models.CharField(_("Referenz"), max_length=35, db_index=True)
-    amount = models.DecimalField(_("Betrag (CHF)"), max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default="CHF")
-    booking_date = models.DateField(_("Buchungsdatum"))
-    debtor = models.CharField(_("Auftraggeber/in"), max_length=140, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    payment = models.ForeignKey(
-        Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="credits"
-    )
-    file_name = models.CharField(max_length=200, blank=True)
-    imported_at = models.DateTimeField(auto_now_add=True)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-imported_at", "id"]
-        verbose_name = _("Gutschrift")
-        verbose_name_plural = _("Gutschriften")
-
-    def __str__(self) -> str:
-        return f"{self.reference} {self.amount} {self.outcome}"
-
-
 class DeletionRecord(models.Model):
     """What retention deleted, when and under which rule: no personal content, only the case's
     identifiers by value (the case itself is gone)."""
@@ -503,3 +419,10 @@ class NotificationSent(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# Payments of cases and the bank credits matched to them (cases/models/payments.py).
+from .payments import BankCredit as BankCredit  # noqa: E402
+from .payments import Payment as Payment  # noqa: E402
+from .payments import PaymentMethod as PaymentMethod  # noqa: E402
+from .payments import PaymentStatus as PaymentStatus  # noqa: E402
